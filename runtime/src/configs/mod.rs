@@ -1,0 +1,8 @@
+//! Configuration of every pallet in the runtime, one module per concern.
+
+pub mod consensus;
+pub mod contracts;
+pub mod monetary;
+pub mod system;
+
+pub use system::{BlockHashCount, RuntimeBlockLength, RuntimeBlockWeights};

@@ -1,0 +1,100 @@
+//! Genesis presets: `development` (Alice alone) and `local_testnet` (Alice, Bob, Charlie, Dave).
+//!
+//! The node's chain specs only name a preset; all genesis logic lives here, in the runtime,
+//! so that `build-spec`, zombienet and `chain-spec-builder` see the same genesis.
+
+use crate::{AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig, CPC};
+use alloc::{vec, vec::Vec};
+use frame_support::build_struct_json_patch;
+use serde_json::Value;
+use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use sp_consensus_grandpa::AuthorityId as GrandpaId;
+use sp_genesis_builder::{self, PresetId};
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+
+/// What each endowed development account starts with: one million CPC.
+pub const ENDOWMENT: crate::Balance = 1_000_000 * CPC;
+
+/// The consensus keys of one genesis authority.
+struct Authority {
+	aura: AuraId,
+	grandpa: GrandpaId,
+}
+
+impl Authority {
+	fn from_keyring(sr: Sr25519Keyring, ed: Ed25519Keyring) -> Self {
+		Self { aura: sr.public().into(), grandpa: ed.public().into() }
+	}
+}
+
+fn testnet_genesis(
+	authorities: Vec<Authority>,
+	endowed_accounts: Vec<AccountId>,
+	root: AccountId,
+) -> Value {
+	build_struct_json_patch!(RuntimeGenesisConfig {
+		balances: BalancesConfig {
+			balances: endowed_accounts.into_iter().map(|k| (k, ENDOWMENT)).collect::<Vec<_>>(),
+		},
+		aura: pallet_aura::GenesisConfig {
+			authorities: authorities.iter().map(|a| a.aura.clone()).collect::<Vec<_>>(),
+		},
+		grandpa: pallet_grandpa::GenesisConfig {
+			authorities: authorities.iter().map(|a| (a.grandpa.clone(), 1)).collect::<Vec<_>>(),
+		},
+		sudo: SudoConfig { key: Some(root) },
+	})
+}
+
+/// A single-node chain: Alice authors and finalises every block.
+pub fn development_config_genesis() -> Value {
+	testnet_genesis(
+		vec![Authority::from_keyring(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		vec![
+			Sr25519Keyring::Alice.to_account_id(),
+			Sr25519Keyring::Bob.to_account_id(),
+			Sr25519Keyring::AliceStash.to_account_id(),
+			Sr25519Keyring::BobStash.to_account_id(),
+		],
+		Sr25519Keyring::Alice.to_account_id(),
+	)
+}
+
+/// A four-authority chain for local multi-node testing (zombienet `local.toml`).
+pub fn local_config_genesis() -> Value {
+	testnet_genesis(
+		vec![
+			Authority::from_keyring(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+			Authority::from_keyring(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+			Authority::from_keyring(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+			Authority::from_keyring(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
+		],
+		Sr25519Keyring::iter()
+			.filter(|v| v != &Sr25519Keyring::One && v != &Sr25519Keyring::Two)
+			.map(|v| v.to_account_id())
+			.collect::<Vec<_>>(),
+		Sr25519Keyring::Alice.to_account_id(),
+	)
+}
+
+/// The JSON patch of the preset `id`, if there is one.
+pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
+	let patch = match id.as_ref() {
+		sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
+		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_config_genesis(),
+		_ => return None,
+	};
+	Some(
+		serde_json::to_string(&patch)
+			.expect("serialization to json is expected to work; qed")
+			.into_bytes(),
+	)
+}
+
+/// The names of the presets this runtime offers.
+pub fn preset_names() -> Vec<PresetId> {
+	vec![
+		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
+		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+	]
+}

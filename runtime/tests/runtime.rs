@@ -1,0 +1,211 @@
+//! Integration tests of the real runtime: genesis presets, pallet constraints and a signed
+//! transfer applied through `Executive`, the way a block author applies it.
+
+use codec::Encode;
+use cpchain_runtime::{
+	genesis_config_presets::{preset_names, ENDOWMENT},
+	AllPalletsWithSystem, Balances, BalancesCall, Executive, Runtime, RuntimeCall,
+	RuntimeGenesisConfig, SignedPayload, System, TxExtension, UncheckedExtrinsic,
+	EXISTENTIAL_DEPOSIT, VERSION,
+};
+use frame_support::traits::IntegrityTest;
+use sp_core::{crypto::Pair as _, sr25519};
+use sp_genesis_builder::{DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::{
+	generic::Era,
+	transaction_validity::{InvalidTransaction, TransactionValidityError},
+	BuildStorage, MultiSignature,
+};
+
+/// Builds the genesis storage of a preset exactly as the node does: apply the preset's JSON
+/// patch to the default `RuntimeGenesisConfig`.
+fn genesis_ext(preset: &str) -> sp_io::TestExternalities {
+	let patch = cpchain_runtime::genesis_config_presets::get_preset(&preset.into())
+		.unwrap_or_else(|| panic!("preset {preset} exists"));
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("serialises");
+	let patch: serde_json::Value = serde_json::from_slice(&patch).expect("preset is JSON");
+	json_merge(&mut config, patch);
+	let config: RuntimeGenesisConfig = serde_json::from_value(config).expect("valid genesis");
+	let storage = config.build_storage().expect("genesis builds");
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+fn json_merge(a: &mut serde_json::Value, b: serde_json::Value) {
+	match (a, b) {
+		(serde_json::Value::Object(a), serde_json::Value::Object(b)) => {
+			for (k, v) in b {
+				json_merge(a.entry(k).or_insert(serde_json::Value::Null), v);
+			}
+		},
+		(a, b) => *a = b,
+	}
+}
+
+#[test]
+fn presets_are_development_and_local_testnet() {
+	let names: Vec<String> = preset_names().into_iter().map(|p| p.into()).collect();
+	assert_eq!(names, vec![DEV_RUNTIME_PRESET.to_string(), LOCAL_TESTNET_RUNTIME_PRESET.into()]);
+	assert!(cpchain_runtime::genesis_config_presets::get_preset(&"mainnet".into()).is_none());
+}
+
+#[test]
+fn development_genesis_has_one_authority_and_sudo_alice() {
+	genesis_ext(DEV_RUNTIME_PRESET).execute_with(|| {
+		let aura = pallet_aura::Authorities::<Runtime>::get();
+		assert_eq!(aura.len(), 1);
+		assert_eq!(aura[0], Sr25519Keyring::Alice.public().into());
+		assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 1);
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Sr25519Keyring::Alice.to_account_id()));
+		assert_eq!(Balances::free_balance(Sr25519Keyring::Bob.to_account_id()), ENDOWMENT);
+		assert_eq!(Balances::free_balance(Sr25519Keyring::Charlie.to_account_id()), 0);
+	});
+}
+
+#[test]
+fn local_testnet_genesis_has_four_authorities() {
+	genesis_ext(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		let aura = pallet_aura::Authorities::<Runtime>::get();
+		let expected: Vec<_> = [
+			Sr25519Keyring::Alice,
+			Sr25519Keyring::Bob,
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+		]
+		.iter()
+		.map(|k| k.public().into())
+		.collect();
+		assert_eq!(aura.into_inner(), expected);
+		assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 4);
+		assert_eq!(Balances::free_balance(Sr25519Keyring::Dave.to_account_id()), ENDOWMENT);
+	});
+}
+
+#[test]
+fn pallet_integrity_tests_hold() {
+	// Includes pallet-contracts' check that its memory limits fit the runtime's memory.
+	genesis_ext(DEV_RUNTIME_PRESET).execute_with(AllPalletsWithSystem::integrity_test);
+}
+
+#[test]
+fn existential_deposit_is_below_zombienet_stash_endowment() {
+	// zombienet endows each node's stash with 2 * 10^12 units.
+	assert!(EXISTENTIAL_DEPOSIT < 2_000_000_000_000);
+}
+
+#[test]
+fn metadata_v15_carries_pallet_docs() {
+	use frame_support::__private::metadata::RuntimeMetadata;
+	let versions = Runtime::metadata_versions();
+	assert!(versions.contains(&15), "metadata versions offered: {versions:?}");
+	let prefixed = Runtime::metadata_at_version(15).expect("v15 is offered");
+	let metadata: frame_support::__private::metadata::RuntimeMetadataPrefixed =
+		codec::Decode::decode(&mut &prefixed[..]).expect("metadata decodes");
+	let RuntimeMetadata::V15(v15) = metadata.1 else { panic!("asked for v15") };
+	let names: Vec<_> = v15.pallets.iter().map(|p| p.name.as_str()).collect();
+	for pallet in ["System", "Balances", "TransactionPayment", "Sudo", "Utility", "Contracts"] {
+		assert!(names.contains(&pallet), "{pallet} missing from {names:?}");
+	}
+	let balances = v15.pallets.iter().find(|p| p.name == "Balances").expect("checked above");
+	assert!(!balances.docs.is_empty(), "pallet docs are stripped");
+}
+
+fn signed_transfer(
+	signer: &sr25519::Pair,
+	nonce: u32,
+	dest: sp_runtime::AccountId32,
+	value: u128,
+) -> UncheckedExtrinsic {
+	let call = RuntimeCall::Balances(BalancesCall::transfer_keep_alive { dest: dest.into(), value });
+	let tx_ext: TxExtension = (
+		frame_system::CheckNonZeroSender::<Runtime>::new(),
+		frame_system::CheckSpecVersion::<Runtime>::new(),
+		frame_system::CheckTxVersion::<Runtime>::new(),
+		frame_system::CheckGenesis::<Runtime>::new(),
+		frame_system::CheckEra::<Runtime>::from(Era::Immortal),
+		frame_system::CheckNonce::<Runtime>::from(nonce),
+		frame_system::CheckWeight::<Runtime>::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+		frame_system::WeightReclaim::<Runtime>::new(),
+	);
+	let genesis = System::block_hash(0);
+	let payload = SignedPayload::from_raw(
+		call.clone(),
+		tx_ext.clone(),
+		((), VERSION.spec_version, VERSION.transaction_version, genesis, genesis, (), (), (), ()),
+	);
+	let signature = payload.using_encoded(|e| signer.sign(e));
+	UncheckedExtrinsic::new_signed(
+		call,
+		sp_runtime::AccountId32::from(signer.public()).into(),
+		MultiSignature::Sr25519(signature),
+		tx_ext,
+	)
+}
+
+#[test]
+fn signed_transfer_moves_funds_and_charges_a_fee() {
+	genesis_ext(DEV_RUNTIME_PRESET).execute_with(|| {
+		let alice = Sr25519Keyring::Alice.pair();
+		let charlie = Sr25519Keyring::Charlie.to_account_id();
+		let amount = 1_000 * EXISTENTIAL_DEPOSIT;
+		let before = Balances::free_balance(Sr25519Keyring::Alice.to_account_id());
+
+		let xt = signed_transfer(&alice, 0, charlie.clone(), amount);
+		let result = Executive::apply_extrinsic(xt).expect("valid transaction");
+		assert!(result.is_ok(), "dispatch failed: {result:?}");
+
+		assert_eq!(Balances::free_balance(&charlie), amount);
+		let after = Balances::free_balance(Sr25519Keyring::Alice.to_account_id());
+		assert!(after < before - amount, "no fee was charged: {before} -> {after}");
+		System::assert_has_event(
+			pallet_balances::Event::Transfer {
+				from: Sr25519Keyring::Alice.to_account_id(),
+				to: charlie,
+				amount,
+			}
+			.into(),
+		);
+	});
+}
+
+#[test]
+fn tampered_or_replayed_transactions_are_rejected() {
+	genesis_ext(DEV_RUNTIME_PRESET).execute_with(|| {
+		let alice = Sr25519Keyring::Alice.pair();
+		let charlie = Sr25519Keyring::Charlie.to_account_id();
+
+		// Signed by Bob's key but claiming to be Alice: bad proof.
+		let mut forged = signed_transfer(&Sr25519Keyring::Bob.pair(), 0, charlie.clone(), 10 * EXISTENTIAL_DEPOSIT);
+		if let sp_runtime::generic::Preamble::Signed(ref mut who, _, _) = forged.preamble {
+			*who = Sr25519Keyring::Alice.to_account_id().into();
+		}
+		assert_eq!(
+			Executive::apply_extrinsic(forged),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::BadProof))
+		);
+
+		// A valid transfer, then the same bytes again: the nonce is stale.
+		let xt = signed_transfer(&alice, 0, charlie.clone(), 10 * EXISTENTIAL_DEPOSIT);
+		assert!(Executive::apply_extrinsic(xt.clone()).is_ok());
+		assert_eq!(
+			Executive::apply_extrinsic(xt),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Stale))
+		);
+		assert_eq!(Balances::free_balance(&charlie), 10 * EXISTENTIAL_DEPOSIT);
+	});
+}
+
+#[test]
+fn garbage_does_not_decode_as_an_extrinsic() {
+	let garbage = vec![0x01u8, 0x02, 0x03, 0x04, 0x05];
+	assert!(<UncheckedExtrinsic as codec::Decode>::decode(&mut &garbage[..]).is_err());
+	// The encoded form of a real extrinsic round-trips.
+	let xt = sp_io::TestExternalities::default().execute_with(|| {
+		signed_transfer(&Sr25519Keyring::Alice.pair(), 0, Sr25519Keyring::Bob.to_account_id(), 1)
+	});
+	let bytes = xt.encode();
+	assert!(<UncheckedExtrinsic as codec::Decode>::decode(&mut &bytes[..]).is_ok());
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The main job: a local CPChain for polkadot.js apps.
+#
+# Installs what is missing, builds the release node, starts a local IPFS daemon (loopback,
+# offline) and a single-node development chain (`--dev`) whose data is kept in
+# $CPCHAIN_DATA_DIR (default: .data/ in the repository) across restarts. Ctrl-C stops both.
+#
+# Environment: RPC_PORT (default 9944), P2P_PORT (30333), PROMETHEUS_PORT (9615),
+# IPFS_API_PORT (5001), CPCHAIN_DATA_DIR. Arguments are passed on to cpchain-node,
+# e.g. `./scripts/run.sh --log dpor=debug`. `--purge` wipes the chain data first.
+set -euo pipefail
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# shellcheck source=lib/build.sh
+source "$REPO_ROOT/scripts/lib/build.sh"
+
+RPC_PORT="${RPC_PORT:-9944}"
+P2P_PORT="${P2P_PORT:-30333}"
+PROMETHEUS_PORT="${PROMETHEUS_PORT:-9615}"
+IPFS_API_PORT="${IPFS_API_PORT:-5001}"
+
+purge=false
+node_args=()
+for arg in "$@"; do
+	case "$arg" in
+		--purge) purge=true ;;
+		*) node_args+=("$arg") ;;
+	esac
+done
+
+"$REPO_ROOT/scripts/setup.sh"
+"$REPO_ROOT/scripts/ipfs.sh" install
+build_node
+
+node_dir="$CPCHAIN_DATA_DIR/node"
+ipfs_dir="$CPCHAIN_DATA_DIR/ipfs"
+mkdir -p "$node_dir"
+if $purge; then
+	log "purging the development chain in $node_dir"
+	"$CPCHAIN_NODE" purge-chain --dev --base-path "$node_dir" -y
+fi
+
+node_pid=""
+stop_all() {
+	trap - INT TERM EXIT
+	if [ -n "$node_pid" ] && kill -0 "$node_pid" 2>/dev/null; then
+		log "stopping cpchain-node"
+		kill -INT "$node_pid" 2>/dev/null || true
+		for _ in $(seq 1 30); do kill -0 "$node_pid" 2>/dev/null || break; sleep 1; done
+		kill -KILL "$node_pid" 2>/dev/null || true
+	fi
+	log "stopping IPFS"
+	"$REPO_ROOT/scripts/ipfs.sh" stop --repo "$ipfs_dir" || true
+}
+trap stop_all INT TERM EXIT
+
+"$REPO_ROOT/scripts/ipfs.sh" start --repo "$ipfs_dir" --api-port "$IPFS_API_PORT"
+
+log "starting cpchain-node --dev (data in $node_dir)"
+"$CPCHAIN_NODE" --dev \
+	--base-path "$node_dir" \
+	--rpc-port "$RPC_PORT" \
+	--port "$P2P_PORT" \
+	--prometheus-port "$PROMETHEUS_PORT" \
+	--rpc-cors all \
+	--no-telemetry \
+	${node_args[@]+"${node_args[@]}"} &
+node_pid=$!
+
+# Wait for the RPC endpoint before telling the user where it is.
+for _ in $(seq 1 120); do
+	kill -0 "$node_pid" 2>/dev/null || die "cpchain-node exited during start-up (see its log above)"
+	if curl -sf -H 'Content-Type: application/json' \
+		-d '{"id":1,"jsonrpc":"2.0","method":"system_health","params":[]}' \
+		"http://127.0.0.1:$RPC_PORT" >/dev/null; then
+		break
+	fi
+	sleep 1
+done
+
+cat >&2 <<MSG
+
+  CPChain development node is running.
+    JSON-RPC (WebSocket and HTTP): ws://127.0.0.1:$RPC_PORT
+    polkadot.js apps:              https://polkadot.js.org/apps/?rpc=ws%3A%2F%2F127.0.0.1%3A$RPC_PORT#/explorer
+    IPFS RPC API:                  http://127.0.0.1:$IPFS_API_PORT/api/v0
+    Prometheus metrics:            http://127.0.0.1:$PROMETHEUS_PORT/metrics
+    Data (kept across restarts):   $CPCHAIN_DATA_DIR
+  Press Ctrl-C to stop the node and IPFS.
+
+MSG
+
+wait "$node_pid" || true

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs whatever the project needs and is missing on this machine:
+#   - Debian packages: protobuf-compiler (litep2p needs protoc), clang and libclang-dev,
+#     curl, and Node.js/npm if absent;
+#   - the Rust wasm target (wasm32v1-none), rust-src, clippy and rustfmt;
+#   - the npm packages of e2e/ and zombienet/ (only when `--with-js` is given).
+# Safe to run again: it only installs what is missing.
+set -euo pipefail
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+with_js=false
+for arg in "$@"; do
+	case "$arg" in
+		--with-js) with_js=true ;;
+		*) die "unknown argument: $arg (usage: setup.sh [--with-js])" ;;
+	esac
+done
+
+missing=()
+command -v protoc >/dev/null || missing+=(protobuf-compiler)
+command -v clang >/dev/null || missing+=(clang)
+dpkg -s libclang-dev >/dev/null 2>&1 || missing+=(libclang-dev)
+command -v curl >/dev/null || missing+=(curl)
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
+if [ ${#missing[@]} -gt 0 ]; then
+	sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo="sudo"
+	log "installing Debian packages: ${missing[*]}"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+command -v rustup >/dev/null || die "rustup is required (https://rustup.rs); install it and rerun"
+# rust-toolchain.toml selects the toolchain; make sure its target and components are present.
+cd "$REPO_ROOT"
+installed_targets=$(rustup target list --installed)
+grep -qx wasm32v1-none <<<"$installed_targets" || step rustup target add wasm32v1-none
+installed_components=$(rustup component list --installed)
+for c in rust-src clippy rustfmt; do
+	grep -q "^$c" <<<"$installed_components" || step rustup component add "$c"
+done
+
+# Installs an npm project from its lockfile unless node_modules is already up to date.
+npm_install() {
+	local dir="$1"
+	local stamp="$dir/node_modules/.package-lock.json"
+	if [ -f "$stamp" ] && [ "$stamp" -nt "$dir/package-lock.json" ]; then
+		return 0
+	fi
+	log "installing npm packages in ${dir#"$REPO_ROOT"/}"
+	(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
+if $with_js; then
+	npm_install "$REPO_ROOT/e2e"
+	npm_install "$REPO_ROOT/zombienet"
+fi
+log "setup complete"
