@@ -17,12 +17,19 @@ use sp_runtime::traits::Block as BlockT;
 
 use crate::consensus;
 
-/// The client: a full node over the wasm runtime, with the standard host functions.
-pub(crate) type FullClient = sc_service::TFullClient<
-	Block,
-	RuntimeApi,
-	sc_executor::WasmExecutor<sp_io::SubstrateHostFunctions>,
->;
+/// The host functions the runtime may call: the standard ones, plus the benchmarking ones
+/// when the runtime is built with `runtime-benchmarks` (it then imports them).
+#[cfg(not(feature = "runtime-benchmarks"))]
+pub(crate) type HostFunctions = sp_io::SubstrateHostFunctions;
+/// The host functions the runtime may call: the standard ones, plus the benchmarking ones
+/// when the runtime is built with `runtime-benchmarks` (it then imports them).
+#[cfg(feature = "runtime-benchmarks")]
+pub(crate) type HostFunctions =
+	(sp_io::SubstrateHostFunctions, frame_benchmarking::benchmarking::HostFunctions);
+
+/// The client: a full node over the wasm runtime.
+pub(crate) type FullClient =
+	sc_service::TFullClient<Block, RuntimeApi, sc_executor::WasmExecutor<HostFunctions>>;
 /// The database backend (ParityDB unless `--database` says otherwise).
 pub(crate) type FullBackend = sc_service::TFullBackend<Block>;
 /// Fork choice: the longest chain.
@@ -53,7 +60,7 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 		})
 		.transpose()?;
 
-	let executor = sc_service::new_wasm_executor::<sp_io::SubstrateHostFunctions>(&config.executor);
+	let executor = sc_service::new_wasm_executor::<HostFunctions>(&config.executor);
 	let (client, backend, keystore_container, task_manager) =
 		sc_service::new_full_parts::<Block, RuntimeApi, _>(
 			config,
