@@ -8,7 +8,9 @@ use std::{sync::Arc, time::Duration};
 
 use cpchain_runtime::opaque::Block;
 use sc_client_api::BlockBackend;
-use sc_consensus_aura::{ImportQueueParams as AuraImportQueueParams, SlotProportion, StartAuraParams};
+use sc_consensus_aura::{
+	ImportQueueParams as AuraImportQueueParams, SlotProportion, StartAuraParams,
+};
 use sc_consensus_grandpa::SharedVoterState;
 use sc_network::{config::FullNetworkConfiguration, service::traits::NotificationService};
 use sc_service::{error::Error as ServiceError, Configuration, TaskManager, WarpSyncConfig};
@@ -237,11 +239,7 @@ pub fn start(params: StartParams<'_>) -> Result<(), ServiceError> {
 		)?;
 
 		// Authoring is essential: if it fails, the node stops rather than idling silently.
-		task_manager.spawn_essential_handle().spawn_blocking(
-			"aura",
-			Some("block-authoring"),
-			aura,
-		);
+		task_manager.spawn_essential_handle().spawn_blocking("aura", Some("block-authoring"), aura);
 	}
 
 	if enable_finality {

@@ -18,8 +18,8 @@ use sp_version::RuntimeVersion;
 
 use crate::{
 	AccountId, Aura, Balance, Block, BlockNumber, Contracts, Executive, Grandpa, Hash,
-	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig,
-	SessionKeys, System, TransactionPayment, VERSION,
+	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig, SessionKeys,
+	System, TransactionPayment, VERSION,
 };
 
 /// Event records as returned by contract dry-runs.

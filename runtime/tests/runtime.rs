@@ -39,7 +39,7 @@ fn json_merge(a: &mut serde_json::Value, b: serde_json::Value) {
 			for (k, v) in b {
 				json_merge(a.entry(k).or_insert(serde_json::Value::Null), v);
 			}
-		},
+		}
 		(a, b) => *a = b,
 	}
 }
@@ -108,8 +108,19 @@ fn metadata_v15_carries_pallet_docs() {
 	for pallet in ["System", "Balances", "TransactionPayment", "Sudo", "Utility", "Contracts"] {
 		assert!(names.contains(&pallet), "{pallet} missing from {names:?}");
 	}
+	// polkadot.js apps shows each call's doc comment: the call enum's variants carry them.
 	let balances = v15.pallets.iter().find(|p| p.name == "Balances").expect("checked above");
-	assert!(!balances.docs.is_empty(), "pallet docs are stripped");
+	let calls = balances.calls.as_ref().expect("Balances has calls");
+	let call_type = v15.types.resolve(calls.ty.id).expect("call type is in the registry");
+	let scale_info::TypeDef::Variant(variants) = &call_type.type_def else {
+		panic!("calls are an enum")
+	};
+	let transfer = variants
+		.variants
+		.iter()
+		.find(|v| v.name == "transfer_allow_death")
+		.expect("transfer_allow_death is a call");
+	assert!(!transfer.docs.is_empty(), "call docs are stripped from the metadata");
 }
 
 fn signed_transfer(
@@ -118,7 +129,8 @@ fn signed_transfer(
 	dest: sp_runtime::AccountId32,
 	value: u128,
 ) -> UncheckedExtrinsic {
-	let call = RuntimeCall::Balances(BalancesCall::transfer_keep_alive { dest: dest.into(), value });
+	let call =
+		RuntimeCall::Balances(BalancesCall::transfer_keep_alive { dest: dest.into(), value });
 	let tx_ext: TxExtension = (
 		frame_system::CheckNonZeroSender::<Runtime>::new(),
 		frame_system::CheckSpecVersion::<Runtime>::new(),
@@ -178,7 +190,12 @@ fn tampered_or_replayed_transactions_are_rejected() {
 		let charlie = Sr25519Keyring::Charlie.to_account_id();
 
 		// Signed by Bob's key but claiming to be Alice: bad proof.
-		let mut forged = signed_transfer(&Sr25519Keyring::Bob.pair(), 0, charlie.clone(), 10 * EXISTENTIAL_DEPOSIT);
+		let mut forged = signed_transfer(
+			&Sr25519Keyring::Bob.pair(),
+			0,
+			charlie.clone(),
+			10 * EXISTENTIAL_DEPOSIT,
+		);
 		if let sp_runtime::generic::Preamble::Signed(ref mut who, _, _) = forged.preamble {
 			*who = Sr25519Keyring::Alice.to_account_id().into();
 		}

@@ -1,7 +1,9 @@
 //! `frame_system`, timestamps, batching and the development-only sudo key.
 
 use frame_support::{
-	derive_impl, dispatch::DispatchClass, parameter_types,
+	derive_impl,
+	dispatch::DispatchClass,
+	parameter_types,
 	weights::{
 		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
 		Weight,
