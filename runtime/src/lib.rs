@@ -86,6 +86,7 @@ pub const SLOT_DURATION: u64 = MILLI_SECS_PER_BLOCK;
 ///
 /// Zombienet endows each node's stash with 2 * 10^12 units, so this must stay below that.
 pub const EXISTENTIAL_DEPOSIT: Balance = MICRO_CPC;
+const _: () = assert!(EXISTENTIAL_DEPOSIT < 2_000_000_000_000, "zombienet stashes could not exist");
 
 /// The address format for describing accounts.
 pub type Address = MultiAddress<AccountId, ()>;

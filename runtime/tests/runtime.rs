@@ -46,7 +46,7 @@ fn json_merge(a: &mut serde_json::Value, b: serde_json::Value) {
 
 #[test]
 fn presets_are_development_and_local_testnet() {
-	let names: Vec<String> = preset_names().into_iter().map(|p| p.into()).collect();
+	let names: Vec<String> = preset_names().into_iter().collect();
 	assert_eq!(names, vec![DEV_RUNTIME_PRESET.to_string(), LOCAL_TESTNET_RUNTIME_PRESET.into()]);
 	assert!(cpchain_runtime::genesis_config_presets::get_preset(&"mainnet".into()).is_none());
 }
@@ -87,12 +87,6 @@ fn local_testnet_genesis_has_four_authorities() {
 fn pallet_integrity_tests_hold() {
 	// Includes pallet-contracts' check that its memory limits fit the runtime's memory.
 	genesis_ext(DEV_RUNTIME_PRESET).execute_with(AllPalletsWithSystem::integrity_test);
-}
-
-#[test]
-fn existential_deposit_is_below_zombienet_stash_endowment() {
-	// zombienet endows each node's stash with 2 * 10^12 units.
-	assert!(EXISTENTIAL_DEPOSIT < 2_000_000_000_000);
 }
 
 #[test]
