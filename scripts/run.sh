@@ -2,13 +2,15 @@
 # The main job: a local CPChain for polkadot.js apps.
 #
 # Installs what is missing, builds the release node and starts a single-node development
-# chain (`--dev`) whose data is kept in $CPCHAIN_DATA_DIR (default: .data/ in the repository)
-# across restarts. Ctrl-C stops it. (The local IPFS daemon beside the node is not wired in
-# yet: see the foundation issue's notes.)
+# chain (`--dev`) and a local IPFS daemon beside it (loopback only, offline), both keeping
+# their data in $CPCHAIN_DATA_DIR (default: .data/ in the repository) across restarts.
+# Ctrl-C stops both.
 #
 # Environment: RPC_PORT (default 9944), P2P_PORT (30333), PROMETHEUS_PORT (9615),
-# CPCHAIN_DATA_DIR. Arguments are passed on to cpchain-node,
-# e.g. `./scripts/run.sh --log dpor=debug`. `--purge` wipes the chain data first.
+# CPCHAIN_DATA_DIR, and IPFS_API_PORT (5001), IPFS_GATEWAY_PORT (8080), IPFS_SWARM_PORT
+# (4001) for IPFS (see scripts/ipfs.sh). Arguments are passed on to cpchain-node,
+# e.g. `./scripts/run.sh --log runtime=debug`. `--purge` wipes the chain data first (the IPFS
+# repository is kept).
 set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -29,6 +31,7 @@ for arg in "$@"; do
 done
 
 "$REPO_ROOT/scripts/setup.sh"
+"$REPO_ROOT/scripts/ipfs.sh" install
 build_node
 
 node_dir="$CPCHAIN_DATA_DIR/node"
@@ -47,8 +50,11 @@ stop_all() {
 		for _ in $(seq 1 30); do kill -0 "$node_pid" 2>/dev/null || break; sleep 1; done
 		kill -KILL "$node_pid" 2>/dev/null || true
 	fi
+	"$REPO_ROOT/scripts/ipfs.sh" stop || true
 }
 trap stop_all INT TERM EXIT
+
+"$REPO_ROOT/scripts/ipfs.sh" start
 
 log "starting cpchain-node --dev (data in $node_dir)"
 "$CPCHAIN_NODE" --dev \
@@ -78,8 +84,10 @@ cat >&2 <<MSG
     JSON-RPC (WebSocket and HTTP): ws://127.0.0.1:$RPC_PORT
     polkadot.js apps:              https://polkadot.js.org/apps/?rpc=ws%3A%2F%2F127.0.0.1%3A$RPC_PORT#/explorer
     Prometheus metrics:            http://127.0.0.1:$PROMETHEUS_PORT/metrics
+    IPFS RPC API (Kubo-compatible): http://127.0.0.1:${IPFS_API_PORT:-5001}
+    IPFS gateway (read only):      http://127.0.0.1:${IPFS_GATEWAY_PORT:-8080}/ipfs/<cid>
     Data (kept across restarts):   $CPCHAIN_DATA_DIR
-  Press Ctrl-C to stop the node.
+  Press Ctrl-C to stop the node and IPFS.
 
 MSG
 

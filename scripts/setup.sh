@@ -3,7 +3,8 @@
 #   - Debian packages: protobuf-compiler (litep2p needs protoc), clang and libclang-dev,
 #     curl, and Node.js/npm if absent;
 #   - the Rust wasm target (wasm32v1-none), rust-src, clippy and rustfmt;
-#   - the npm packages of e2e/ and zombienet/ (only when `--with-js` is given).
+#   - the npm packages of e2e/ (@polkadot/api tests), zombienet/ (the zombienet CLI) and
+#     scripts/ipfs/ (js-ipfs, used when no Kubo is on PATH), only when `--with-js` is given.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 # shellcheck source=lib/common.sh
@@ -56,5 +57,6 @@ npm_install() {
 if $with_js; then
 	npm_install "$REPO_ROOT/e2e"
 	npm_install "$REPO_ROOT/zombienet"
+	"$REPO_ROOT/scripts/ipfs.sh" install
 fi
 log "setup complete"

@@ -1,0 +1,146 @@
+// End-to-end tests of a running `cpchain-node --dev` through its JSON-RPC, with the client
+// that polkadot.js apps uses (@polkadot/api).
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { ApiPromise, WsProvider } from '@polkadot/api'
+import { Keyring } from '@polkadot/keyring'
+import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto'
+import { u8aToHex } from '@polkadot/util'
+import { startNode, rpc } from '../lib/processes.mjs'
+
+const CPC = 10n ** 18n
+let node
+let api
+let keyring
+
+before(async () => {
+  await cryptoWaitReady()
+  keyring = new Keyring({ type: 'sr25519', ss58Format: 42 })
+  node = await startNode()
+  api = await ApiPromise.create({ provider: new WsProvider(node.wsUrl), noInitWarn: true })
+})
+
+after(async () => {
+  if (api) await api.disconnect()
+  if (node) await node.stop()
+})
+
+/** Resolves once the finalised head reaches `target`, rejects after `timeoutMs`. */
+async function finalisedAtLeast (target, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const hash = await api.rpc.chain.getFinalizedHead()
+    const number = (await api.rpc.chain.getHeader(hash)).number.toNumber()
+    if (number >= target) return number
+    if (Date.now() > deadline) {
+      throw new Error(`finalised height ${number} did not reach ${target}:\n${await node.log()}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+}
+
+async function finalisedNumber () {
+  const hash = await api.rpc.chain.getFinalizedHead()
+  return (await api.rpc.chain.getHeader(hash)).number.toNumber()
+}
+
+test('the node names its chain and token for wallets', async () => {
+  assert.equal((await api.rpc.system.chain()).toString(), 'CPChain Development')
+  assert.equal((await api.rpc.system.name()).toString(), 'CPChain Node')
+  const properties = (await api.rpc.system.properties()).toJSON()
+  assert.deepEqual(properties.tokenSymbol, ['CPC'])
+  assert.deepEqual(properties.tokenDecimals, [18])
+  assert.equal(properties.ss58Format, 42)
+  assert.equal(api.registry.chainSS58, 42)
+})
+
+test('metadata V15 with pallet docs', async () => {
+  const versions = (await api.call.metadata.metadataVersions()).toJSON()
+  assert.ok(versions.includes(15), `metadata versions ${versions}`)
+  assert.ok(api.runtimeMetadata.version >= 15, `api decoded metadata v${api.runtimeMetadata.version}`)
+  for (const pallet of ['system', 'balances', 'transactionPayment', 'sudo', 'utility', 'contracts']) {
+    assert.ok(api.query[pallet] || api.tx[pallet], `pallet ${pallet} in the metadata`)
+  }
+  const docs = api.tx.balances.transferKeepAlive.meta.docs.map((d) => d.toString()).join(' ')
+  assert.match(docs, /transfer/i)
+  // The raw state_getMetadata call the apps UI makes works too.
+  const raw = await rpc(node.httpUrl, 'state_getMetadata')
+  assert.match(raw, /^0x6d657461/, 'metadata starts with the "meta" magic')
+})
+
+test('a signed transfer is finalised with its event and both balances right', async () => {
+  const alice = keyring.addFromUri('//Alice')
+  const recipient = keyring.addFromUri(mnemonicGenerate())
+  const amount = 7n * CPC
+  const aliceBefore = (await api.query.system.account(alice.address)).data.free.toBigInt()
+
+  const { blockHash, events } = await new Promise((resolve, reject) => {
+    api.tx.balances.transferKeepAlive(recipient.address, amount)
+      .signAndSend(alice, ({ status, events, dispatchError }) => {
+        if (dispatchError) reject(new Error(`dispatch error: ${dispatchError.toString()}`))
+        if (status.isFinalized) resolve({ blockHash: status.asFinalized, events })
+        if (status.isInvalid || status.isDropped || status.isUsurped) {
+          reject(new Error(`transaction ${status.type}`))
+        }
+      })
+      .catch(reject)
+  })
+
+  const transfer = events.find(({ event }) => api.events.balances.Transfer.is(event))
+  assert.ok(transfer, 'Balances.Transfer event')
+  const [from, to, value] = transfer.event.data
+  assert.equal(from.toString(), alice.address)
+  assert.equal(to.toString(), recipient.address)
+  assert.equal(value.toBigInt(), amount)
+  const feePaid = events.find(({ event }) => api.events.transactionPayment.TransactionFeePaid.is(event))
+  assert.ok(feePaid, 'TransactionPayment.TransactionFeePaid event')
+  const fee = feePaid.event.data[1].toBigInt() + feePaid.event.data[2].toBigInt()
+  assert.ok(fee > 0n, 'the transfer paid a fee')
+  assert.ok(events.some(({ event }) => api.events.system.ExtrinsicSuccess.is(event)))
+
+  const at = await api.at(blockHash)
+  const recipientAfter = (await at.query.system.account(recipient.address)).data.free.toBigInt()
+  const aliceAfter = (await at.query.system.account(alice.address)).data.free.toBigInt()
+  assert.equal(recipientAfter, amount)
+  assert.equal(aliceBefore - aliceAfter, amount + fee)
+})
+
+test('a malformed extrinsic is rejected and the chain goes on', async () => {
+  await assert.rejects(
+    rpc(node.httpUrl, 'author_submitExtrinsic', ['0xdeadbeef']),
+    (error) => {
+      assert.ok(error.rpc, `a JSON-RPC error, got ${error}`)
+      assert.match(`${error.rpc.message} ${error.rpc.data ?? ''}`, /decode|invalid/i)
+      return true
+    }
+  )
+  const before = await finalisedNumber()
+  await finalisedAtLeast(before + 2)
+})
+
+test('an extrinsic with a bad signature is rejected and the chain goes on', async () => {
+  const alice = keyring.addFromUri('//Alice')
+  const signed = await api.tx.balances
+    .transferKeepAlive(keyring.addFromUri('//Bob').address, CPC)
+    .signAsync(alice)
+  const bytes = signed.toU8a()
+  const signature = signed.signature.toU8a()
+  const at = Buffer.from(bytes).indexOf(Buffer.from(signature))
+  assert.ok(at > 0 && signature.length === 64, 'found the sr25519 signature in the extrinsic')
+  const tampered = new Uint8Array(bytes)
+  tampered[at + 10] ^= 0x01
+
+  await assert.rejects(
+    rpc(node.httpUrl, 'author_submitExtrinsic', [u8aToHex(tampered)]),
+    (error) => {
+      assert.ok(error.rpc, `a JSON-RPC error, got ${error}`)
+      assert.match(`${error.rpc.message} ${error.rpc.data ?? ''}`, /bad signature/i)
+      return true
+    }
+  )
+  // The untampered extrinsic is fine: the rejection was about the signature alone.
+  const hash = await rpc(node.httpUrl, 'author_submitExtrinsic', [signed.toHex()])
+  assert.match(hash, /^0x[0-9a-f]{64}$/)
+  const before = await finalisedNumber()
+  await finalisedAtLeast(before + 2)
+})

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Local multi-node CPChain testnets with zombienet (native provider: the nodes are processes
+# on this machine).
+#
+# usage: scripts/zombienet.sh spawn [network.toml]     start a network and keep it running
+#        scripts/zombienet.sh test [file.zndsl]        start a network, run its assertions, stop
+# Paths are relative to zombienet/; the defaults are local.toml and smoke.zndsl.
+#
+# The zombienet CLI comes from the npm registry (zombienet/package.json). `zombienet setup`
+# is never used: it downloads binaries. The node is the release build of this checkout
+# (build it with scripts/run.sh or scripts/test.sh first, or set CPCHAIN_NODE).
+set -euo pipefail
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+ZN_DIR="$REPO_ROOT/zombienet"
+
+install() {
+	local stamp="$ZN_DIR/node_modules/.package-lock.json"
+	if [ -f "$stamp" ] && [ "$stamp" -nt "$ZN_DIR/package-lock.json" ]; then
+		return 0
+	fi
+	log "installing the zombienet CLI from the npm registry (zombienet/, once per checkout)"
+	(cd "$ZN_DIR" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
+[ -x "$CPCHAIN_NODE" ] || die "no node binary at $CPCHAIN_NODE: build it first (scripts/run.sh or scripts/test.sh)"
+install
+# zombienet runs `cpchain-node` from PATH (see zombienet/local.toml).
+PATH="$(dirname "$CPCHAIN_NODE"):$PATH"
+export PATH
+zombienet=("$ZN_DIR/node_modules/.bin/zombienet" --provider native)
+
+cd "$ZN_DIR"
+case "${1:-}" in
+	spawn) exec "${zombienet[@]}" spawn "${2:-local.toml}" ;;
+	test) exec "${zombienet[@]}" test "${2:-smoke.zndsl}" ;;
+	*) die "usage: scripts/zombienet.sh <spawn [network.toml]|test [file.zndsl]>" ;;
+esac
