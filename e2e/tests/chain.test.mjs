@@ -47,10 +47,12 @@ async function finalisedNumber () {
 test('the node names its chain and token for wallets', async () => {
   assert.equal((await api.rpc.system.chain()).toString(), 'CPChain Development')
   assert.equal((await api.rpc.system.name()).toString(), 'CPChain Node')
-  const properties = (await api.rpc.system.properties()).toJSON()
-  assert.deepEqual(properties.tokenSymbol, ['CPC'])
-  assert.deepEqual(properties.tokenDecimals, [18])
-  assert.equal(properties.ss58Format, 42)
+  // What the node serves...
+  const properties = await rpc(node.httpUrl, 'system_properties')
+  assert.deepEqual(properties, { tokenSymbol: 'CPC', tokenDecimals: 18, ss58Format: 42 })
+  // ...and what the client (and so polkadot.js apps) makes of it.
+  assert.deepEqual(api.registry.chainTokens, ['CPC'])
+  assert.deepEqual(api.registry.chainDecimals, [18])
   assert.equal(api.registry.chainSS58, 42)
 })
 
