@@ -5,6 +5,10 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
 
+extern crate alloc;
+
+pub mod dpor;
+
 use sp_runtime::{
 	generic,
 	traits::{BlakeTwo256, IdentifyAccount, Verify},
@@ -74,6 +78,15 @@ pub mod time {
 	pub const HOURS: BlockNumber = MINUTES * 60;
 	/// Blocks per day.
 	pub const DAYS: BlockNumber = HOURS * 24;
+
+	/// Blocks per DPoR term: one committee serves this long, and one election runs per term.
+	/// Short (one minute) so that elections are visible on local test networks; a public
+	/// network would use hours.
+	pub const TERM_LENGTH: BlockNumber = MINUTES;
+
+	/// The base time a committee member waits for a view's block before it votes to change
+	/// the view (doubled at each consecutive view change).
+	pub const BASE_VIEW_TIMEOUT_MS: u64 = 2 * MILLI_SECS_PER_BLOCK;
 }
 
 #[cfg(test)]

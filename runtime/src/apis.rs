@@ -17,7 +17,7 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use crate::{
-	AccountId, Aura, Balance, Block, BlockNumber, Contracts, Executive, Grandpa, Hash,
+	AccountId, Aura, Balance, Block, BlockNumber, Committee, Contracts, Executive, Grandpa, Hash,
 	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig, SessionKeys,
 	System, TransactionPayment, VERSION,
 };
@@ -114,6 +114,35 @@ impl_runtime_apis! {
 
 		fn authorities() -> Vec<AuraId> {
 			pallet_aura::Authorities::<Runtime>::get().into_inner()
+		}
+	}
+
+	impl cpchain_primitives::dpor::DporApi<Block, AuraId> for Runtime {
+		fn committee_for_next_block() -> cpchain_primitives::dpor::Committee<AuraId> {
+			let next = System::block_number().saturating_add(1);
+			let term = Committee::term_of(next);
+			let mut members = Committee::committee_keys(term);
+			if members.is_empty() {
+				// No committee recorded (a genesis without one): the session's authorities.
+				members = pallet_aura::Authorities::<Runtime>::get().into_inner();
+			}
+			cpchain_primitives::dpor::Committee { term, members }
+		}
+
+		fn term_of(block: BlockNumber) -> cpchain_primitives::dpor::TermIndex {
+			Committee::term_of(block)
+		}
+
+		fn term_length() -> BlockNumber {
+			crate::TERM_LENGTH
+		}
+
+		fn block_time_ms() -> u64 {
+			crate::MILLI_SECS_PER_BLOCK
+		}
+
+		fn base_view_timeout_ms() -> u64 {
+			crate::BASE_VIEW_TIMEOUT_MS
 		}
 	}
 

@@ -9,4 +9,6 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_sudo, Sudo]
 	[pallet_utility, Utility]
 	[pallet_contracts, Contracts]
+	[pallet_reputation, Reputation]
+	[pallet_committee, Committee]
 );

@@ -3,7 +3,10 @@
 //! The node's chain specs only name a preset; all genesis logic lives here, in the runtime,
 //! so that `build-spec`, zombienet and `chain-spec-builder` see the same genesis.
 
-use crate::{AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig, CPC};
+use crate::{
+	configs::dpor::RNodeBond, AccountId, BalancesConfig, CommitteeConfig, ReputationConfig,
+	RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig, CPC,
+};
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
@@ -15,15 +18,21 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 /// What each endowed development account starts with: one million CPC.
 pub const ENDOWMENT: crate::Balance = 1_000_000 * CPC;
 
-/// The consensus keys of one genesis authority.
+/// One genesis authority: its account (an RNode bonded at genesis, a member of the genesis
+/// committee) and its consensus keys.
 struct Authority {
+	account: AccountId,
 	aura: AuraId,
 	grandpa: GrandpaId,
 }
 
 impl Authority {
 	fn from_keyring(sr: Sr25519Keyring, ed: Ed25519Keyring) -> Self {
-		Self { aura: sr.public().into(), grandpa: ed.public().into() }
+		Self { account: sr.to_account_id(), aura: sr.public().into(), grandpa: ed.public().into() }
+	}
+
+	fn session_keys(&self) -> SessionKeys {
+		SessionKeys { aura: self.aura.clone(), grandpa: self.grandpa.clone() }
 	}
 }
 
@@ -36,11 +45,22 @@ fn testnet_genesis(
 		balances: BalancesConfig {
 			balances: endowed_accounts.into_iter().map(|k| (k, ENDOWMENT)).collect::<Vec<_>>(),
 		},
-		aura: pallet_aura::GenesisConfig {
-			authorities: authorities.iter().map(|a| a.aura.clone()).collect::<Vec<_>>(),
+		// Aura's and GRANDPA's authorities come from the session keys of the genesis
+		// committee (pallet-session), not from their own genesis lists.
+		session: SessionConfig {
+			keys: authorities
+				.iter()
+				.map(|a| (a.account.clone(), a.account.clone(), a.session_keys()))
+				.collect::<Vec<_>>(),
 		},
-		grandpa: pallet_grandpa::GenesisConfig {
-			authorities: authorities.iter().map(|a| (a.grandpa.clone(), 1)).collect::<Vec<_>>(),
+		reputation: ReputationConfig {
+			rnodes: authorities
+				.iter()
+				.map(|a| (a.account.clone(), RNodeBond::get()))
+				.collect::<Vec<_>>(),
+		},
+		committee: CommitteeConfig {
+			committee: authorities.iter().map(|a| a.account.clone()).collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
 	})

@@ -72,7 +72,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("cpchain"),
 	impl_name: Cow::Borrowed("cpchain-node"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -136,6 +136,11 @@ pub type Executive = frame_executive::Executive<
 
 // Pallet indices are grouped by decade and never renumbered: 0-9 system, 10-19 money,
 // 20-29 consensus, 40-49 smart contracts, 50-59 CPChain pallets.
+//
+// The order of declaration is the order of genesis builds and of block hooks, and it matters
+// here: Balances before Reputation (genesis bonds are holds), Committee before Session (the
+// session's genesis asks the committee pallet for the first validators), Session before Aura
+// and Grandpa (a new session hands them the new authority set), as in Parity's templates.
 #[frame_support::runtime]
 mod runtime {
 	#[runtime::runtime]
@@ -167,6 +172,14 @@ mod runtime {
 	#[runtime::pallet_index(11)]
 	pub type TransactionPayment = pallet_transaction_payment;
 
+	#[runtime::pallet_index(22)]
+	pub type Authorship = pallet_authorship;
+	#[runtime::pallet_index(50)]
+	pub type Reputation = pallet_reputation;
+	#[runtime::pallet_index(51)]
+	pub type Committee = pallet_committee;
+	#[runtime::pallet_index(23)]
+	pub type Session = pallet_session;
 	#[runtime::pallet_index(20)]
 	pub type Aura = pallet_aura;
 	#[runtime::pallet_index(21)]

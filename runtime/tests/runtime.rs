@@ -79,7 +79,14 @@ fn local_testnet_genesis_has_four_authorities() {
 		.collect();
 		assert_eq!(aura.into_inner(), expected);
 		assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 4);
-		assert_eq!(Balances::free_balance(Sr25519Keyring::Dave.to_account_id()), ENDOWMENT);
+		// Dave's RNode bond is held, not spent.
+		let dave = Sr25519Keyring::Dave.to_account_id();
+		let bond = cpchain_runtime::configs::dpor::RNodeBond::get();
+		assert_eq!(Balances::free_balance(&dave), ENDOWMENT - bond);
+		assert_eq!(
+			<Balances as frame_support::traits::fungible::Inspect<_>>::total_balance(&dave),
+			ENDOWMENT
+		);
 	});
 }
 
@@ -99,7 +106,17 @@ fn metadata_v15_carries_pallet_docs() {
 		codec::Decode::decode(&mut &prefixed[..]).expect("metadata decodes");
 	let RuntimeMetadata::V15(v15) = metadata.1 else { panic!("asked for v15") };
 	let names: Vec<_> = v15.pallets.iter().map(|p| p.name.as_str()).collect();
-	for pallet in ["System", "Balances", "TransactionPayment", "Sudo", "Utility", "Contracts"] {
+	for pallet in [
+		"System",
+		"Balances",
+		"TransactionPayment",
+		"Sudo",
+		"Utility",
+		"Contracts",
+		"Reputation",
+		"Committee",
+		"Session",
+	] {
 		assert!(names.contains(&pallet), "{pallet} missing from {names:?}");
 	}
 	// polkadot.js apps shows each call's doc comment: the call enum's variants carry them.
@@ -219,4 +236,125 @@ fn garbage_does_not_decode_as_an_extrinsic() {
 	});
 	let bytes = xt.encode();
 	assert!(<UncheckedExtrinsic as codec::Decode>::decode(&mut &bytes[..]).is_ok());
+}
+
+/// Runs the block hooks that drive terms, the way block execution does at each block.
+fn advance_to(block: cpchain_runtime::BlockNumber) {
+	use frame_support::traits::OnInitialize;
+	while System::block_number() < block {
+		let next = System::block_number() + 1;
+		System::reset_events();
+		System::initialize(&next, &System::parent_hash(), &Default::default());
+		<cpchain_runtime::Committee as OnInitialize<_>>::on_initialize(next);
+		<cpchain_runtime::Session as OnInitialize<_>>::on_initialize(next);
+	}
+}
+
+/// Makes `who` an RNode with real session keys (generated in the test keystore, with their
+/// proof of ownership) that campaigns for the next ten terms.
+fn join_and_campaign(who: &sp_keyring::Sr25519Keyring) -> cpchain_runtime::SessionKeys {
+	use cpchain_runtime::{Committee, Reputation, RuntimeOrigin, Session, SessionKeys};
+	let account = who.to_account_id();
+	let origin = || RuntimeOrigin::signed(account.clone());
+	let bond = cpchain_runtime::configs::dpor::RNodeBond::get();
+	Reputation::bond(origin(), bond).expect("endowed account bonds");
+	let seed = format!("//{who}//session").into_bytes();
+	let generated: sp_session::OpaqueGeneratedSessionKeys =
+		SessionKeys::generate(&account.encode(), Some(seed)).into();
+	let keys =
+		<SessionKeys as codec::Decode>::decode(&mut &generated.keys[..]).expect("keys decode");
+	Session::set_keys(origin(), keys.clone(), generated.proof).expect("proof of ownership holds");
+	Committee::claim_campaign(origin(), 10).expect("an RNode with keys campaigns");
+	keys
+}
+
+#[test]
+fn development_genesis_bonds_alice_as_a_committee_of_one() {
+	genesis_ext(DEV_RUNTIME_PRESET).execute_with(|| {
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		assert!(pallet_reputation::Pallet::<Runtime>::is_rnode(&alice));
+		assert_eq!(pallet_committee::Pallet::<Runtime>::committee(0), vec![alice.clone()]);
+		assert_eq!(pallet_committee::CommitteeSize::<Runtime>::get(), 1);
+		assert_eq!(pallet_session::Validators::<Runtime>::get(), vec![alice]);
+	});
+}
+
+#[test]
+fn elections_change_the_authority_set_term_after_term() {
+	use cpchain_runtime::{Committee, Reputation, RuntimeEvent, RuntimeOrigin, TERM_LENGTH};
+	use sp_keystore::{testing::MemoryKeystore, KeystoreExt};
+
+	let mut ext = genesis_ext(LOCAL_TESTNET_RUNTIME_PRESET);
+	ext.register_extension(KeystoreExt::new(MemoryKeystore::new()));
+	ext.execute_with(|| {
+		let genesis: Vec<_> = [
+			Sr25519Keyring::Alice,
+			Sr25519Keyring::Bob,
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+		]
+		.iter()
+		.map(|k| k.to_account_id())
+		.collect();
+		assert_eq!(pallet_session::Validators::<Runtime>::get(), genesis);
+
+		// Two newcomers campaign; the committee shrinks to two seats, so they are elected.
+		let eve = join_and_campaign(&Sr25519Keyring::Eve);
+		let ferdie = join_and_campaign(&Sr25519Keyring::Ferdie);
+		Committee::set_committee_size(RuntimeOrigin::root(), 2).expect("root sets the size");
+		let newcomers =
+			[Sr25519Keyring::Eve.to_account_id(), Sr25519Keyring::Ferdie.to_account_id()];
+
+		// Term 1 starts: the committee of term 2 is elected, term 1 is still the genesis one.
+		advance_to(TERM_LENGTH);
+		assert_eq!(pallet_committee::CurrentTerm::<Runtime>::get(), 1);
+		assert_eq!(pallet_session::Validators::<Runtime>::get(), genesis);
+		let mut elected = Committee::committee(2);
+		elected.sort();
+		let mut expected = newcomers.to_vec();
+		expected.sort();
+		assert_eq!(elected, expected);
+		assert!(System::events().iter().any(|r| matches!(
+			&r.event,
+			RuntimeEvent::Committee(pallet_committee::Event::CommitteeElected {
+				term: 2,
+				fallback: false,
+				..
+			})
+		)));
+		// Elected members cannot walk away with their bond.
+		assert_eq!(
+			Reputation::unbond(RuntimeOrigin::signed(newcomers[0].clone()), 1),
+			Err(pallet_reputation::Error::<Runtime>::InCommittee.into())
+		);
+
+		// Term 2 starts: the newcomers author blocks and finalise them.
+		advance_to(2 * TERM_LENGTH);
+		assert_eq!(pallet_committee::CurrentTerm::<Runtime>::get(), 2);
+		let mut validators = pallet_session::Validators::<Runtime>::get();
+		validators.sort();
+		assert_eq!(validators, expected);
+		let mut aura = pallet_aura::Authorities::<Runtime>::get().into_inner();
+		aura.sort();
+		let mut expected_aura = vec![eve.aura.clone(), ferdie.aura.clone()];
+		expected_aura.sort();
+		assert_eq!(aura, expected_aura);
+		let digest_has_committee = System::digest().logs.iter().any(|item| {
+			item.consensus_try_to::<cpchain_primitives::dpor::ConsensusLog<
+				sp_consensus_aura::sr25519::AuthorityId,
+			>>(&cpchain_primitives::dpor::DPOR_ENGINE_ID)
+			.is_some_and(|log| {
+				let cpchain_primitives::dpor::ConsensusLog::NewCommittee { term, members } = log;
+				term == 2 && members.len() == 2
+			})
+		});
+		assert!(digest_has_committee, "the first block of term 2 announces its committee");
+
+		// Term 3: they campaigned for ten terms and stay; reputations were recomputed.
+		advance_to(3 * TERM_LENGTH);
+		let mut validators = pallet_session::Validators::<Runtime>::get();
+		validators.sort();
+		assert_eq!(validators, expected);
+		assert!(pallet_reputation::Reputations::<Runtime>::get(&newcomers[0]) > 0);
+	});
 }

@@ -1,0 +1,91 @@
+//! Benchmarks of the committee pallet (frame-benchmarking v2).
+
+use super::*;
+use frame_benchmarking::v2::*;
+use frame_system::RawOrigin;
+
+fn eligible<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, index, 0);
+	T::BenchmarkHelper::make_eligible(&who);
+	who
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn on_initialize() {
+		let before = EntropyAccumulator::<T>::get();
+		#[block]
+		{
+			Pallet::<T>::on_initialize(1u32.into());
+		}
+		assert_ne!(EntropyAccumulator::<T>::get(), before);
+	}
+
+	/// Claim `t` terms, each already holding `MaxCandidates - 1` campaigners.
+	#[benchmark]
+	fn claim_campaign(t: Linear<1, { T::MaxCampaignTerms::get() }>) {
+		let first = Pallet::<T>::first_open_term();
+		for i in 0..T::MaxCandidates::get().saturating_sub(1) {
+			let other = eligible::<T>("other", i);
+			for term in first..first + t {
+				Candidates::<T>::mutate(term, |c| c.try_push(other.clone()).expect("room; qed"));
+			}
+			CampaignUntil::<T>::insert(&other, first + t - 1);
+		}
+		let who = eligible::<T>("caller", 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), t);
+		assert_eq!(CampaignUntil::<T>::get(&who), Some(first + t - 1));
+	}
+
+	/// Withdraw from `t` terms, each with `MaxCandidates` campaigners.
+	#[benchmark]
+	fn withdraw_campaign(t: Linear<1, { T::MaxCampaignTerms::get() }>) {
+		let first = Pallet::<T>::first_open_term();
+		for i in 0..T::MaxCandidates::get().saturating_sub(1) {
+			let other = eligible::<T>("other", i);
+			for term in first..first + t {
+				Candidates::<T>::mutate(term, |c| c.try_push(other.clone()).expect("room; qed"));
+			}
+			CampaignUntil::<T>::insert(&other, first + t - 1);
+		}
+		let who = eligible::<T>("caller", 0);
+		Pallet::<T>::claim_campaign(RawOrigin::Signed(who.clone()).into(), t)
+			.expect("eligible and room; qed");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+		assert_eq!(CampaignUntil::<T>::get(&who), None);
+	}
+
+	#[benchmark]
+	fn set_committee_size() {
+		let size = T::MaxCommitteeSize::get();
+		#[extrinsic_call]
+		_(RawOrigin::Root, size);
+		assert_eq!(CommitteeSize::<T>::get(), size);
+	}
+
+	/// Elect a full committee from `c` campaigners.
+	#[benchmark]
+	fn elect(c: Linear<1, { T::MaxCandidates::get() }>) {
+		let size = T::MaxCommitteeSize::get();
+		CommitteeSize::<T>::put(size);
+		let term = Pallet::<T>::first_open_term();
+		for i in 0..c {
+			let who = eligible::<T>("candidate", i);
+			Candidates::<T>::mutate(term, |cs| cs.try_push(who.clone()).expect("c ≤ max; qed"));
+			CampaignUntil::<T>::insert(&who, term);
+		}
+		let result;
+		#[block]
+		{
+			result = Pallet::<T>::elect(term);
+		}
+		assert!(!result.0.is_empty() || c < size);
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(vec![1], 0), crate::mock::Test);
+}
