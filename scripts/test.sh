@@ -16,6 +16,21 @@ source "$REPO_ROOT/scripts/lib/build.sh"
 cd "$REPO_ROOT"
 
 total_start=$SECONDS
+logs="$(mktemp -d)"
+trap 'rm -rf "$logs"' EXIT
+
+# Runs a stage with `step`, keeping a copy of its output in $logs/<name>.log for the summary.
+counted() {
+	local name="$1"
+	shift
+	step "$@" 2>&1 | tee "$logs/$name.log"
+}
+
+# Sums the numbers that follow `pattern` (a sed regex with one group) in a stage's log.
+count() {
+	sed -n "s/$2/\1/p" "$logs/$1.log" | awk '{ sum += $1 } END { print sum + 0 }'
+}
+
 step "$REPO_ROOT/scripts/setup.sh" --with-js
 
 step cargo fmt --all -- --check
@@ -26,9 +41,15 @@ done
 
 build_node
 step cargo clippy "${CARGO_PROFILE[@]}" --locked --workspace --all-targets "${CARGO_FEATURES[@]}" -- -D warnings
-step cargo test "${CARGO_PROFILE[@]}" --locked --workspace "${CARGO_FEATURES[@]}"
+counted cargo cargo test "${CARGO_PROFILE[@]}" --locked --workspace "${CARGO_FEATURES[@]}"
 
-step npm --prefix "$REPO_ROOT/e2e" test
-step "$REPO_ROOT/scripts/zombienet.sh" test smoke.zndsl
+counted e2e npm --prefix "$REPO_ROOT/e2e" test
+counted zombienet "$REPO_ROOT/scripts/zombienet.sh" test smoke.zndsl
 
+cargo_tests=$(count cargo '^test result: ok\. \([0-9]*\) passed.*')
+e2e_tests=$(count e2e '^# pass \([0-9]*\)$')
+zombienet_checks=$(grep -c '✅' "$logs/zombienet.log" || true)
+[ "$cargo_tests" -gt 0 ] && [ "$e2e_tests" -gt 0 ] && [ "$zombienet_checks" -gt 0 ] ||
+	die "a test stage ran no tests (cargo $cargo_tests, e2e $e2e_tests, zombienet $zombienet_checks)"
+log "tests run: $cargo_tests Rust tests, $e2e_tests end-to-end tests, $zombienet_checks zombienet assertions"
 log "all tests passed in $((SECONDS - total_start)) s"

@@ -120,6 +120,26 @@ test('a malformed extrinsic is rejected and the chain goes on', async () => {
   await finalisedAtLeast(before + 2)
 })
 
+test('malformed JSON-RPC calls get errors and the node keeps going', async () => {
+  await assert.rejects(rpc(node.httpUrl, 'no_such_method'), (error) => {
+    assert.equal(error.rpc?.code, -32601, 'method not found')
+    return true
+  })
+  await assert.rejects(rpc(node.httpUrl, 'chain_getBlockHash', ['not a number']), (error) => {
+    assert.equal(error.rpc?.code, -32602, 'invalid params')
+    return true
+  })
+  const response = await fetch(node.httpUrl, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: '{"jsonrpc": "2.0", "id": 1, "method": '
+  })
+  const body = await response.json()
+  assert.equal(body.error?.code, -32700, 'parse error')
+  const before = await finalisedNumber()
+  await finalisedAtLeast(before + 2)
+})
+
 test('an extrinsic with a bad signature is rejected and the chain goes on', async () => {
   const alice = keyring.addFromUri('//Alice')
   const signed = await api.tx.balances

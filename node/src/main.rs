@@ -9,6 +9,10 @@ mod consensus;
 mod rpc;
 mod service;
 
-fn main() -> sc_cli::Result<()> {
-	command::run()
+fn main() {
+	// Print errors for people (Display), not as a Rust debug dump, and exit non-zero.
+	if let Err(error) = command::run() {
+		eprintln!("Error: {error}");
+		std::process::exit(1);
+	}
 }

@@ -18,11 +18,13 @@ where
 	who
 }
 
-/// Fills the RNode list with `n` bonded RNodes that all have signals to rank.
+/// Makes the RNode list exactly `n` bonded RNodes that all have signals to rank. RNodes of
+/// the chain's genesis are dropped from the list first, so that `n` is exact.
 fn rnodes<T: Config>(n: u32) -> Vec<T::AccountId>
 where
 	T::Currency: Mutate<T::AccountId>,
 {
+	RNodes::<T>::kill();
 	(0..n)
 		.map(|i| {
 			let who = funded::<T>("rnode", i);

@@ -50,7 +50,7 @@ impl pallet_reputation::Config for Runtime {
 	// The original CPChain capped candidates at 100.
 	type MaxRNodes = ConstU32<100>;
 	type MaxUnlockingChunks = ConstU32<16>;
-	type WeightInfo = pallet_reputation::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = crate::weights::pallet_reputation::WeightInfo<Runtime>;
 }
 
 /// Accounts that registered session keys.
@@ -83,7 +83,7 @@ impl pallet_committee::Config for Runtime {
 	type MaxCampaignTerms = ConstU32<10>;
 	type LowReputationShare = LowReputationShare;
 	type LowReputationSeats = LowReputationSeats;
-	type WeightInfo = pallet_committee::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = crate::weights::pallet_committee::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = benchmark_helper::MakeEligible;
 }
@@ -120,20 +120,23 @@ impl pallet_authorship::Config for Runtime {
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmark_helper {
 	use super::*;
-	use frame_support::traits::fungible::Mutate;
+	use sp_runtime::traits::{BlakeTwo256, Hash};
 
-	/// Bonds an account as an RNode, registers session keys for it and gives it reputation.
+	/// Makes an account an RNode (a ledger with the minimum bond; the RNode list is left
+	/// alone so that benchmarks can make more candidates than `MaxRNodes`), registers session
+	/// keys for it and gives it reputation.
 	pub struct MakeEligible;
 	impl pallet_committee::BenchmarkHelper<AccountId> for MakeEligible {
 		fn make_eligible(who: &AccountId) {
 			let bond = RNodeBond::get();
-			Balances::set_balance(who, bond.saturating_mul(4));
-			pallet_reputation::Pallet::<Runtime>::bond(
-				frame_system::RawOrigin::Signed(who.clone()).into(),
-				bond,
-			)
-			.expect("funded above; the RNode list has room in benchmarks; qed");
-			use sp_runtime::traits::{BlakeTwo256, Hash};
+			pallet_reputation::Ledgers::<Runtime>::insert(
+				who,
+				pallet_reputation::Ledger {
+					active: bond,
+					unlocking: Default::default(),
+					nonce_mark: 0,
+				},
+			);
 			let raw = BlakeTwo256::hash_of(who).0;
 			let keys = SessionKeys {
 				aura: sp_core::sr25519::Public::from_raw(raw).into(),

@@ -1,0 +1,6 @@
+//! Weights of the CPChain pallets measured on this project's reference machine by
+//! `scripts/benchmark.sh` (see docs/benchmarks.md). The polkadot-sdk pallets use their own
+//! published `SubstrateWeight`s.
+
+pub mod pallet_committee;
+pub mod pallet_reputation;
