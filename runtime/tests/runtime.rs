@@ -358,3 +358,53 @@ fn elections_change_the_authority_set_term_after_term() {
 		assert!(pallet_reputation::Reputations::<Runtime>::get(&newcomers[0]) > 0);
 	});
 }
+
+#[test]
+fn authored_blocks_and_missed_slots_feed_reputation() {
+	use cpchain_runtime::{Aura, Authorship};
+	use frame_support::traits::{OnFinalize, OnInitialize};
+	use sp_consensus_aura::{Slot, AURA_ENGINE_ID};
+	use sp_runtime::{Digest, DigestItem};
+
+	genesis_ext(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		// Builds block `number` in Aura slot `slot`, running the hooks that see the author.
+		let block_in_slot = |number: u32, slot: u64| {
+			let digest = Digest {
+				logs: vec![DigestItem::PreRuntime(AURA_ENGINE_ID, Slot::from(slot).encode())],
+			};
+			System::initialize(&number, &System::parent_hash(), &digest);
+			Authorship::on_initialize(number);
+			Aura::on_initialize(number);
+			// As in block execution: pallet-authorship forgets the block's author.
+			Authorship::on_finalize(number);
+		};
+		let activity = |who: Sr25519Keyring| {
+			pallet_reputation::Activities::<Runtime>::get(who.to_account_id())
+		};
+		// Slot 100 belongs to authority 100 mod 4 = 0: Alice.
+		block_in_slot(2, 100);
+		// Slots 101 (Bob) and 102 (Charlie) stay empty; 103 is Dave's.
+		block_in_slot(3, 103);
+		assert_eq!(
+			(activity(Sr25519Keyring::Alice).authored, activity(Sr25519Keyring::Alice).missed),
+			(1, 0)
+		);
+		assert_eq!(
+			(activity(Sr25519Keyring::Bob).authored, activity(Sr25519Keyring::Bob).missed),
+			(0, 1)
+		);
+		assert_eq!(activity(Sr25519Keyring::Charlie).missed, 1);
+		assert_eq!(
+			(activity(Sr25519Keyring::Dave).authored, activity(Sr25519Keyring::Dave).missed),
+			(1, 0)
+		);
+		// A long gap costs each authority at most one missed slot per block.
+		block_in_slot(4, 1_000);
+		assert_eq!(activity(Sr25519Keyring::Alice).missed, 1);
+		assert_eq!(activity(Sr25519Keyring::Bob).missed, 2);
+		assert_eq!(activity(Sr25519Keyring::Charlie).missed, 2);
+		// Slot 1 000 is Alice's (1 000 mod 4 = 0), who authored it.
+		assert_eq!(activity(Sr25519Keyring::Alice).authored, 2);
+		assert_eq!(activity(Sr25519Keyring::Dave).missed, 1);
+	});
+}

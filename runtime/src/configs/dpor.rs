@@ -3,7 +3,8 @@
 //! elected committee into the authority set of the block-production and finality protocols
 //! (one session is one term).
 //!
-//! Block authorship feeds the reputation of the author through `pallet-authorship`.
+//! Block production feeds reputation through `pallet-authorship`: the author of each block
+//! gets `BlockAuthored`, the owners of the empty Aura slots before it `SlotMissed`.
 
 use cpchain_primitives::dpor::{ReputationSink, Signal};
 use frame_support::{
@@ -104,11 +105,46 @@ impl pallet_session::Config for Runtime {
 	type KeyDeposit = SessionKeyDeposit;
 }
 
-/// Credits the author of every block in the reputation pallet.
+/// Credits the author of every block in the reputation pallet, and debits the authorities
+/// whose Aura slots since the previous block stayed empty.
 pub struct NoteAuthor;
 impl pallet_authorship::EventHandler<AccountId, BlockNumber> for NoteAuthor {
 	fn note_author(author: AccountId) {
 		<Reputation as ReputationSink<AccountId>>::note(&author, Signal::BlockAuthored);
+		note_missed_slots();
+	}
+}
+
+/// The Aura slot of the block being built, from its pre-runtime digest.
+fn slot_of_this_block() -> Option<u64> {
+	frame_system::Pallet::<Runtime>::digest().logs.iter().find_map(|item| {
+		item.pre_runtime_try_to::<sp_consensus_aura::Slot>(&sp_consensus_aura::AURA_ENGINE_ID)
+			.map(u64::from)
+	})
+}
+
+/// Notes `SlotMissed` for the owner of every empty slot between the previous block and this
+/// one. pallet-authorship runs before Aura, so `pallet_aura::CurrentSlot` still holds the
+/// previous block's slot here. The owner of slot `s` is authority `s mod n`, which is the
+/// validator at the same index (as in `pallet_session::FindAccountFromAuthorIndex`). At most
+/// one note per authority per block: the work is bounded by the committee size, and a long
+/// halt does not wipe out everybody's reputation at once.
+fn note_missed_slots() {
+	let previous = u64::from(pallet_aura::CurrentSlot::<Runtime>::get());
+	// Block 1 has no previous slot to compare with.
+	if previous == 0 {
+		return;
+	}
+	let Some(current) = slot_of_this_block() else { return };
+	let authorities = pallet_aura::Authorities::<Runtime>::decode_len().unwrap_or(0) as u64;
+	if authorities == 0 {
+		return;
+	}
+	let validators = pallet_session::Validators::<Runtime>::get();
+	for slot in (previous.saturating_add(1)..current).take(authorities as usize) {
+		if let Some(owner) = validators.get((slot % authorities) as usize) {
+			<Reputation as ReputationSink<AccountId>>::note(owner, Signal::SlotMissed);
+		}
 	}
 }
 
