@@ -10,6 +10,20 @@ fn eligible<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	who
 }
 
+/// Fills the next `t` open terms with `MaxCandidates - 1` campaigners each (the worst case
+/// that still leaves room for one more); returns the first of them.
+fn fill_open_terms<T: Config>(t: u32) -> TermIndex {
+	let first = Pallet::<T>::first_open_term();
+	for i in 0..T::MaxCandidates::get().saturating_sub(1) {
+		let other = eligible::<T>("other", i);
+		for term in first..first + t {
+			Candidates::<T>::mutate(term, |c| c.try_push(other.clone()).expect("room; qed"));
+		}
+		CampaignUntil::<T>::insert(&other, first + t - 1);
+	}
+	first
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -27,14 +41,7 @@ mod benchmarks {
 	/// Claim `t` terms, each already holding `MaxCandidates - 1` campaigners.
 	#[benchmark]
 	fn claim_campaign(t: Linear<1, { T::MaxCampaignTerms::get() }>) {
-		let first = Pallet::<T>::first_open_term();
-		for i in 0..T::MaxCandidates::get().saturating_sub(1) {
-			let other = eligible::<T>("other", i);
-			for term in first..first + t {
-				Candidates::<T>::mutate(term, |c| c.try_push(other.clone()).expect("room; qed"));
-			}
-			CampaignUntil::<T>::insert(&other, first + t - 1);
-		}
+		let first = fill_open_terms::<T>(t);
 		let who = eligible::<T>("caller", 0);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), t);
@@ -44,14 +51,7 @@ mod benchmarks {
 	/// Withdraw from `t` terms, each with `MaxCandidates` campaigners.
 	#[benchmark]
 	fn withdraw_campaign(t: Linear<1, { T::MaxCampaignTerms::get() }>) {
-		let first = Pallet::<T>::first_open_term();
-		for i in 0..T::MaxCandidates::get().saturating_sub(1) {
-			let other = eligible::<T>("other", i);
-			for term in first..first + t {
-				Candidates::<T>::mutate(term, |c| c.try_push(other.clone()).expect("room; qed"));
-			}
-			CampaignUntil::<T>::insert(&other, first + t - 1);
-		}
+		fill_open_terms::<T>(t);
 		let who = eligible::<T>("caller", 0);
 		Pallet::<T>::claim_campaign(RawOrigin::Signed(who.clone()).into(), t)
 			.expect("eligible and room; qed");

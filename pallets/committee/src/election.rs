@@ -92,16 +92,11 @@ pub fn elect<A: Ord + Clone + Encode>(
 	split: Split,
 	seed: [u8; 32],
 ) -> Vec<A> {
+	// An account listed twice counts once, with its lowest reputation; then order by
+	// (reputation, account) so that input order never matters.
+	candidates.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+	candidates.dedup_by(|later, first| later.0 == first.0);
 	candidates.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
-	// An account listed twice counts once, with its lowest reputation.
-	let mut seen: Vec<A> = Vec::with_capacity(candidates.len());
-	candidates.retain(|(who, _)| match seen.binary_search(who) {
-		Ok(_) => false,
-		Err(at) => {
-			seen.insert(at, who.clone());
-			true
-		}
-	});
 
 	let seats = seats as usize;
 	let low_count = split.low_share.mul_floor(candidates.len() as u32) as usize;

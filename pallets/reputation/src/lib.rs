@@ -315,8 +315,7 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
-			let mut ledger = Ledgers::<T>::get(&who).ok_or(Error::<T>::NotRNode)?;
-			ensure!(Self::is_rnode(&who), Error::<T>::NotRNode);
+			let mut ledger = Self::rnode_ledger(&who)?;
 			Self::hold(&who, amount)?;
 			ledger.active = ledger.active.saturating_add(amount);
 			Ledgers::<T>::insert(&who, ledger);
@@ -349,8 +348,7 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
-			let mut ledger = Ledgers::<T>::get(&who).ok_or(Error::<T>::NotRNode)?;
-			ensure!(Self::is_rnode(&who), Error::<T>::NotRNode);
+			let mut ledger = Self::rnode_ledger(&who)?;
 			ensure!(!T::Committee::is_in_committee(&who), Error::<T>::InCommittee);
 			ensure!(amount <= ledger.active, Error::<T>::NotEnoughBonded);
 			let remaining = ledger.active.saturating_sub(amount);
@@ -442,7 +440,14 @@ pub mod pallet {
 impl<T: Config> Pallet<T> {
 	/// Whether `who` is an RNode now.
 	pub fn is_rnode(who: &T::AccountId) -> bool {
-		Ledgers::<T>::get(who).is_some_and(|ledger| ledger.active >= T::RNodeBond::get())
+		Self::rnode_ledger(who).is_ok()
+	}
+
+	/// The ledger of `who` if it is an RNode (active bond at least the minimum).
+	fn rnode_ledger(who: &T::AccountId) -> Result<LedgerOf<T>, Error<T>> {
+		Ledgers::<T>::get(who)
+			.filter(|ledger| ledger.active >= T::RNodeBond::get())
+			.ok_or(Error::<T>::NotRNode)
 	}
 
 	/// The reputation a genesis RNode starts with: as if it ranked first by bond and had no
