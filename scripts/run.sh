@@ -78,6 +78,25 @@ for _ in $(seq 1 120); do
 	sleep 1
 done
 
+# Make the node a storage node of the data layer (docs/data-layer.md): Alice, the development
+# RNode, signs availability reports with her well-known development key, and the off-chain
+# worker pins new records on the IPFS daemon started above.
+rpc_call() {
+	curl -sf -H 'Content-Type: application/json' \
+		-d "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"$1\",\"params\":$2}" \
+		"http://127.0.0.1:$RPC_PORT" >/dev/null
+}
+hex() { printf '%s' "$1" | od -An -tx1 -v | tr -d ' \n'; }
+alice_public=0xd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d
+ipfs_api="http://127.0.0.1:${IPFS_API_PORT:-5001}"
+if rpc_call author_insertKey "[\"cpds\",\"//Alice\",\"$alice_public\"]" &&
+	rpc_call offchain_localStorageSet \
+		"[\"PERSISTENT\",\"0x$(hex 'cpchain::ipfs-api')\",\"0x$(hex "$ipfs_api")\"]"; then
+	log "storage node: new records are pinned on $ipfs_api and reported by Alice"
+else
+	log "warning: could not make the node a storage node (unsafe RPC refused?); records are not pinned"
+fi
+
 cat >&2 <<MSG
 
   CPChain development node is running.

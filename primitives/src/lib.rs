@@ -7,6 +7,8 @@
 
 extern crate alloc;
 
+pub mod access;
+pub mod data;
 pub mod dpor;
 
 use sp_runtime::{

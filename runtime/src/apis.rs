@@ -17,9 +17,9 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use crate::{
-	AccountId, Aura, Balance, Block, BlockNumber, Committee, Contracts, Executive, Grandpa, Hash,
-	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig, SessionKeys,
-	System, TransactionPayment, VERSION,
+	AccessControl, AccountId, Aura, Balance, Block, BlockNumber, Committee, Contracts,
+	DataRegistry, Executive, Grandpa, Hash, InherentDataExt, Nonce, Runtime, RuntimeCall,
+	RuntimeEvent, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
 };
 
 /// Event records as returned by contract dry-runs.
@@ -143,6 +143,62 @@ impl_runtime_apis! {
 
 		fn base_view_timeout_ms() -> u64 {
 			crate::BASE_VIEW_TIMEOUT_MS
+		}
+	}
+
+	impl cpchain_primitives::data::DataRegistryApi<Block, AccountId, BlockNumber> for Runtime {
+		fn device(
+			device: cpchain_primitives::data::DeviceId,
+		) -> Option<cpchain_primitives::data::DeviceView<AccountId, BlockNumber>> {
+			DataRegistry::device_view(device)
+		}
+
+		fn stream(
+			stream: cpchain_primitives::data::StreamId,
+		) -> Option<cpchain_primitives::data::StreamView<AccountId>> {
+			DataRegistry::stream_view(stream)
+		}
+
+		fn records(
+			stream: cpchain_primitives::data::StreamId,
+			from: cpchain_primitives::data::RecordIndex,
+			count: u32,
+		) -> Vec<cpchain_primitives::data::RecordView<BlockNumber>> {
+			DataRegistry::records_view(stream, from, count)
+		}
+	}
+
+	impl cpchain_primitives::access::AccessControlApi<Block, AccountId, BlockNumber> for Runtime {
+		fn is_authorized(
+			grantee: AccountId,
+			stream: cpchain_primitives::data::StreamId,
+			interval: cpchain_primitives::data::IntervalIndex,
+		) -> bool {
+			AccessControl::is_authorized(&grantee, stream, interval)
+		}
+
+		fn grant(
+			grant: cpchain_primitives::access::GrantId,
+		) -> Option<cpchain_primitives::access::GrantView<AccountId, BlockNumber>> {
+			AccessControl::grant_view(grant)
+		}
+
+		fn grants_by_stream(
+			stream: cpchain_primitives::data::StreamId,
+		) -> Vec<cpchain_primitives::access::GrantView<AccountId, BlockNumber>> {
+			AccessControl::grants_by_stream(stream)
+		}
+
+		fn grants_of(
+			grantee: AccountId,
+		) -> Vec<cpchain_primitives::access::GrantView<AccountId, BlockNumber>> {
+			AccessControl::grants_of(&grantee)
+		}
+
+		fn proxy(
+			proxy: AccountId,
+		) -> Option<cpchain_primitives::access::ProxyView<BlockNumber>> {
+			AccessControl::proxy_view(&proxy)
 		}
 	}
 

@@ -11,4 +11,6 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_contracts, Contracts]
 	[pallet_reputation, Reputation]
 	[pallet_committee, Committee]
+	[pallet_data_registry, DataRegistry]
+	[pallet_access_control, AccessControl]
 );

@@ -73,7 +73,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("cpchain"),
 	impl_name: Cow::Borrowed("cpchain-node"),
 	authoring_version: 1,
-	spec_version: 101,
+	spec_version: 102,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -136,7 +136,8 @@ pub type Executive = frame_executive::Executive<
 >;
 
 // Pallet indices are grouped by decade and never renumbered: 0-9 system, 10-19 money,
-// 20-29 consensus, 40-49 smart contracts, 50-59 CPChain pallets.
+// 20-29 consensus, 40-49 smart contracts, 50-59 CPChain DPoR pallets, 60-69 CPChain data
+// layer pallets.
 //
 // The order of declaration is the order of genesis builds and of block hooks, and it matters
 // here: Balances before Reputation (genesis bonds are holds), Committee before Session (the
@@ -188,4 +189,9 @@ mod runtime {
 
 	#[runtime::pallet_index(40)]
 	pub type Contracts = pallet_contracts;
+
+	#[runtime::pallet_index(60)]
+	pub type DataRegistry = pallet_data_registry;
+	#[runtime::pallet_index(61)]
+	pub type AccessControl = pallet_access_control;
 }

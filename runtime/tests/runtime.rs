@@ -1,12 +1,14 @@
 //! Integration tests of the real runtime: genesis presets, pallet constraints and a signed
 //! transfer applied through `Executive`, the way a block author applies it.
 
+mod common;
+
 use codec::Encode;
+use common::genesis_ext;
 use cpchain_runtime::{
 	genesis_config_presets::{preset_names, ENDOWMENT},
-	AllPalletsWithSystem, Balances, BalancesCall, Executive, Runtime, RuntimeCall,
-	RuntimeGenesisConfig, SignedPayload, System, TxExtension, UncheckedExtrinsic,
-	EXISTENTIAL_DEPOSIT, VERSION,
+	AllPalletsWithSystem, Balances, BalancesCall, Executive, Runtime, RuntimeCall, SignedPayload,
+	System, TxExtension, UncheckedExtrinsic, EXISTENTIAL_DEPOSIT, VERSION,
 };
 use frame_support::traits::IntegrityTest;
 use sp_core::{crypto::Pair as _, sr25519};
@@ -15,34 +17,8 @@ use sp_keyring::Sr25519Keyring;
 use sp_runtime::{
 	generic::Era,
 	transaction_validity::{InvalidTransaction, TransactionValidityError},
-	BuildStorage, MultiSignature,
+	MultiSignature,
 };
-
-/// Builds the genesis storage of a preset exactly as the node does: apply the preset's JSON
-/// patch to the default `RuntimeGenesisConfig`.
-fn genesis_ext(preset: &str) -> sp_io::TestExternalities {
-	let patch = cpchain_runtime::genesis_config_presets::get_preset(&preset.into())
-		.unwrap_or_else(|| panic!("preset {preset} exists"));
-	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("serialises");
-	let patch: serde_json::Value = serde_json::from_slice(&patch).expect("preset is JSON");
-	json_merge(&mut config, patch);
-	let config: RuntimeGenesisConfig = serde_json::from_value(config).expect("valid genesis");
-	let storage = config.build_storage().expect("genesis builds");
-	let mut ext = sp_io::TestExternalities::new(storage);
-	ext.execute_with(|| System::set_block_number(1));
-	ext
-}
-
-fn json_merge(a: &mut serde_json::Value, b: serde_json::Value) {
-	match (a, b) {
-		(serde_json::Value::Object(a), serde_json::Value::Object(b)) => {
-			for (k, v) in b {
-				json_merge(a.entry(k).or_insert(serde_json::Value::Null), v);
-			}
-		}
-		(a, b) => *a = b,
-	}
-}
 
 #[test]
 fn presets_are_development_and_local_testnet() {

@@ -154,7 +154,7 @@ impl pallet_authorship::Config for Runtime {
 }
 
 #[cfg(feature = "runtime-benchmarks")]
-mod benchmark_helper {
+pub(crate) mod benchmark_helper {
 	use super::*;
 	use sp_runtime::traits::{BlakeTwo256, Hash};
 

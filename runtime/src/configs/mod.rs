@@ -2,6 +2,7 @@
 
 pub mod consensus;
 pub mod contracts;
+pub mod data;
 pub mod dpor;
 pub mod monetary;
 pub mod system;

@@ -2,5 +2,7 @@
 //! `scripts/benchmark.sh` (see docs/benchmarks.md). The polkadot-sdk pallets use their own
 //! published `SubstrateWeight`s.
 
+pub mod pallet_access_control;
 pub mod pallet_committee;
+pub mod pallet_data_registry;
 pub mod pallet_reputation;

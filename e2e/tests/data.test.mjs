@@ -1,0 +1,178 @@
+// The data registry on a running `cpchain-node --dev` with the local IPFS daemon: a device,
+// a stream and device-signed records whose hash chain the client computes exactly as the
+// runtime does; the node's off-chain worker pins each new record on IPFS and reports it.
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { ApiPromise, WsProvider } from '@polkadot/api'
+import { TypeRegistry } from '@polkadot/types'
+import { Keyring } from '@polkadot/keyring'
+import { u8aToHex, stringToHex } from '@polkadot/util'
+import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto'
+import { startNode, startIpfs, rpc } from '../lib/processes.mjs'
+
+let node
+let ipfs
+let api
+let alice
+let device
+
+const RECORD_HASH_DOMAIN = stringToHex('cpchain/data-record/v1')
+const RECORD_SIGNATURE_DOMAIN = stringToHex('cpchain/device-signs-record/v1')
+const ZERO = u8aToHex(new Uint8Array(32))
+
+before(async () => {
+  await cryptoWaitReady()
+  const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 })
+  alice = keyring.addFromUri('//Alice')
+  device = keyring.addFromUri('//thermometer-42')
+  ipfs = await startIpfs()
+  node = await startNode(['-lruntime::data-registry=debug'])
+  // Make the node a storage node: Alice (an RNode) signs its reports, IPFS is named.
+  await rpc(node.httpUrl, 'author_insertKey', ['cpds', '//Alice', u8aToHex(alice.publicKey)])
+  await rpc(node.httpUrl, 'offchain_localStorageSet',
+    ['PERSISTENT', stringToHex('cpchain::ipfs-api'), stringToHex(ipfs.apiUrl)])
+  api = await ApiPromise.create({ provider: new WsProvider(node.wsUrl), noInitWarn: true })
+})
+
+after(async () => {
+  if (api) await api.disconnect()
+  if (node) await node.stop()
+  if (ipfs) await ipfs.stop()
+})
+
+/** Signs and sends `tx` as Alice; resolves to the block's events, rejects on a dispatch error. */
+function send (tx) {
+  return new Promise((resolve, reject) => {
+    tx.signAndSend(alice, ({ status, events, dispatchError }) => {
+      if (dispatchError) {
+        const { section, name } = dispatchError.isModule
+          ? api.registry.findMetaError(dispatchError.asModule)
+          : { section: 'dispatch', name: dispatchError.toString() }
+        reject(new Error(`${section}.${name}`))
+      } else if (status.isInBlock) {
+        resolve(events.map(({ event }) => event))
+      }
+    }).catch(reject)
+  })
+}
+
+async function ipfsAdd (bytes) {
+  const form = new FormData()
+  form.append('file', new Blob([bytes]), 'upload.bin')
+  const url = new URL('/api/v0/add', ipfs.apiUrl)
+  url.searchParams.set('cid-version', '1')
+  url.searchParams.set('cid-base', 'base32')
+  url.searchParams.set('pin', 'false')
+  const response = await fetch(url, { method: 'POST', body: form })
+  assert.ok(response.ok, `ipfs add: HTTP ${response.status}`)
+  return (await response.json()).Hash
+}
+
+async function isPinned (cid) {
+  const url = new URL('/api/v0/pin/ls', ipfs.apiUrl)
+  url.searchParams.set('arg', cid)
+  const response = await fetch(url, { method: 'POST' })
+  return response.ok && Object.keys((await response.json()).Keys ?? {}).includes(cid)
+}
+
+// Plain SCALE types, independent of the chain's metadata.
+const scale = new TypeRegistry()
+
+/** The record hash as `RecordPreimage::hash` computes it: BLAKE2-256 of the SCALE tuple. */
+function recordHash (stream, index, r) {
+  const encoded = scale.createType('(Bytes, u64, u64, Bytes, H256, H256, u64, (u64, u64), u64, H256)', [
+    RECORD_HASH_DOMAIN, stream, index, stringToHex(r.cid), r.contentHash, r.merkleRoot,
+    r.size, [r.intervals.first, r.intervals.last], r.timestampMs, r.prev
+  ])
+  return u8aToHex(blake2AsU8a(encoded.toU8a(), 256))
+}
+
+function findEvent (events, method) {
+  return events.find((e) => e.section === 'dataRegistry' && e.method === method)
+}
+
+test('device, stream and signed records: the hash chain agrees and storage nodes pin', async () => {
+  let events = await send(api.tx.dataRegistry.registerDevice(
+    { Sr25519: u8aToHex(device.publicKey) }, stringToHex('{"model":"e2e"}')))
+  const deviceId = findEvent(events, 'DeviceRegistered').data.device.toNumber()
+
+  events = await send(api.tx.dataRegistry.createStream(deviceId, stringToHex('temperature'),
+    stringToHex('json/v1'), { periodMs: 1000, encryptionInterval: 4, uploadInterval: 8 }))
+  const stream = findEvent(events, 'StreamCreated').data.stream.toNumber()
+
+  const genesis = (await api.rpc.chain.getBlockHash(0)).toHex()
+  let prev = ZERO
+  const cids = []
+  for (let index = 0; index < 2; index++) {
+    const ciphertext = randomBytes(4096 + index)
+    const cid = await ipfsAdd(ciphertext)
+    cids.push(cid)
+    const record = {
+      cid,
+      contentHash: u8aToHex(blake2AsU8a(ciphertext, 256)),
+      merkleRoot: u8aToHex(blake2AsU8a(Buffer.from(`blocks of ${index}`), 256)),
+      size: ciphertext.length,
+      intervals: { first: index, last: index },
+      timestampMs: Date.now(),
+      prev
+    }
+    const hash = recordHash(stream, index, record)
+    const payload = scale.createType('(Bytes, H256, H256)', [RECORD_SIGNATURE_DOMAIN, genesis, hash])
+    const signature = { Sr25519: u8aToHex(device.sign(payload.toU8a())) }
+    events = await send(api.tx.dataRegistry.appendRecord(stream, { ...record, cid: stringToHex(cid) }, signature))
+    const appended = findEvent(events, 'RecordAppended').data
+    // `.hash` of a codec is its own BLAKE2 hash: read the `hash` field by position
+    // (stream, index, hash, cid, content_hash, device_signed).
+    assert.equal(appended[2].toHex(), hash, `the client computes the same hash for record ${index}`)
+    assert.equal(appended[5].isTrue, true)
+    prev = hash
+  }
+
+  // The runtime API serves the records, linked by hash.
+  const records = await api.call.dataRegistryApi.records(stream, 0, 10)
+  assert.equal(records.length, 2)
+  assert.equal(Buffer.from(records[0].cid.toU8a(true)).toString(), cids[0])
+  assert.equal(records[1].prev.toHex(), records[0].toJSON().hash)
+
+  // The off-chain worker pins every new record and Alice's node reports it.
+  const reported = new Set()
+  for (let i = 0; i < 60 && reported.size < 2; i++) {
+    const entries = await api.query.dataRegistry.availability.entries(stream)
+    for (const [key, holders] of entries) {
+      if (holders.map((h) => h.toString()).includes(alice.address)) reported.add(key.args[1].toNumber())
+    }
+    if (reported.size < 2) await new Promise((resolve) => setTimeout(resolve, 1000))
+  }
+  const workerLog = (await node.log()).split('\n').filter((l) => l.includes('data-registry')).join('\n')
+  assert.deepEqual([...reported].sort(), [0, 1],
+    `both records reported available by Alice; the worker logged:\n${workerLog}`)
+  for (const cid of cids) assert.ok(await isPinned(cid), `${cid} is pinned on IPFS`)
+})
+
+test('a record that does not continue the chain, or is signed by another key, is refused', async () => {
+  const events = await send(api.tx.dataRegistry.registerDevice(
+    { Sr25519: u8aToHex(device.publicKey) }, '0x'))
+  const deviceId = findEvent(events, 'DeviceRegistered').data.device.toNumber()
+  const created = await send(api.tx.dataRegistry.createStream(deviceId, stringToHex('s'), '0x',
+    { periodMs: 1000, encryptionInterval: 1, uploadInterval: 1 }))
+  const stream = findEvent(created, 'StreamCreated').data.stream.toNumber()
+  const record = {
+    cid: stringToHex('bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'),
+    contentHash: ZERO,
+    merkleRoot: ZERO,
+    size: 1,
+    intervals: { first: 0, last: 0 },
+    timestampMs: 1,
+    prev: u8aToHex(new Uint8Array(32).fill(1))
+  }
+  await assert.rejects(send(api.tx.dataRegistry.appendRecord(stream, record, null)),
+    /dataRegistry\.BrokenHashChain/)
+  const stranger = new Keyring({ type: 'sr25519' }).addFromUri('//stranger')
+  await assert.rejects(send(api.tx.dataRegistry.appendRecord(stream, { ...record, prev: ZERO },
+    { Sr25519: u8aToHex(stranger.sign(new Uint8Array(32))) })), /dataRegistry\.BadDeviceSignature/)
+  await assert.rejects(send(api.tx.dataRegistry.appendRecord(stream,
+    { ...record, prev: ZERO, cid: stringToHex('../../etc/passwd') }, null)), /dataRegistry\.InvalidCid/)
+  const view = (await api.call.dataRegistryApi.stream(stream)).unwrap()
+  assert.equal(view.nextRecord.toNumber(), 0, 'nothing was appended')
+})

@@ -1,0 +1,887 @@
+//! Unit tests of the data-registry pallet on the mock runtime.
+
+use crate::{mock::*, Error, Event, HoldReason, NewRecordOf, Records, Streams};
+use codec::{Decode, Encode};
+use cpchain_primitives::{
+	data::{
+		record_signing_payload, DeviceKey, DeviceSignature, DeviceStatus, IntervalRange,
+		RecordPreimage, StreamInspect, StreamParams,
+	},
+	dpor::Signal,
+};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::fungible::{InspectHold, Mutate},
+	BoundedVec,
+};
+use sp_core::{ecdsa, ed25519, sr25519, Pair, H256};
+
+const OWNER: AccountId = 1;
+const OTHER: AccountId = 2;
+
+fn sr_pair(seed: u8) -> sr25519::Pair {
+	sr25519::Pair::from_seed(&[seed; 32])
+}
+
+fn sr_key(seed: u8) -> DeviceKey {
+	DeviceKey::Sr25519(sr_pair(seed).public())
+}
+
+fn held(who: AccountId) -> Balance {
+	Balances::balance_on_hold(&HoldReason::DataDeposit.into(), &who)
+}
+
+fn bounded<S: frame_support::traits::Get<u32>>(bytes: &[u8]) -> BoundedVec<u8, S> {
+	bytes.to_vec().try_into().expect("short enough")
+}
+
+fn params() -> StreamParams {
+	// 4 blocks per key, 8 blocks per upload: one upload spans at most 8/4 + 1 = 3 intervals.
+	StreamParams { period_ms: 1_000, encryption_interval: 4, upload_interval: 8 }
+}
+
+/// Registers a device with sr25519 key `seed` for `owner`; returns its id.
+fn device_of(owner: AccountId, seed: u8) -> u64 {
+	let id = crate::NextDeviceId::<Test>::get();
+	assert_ok!(DataRegistry::register_device(
+		RuntimeOrigin::signed(owner),
+		sr_key(seed),
+		bounded(b"thermometer")
+	));
+	id
+}
+
+/// A device of OWNER with one stream; returns (device, stream).
+fn setup() -> (u64, u64) {
+	let device = device_of(OWNER, 7);
+	let stream = crate::NextStreamId::<Test>::get();
+	assert_ok!(DataRegistry::create_stream(
+		RuntimeOrigin::signed(OWNER),
+		device,
+		bounded(b"temperature"),
+		bounded(b"json/v1"),
+		params()
+	));
+	(device, stream)
+}
+
+/// The next record of `stream` covering `first..=last`, chained to the stream's last record.
+fn next_record(stream: u64, first: u64, last: u64) -> NewRecordOf<Test> {
+	let s = Streams::<Test>::get(stream).expect("stream exists");
+	NewRecordOf::<Test> {
+		cid: bounded(format!("bafy{stream}x{}", s.next_record).as_bytes()),
+		content_hash: H256::repeat_byte(s.next_record as u8 + 1),
+		merkle_root: H256::repeat_byte(0xaa),
+		size: 1_024,
+		intervals: IntervalRange { first, last },
+		timestamp_ms: s.last_timestamp_ms + 1,
+		prev: s.last_record_hash,
+	}
+}
+
+fn record_hash(stream: u64, r: &NewRecordOf<Test>) -> H256 {
+	let s = Streams::<Test>::get(stream).expect("stream exists");
+	RecordPreimage {
+		stream,
+		index: s.next_record,
+		cid: &r.cid,
+		content_hash: r.content_hash,
+		merkle_root: r.merkle_root,
+		size: r.size,
+		intervals: r.intervals,
+		timestamp_ms: r.timestamp_ms,
+		prev: r.prev,
+	}
+	.hash()
+}
+
+fn genesis() -> H256 {
+	System::block_hash(0)
+}
+
+fn append(stream: u64, first: u64, last: u64) -> H256 {
+	let r = next_record(stream, first, last);
+	let hash = record_hash(stream, &r);
+	assert_ok!(DataRegistry::append_record(RuntimeOrigin::signed(OWNER), stream, r, None));
+	hash
+}
+
+// ---- devices ----
+
+#[test]
+fn register_device_holds_the_deposit_and_counts_ids() {
+	build_and_execute(|| {
+		assert_eq!(device_of(OWNER, 1), 0);
+		System::assert_last_event(
+			Event::DeviceRegistered { device: 0, owner: OWNER, key: sr_key(1) }.into(),
+		);
+		assert_eq!(device_of(OWNER, 2), 1);
+		assert_eq!(held(OWNER), 2 * DEVICE_DEPOSIT);
+		let view = DataRegistry::device_view(1).expect("registered");
+		assert_eq!(view.owner, OWNER);
+		assert_eq!(view.status, DeviceStatus::Active);
+		assert_eq!(view.metadata, b"thermometer".to_vec());
+	});
+}
+
+#[test]
+fn register_device_needs_the_deposit() {
+	build_and_execute(|| {
+		assert_noop!(
+			DataRegistry::register_device(RuntimeOrigin::signed(PAUPER), sr_key(1), bounded(b"")),
+			Error::<Test>::InsufficientBalance
+		);
+	});
+}
+
+#[test]
+fn rotate_keeps_the_old_key_as_history() {
+	build_and_execute(|| {
+		let device = device_of(OWNER, 1);
+		System::set_block_number(5);
+		let ed = DeviceKey::Ed25519(ed25519::Pair::from_seed(&[2; 32]).public());
+		assert_ok!(DataRegistry::rotate_device_key(RuntimeOrigin::signed(OWNER), device, ed));
+		System::assert_last_event(
+			Event::DeviceKeyRotated { device, old: sr_key(1), new: ed }.into(),
+		);
+		let view = DataRegistry::device_view(device).expect("registered");
+		assert_eq!(view.key, ed);
+		assert_eq!(view.retired_keys, vec![(sr_key(1), 5)]);
+	});
+}
+
+#[test]
+fn rotate_errors() {
+	build_and_execute(|| {
+		let device = device_of(OWNER, 1);
+		let rotate = |who, device, key| {
+			DataRegistry::rotate_device_key(RuntimeOrigin::signed(who), device, key)
+		};
+		assert_noop!(rotate(OWNER, 9, sr_key(2)), Error::<Test>::UnknownDevice);
+		assert_noop!(rotate(OTHER, device, sr_key(2)), Error::<Test>::NotOwner);
+		assert_noop!(rotate(OWNER, device, sr_key(1)), Error::<Test>::SameKey);
+		for seed in 2..2 + MAX_KEYS as u8 {
+			assert_ok!(rotate(OWNER, device, sr_key(seed)));
+		}
+		assert_noop!(rotate(OWNER, device, sr_key(100)), Error::<Test>::KeyHistoryFull);
+		assert_ok!(DataRegistry::revoke_device(RuntimeOrigin::signed(OWNER), device));
+		assert_noop!(rotate(OWNER, device, sr_key(101)), Error::<Test>::DeviceRevoked);
+	});
+}
+
+#[test]
+fn revoke_stops_records_and_streams() {
+	build_and_execute(|| {
+		let (device, stream) = setup();
+		assert_noop!(
+			DataRegistry::revoke_device(RuntimeOrigin::signed(OTHER), device),
+			Error::<Test>::NotOwner
+		);
+		System::set_block_number(3);
+		assert_ok!(DataRegistry::revoke_device(RuntimeOrigin::signed(OWNER), device));
+		System::assert_last_event(Event::DeviceRevoked { device }.into());
+		assert_eq!(
+			DataRegistry::device_view(device).expect("kept").status,
+			DeviceStatus::Revoked(3)
+		);
+		assert_noop!(
+			DataRegistry::revoke_device(RuntimeOrigin::signed(OWNER), device),
+			Error::<Test>::DeviceRevoked
+		);
+		assert_noop!(
+			DataRegistry::append_record(
+				RuntimeOrigin::signed(OWNER),
+				stream,
+				next_record(stream, 0, 0),
+				None
+			),
+			Error::<Test>::DeviceRevoked
+		);
+		assert_noop!(
+			DataRegistry::create_stream(
+				RuntimeOrigin::signed(OWNER),
+				device,
+				bounded(b"x"),
+				bounded(b""),
+				params()
+			),
+			Error::<Test>::DeviceRevoked
+		);
+	});
+}
+
+#[test]
+fn transfer_moves_ownership_and_every_deposit() {
+	build_and_execute(|| {
+		let (device, stream) = setup();
+		append(stream, 0, 0);
+		let total = DEVICE_DEPOSIT + STREAM_DEPOSIT + RECORD_DEPOSIT;
+		assert_eq!(held(OWNER), total);
+
+		assert_noop!(
+			DataRegistry::accept_device(RuntimeOrigin::signed(OTHER), device),
+			Error::<Test>::NotOffered
+		);
+		assert_noop!(
+			DataRegistry::offer_device(RuntimeOrigin::signed(OTHER), device, Some(3)),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(
+			DataRegistry::offer_device(RuntimeOrigin::signed(OWNER), device, Some(OWNER)),
+			Error::<Test>::SelfTransfer
+		);
+		assert_noop!(
+			DataRegistry::offer_device(RuntimeOrigin::signed(OWNER), 9, Some(OTHER)),
+			Error::<Test>::UnknownDevice
+		);
+		assert_ok!(DataRegistry::offer_device(RuntimeOrigin::signed(OWNER), device, Some(OTHER)));
+		System::assert_last_event(Event::DeviceOffered { device, to: Some(OTHER) }.into());
+		// Another account cannot take it.
+		assert_noop!(
+			DataRegistry::accept_device(RuntimeOrigin::signed(3), device),
+			Error::<Test>::NotOffered
+		);
+		assert_ok!(DataRegistry::accept_device(RuntimeOrigin::signed(OTHER), device));
+		System::assert_last_event(
+			Event::DeviceTransferred { device, from: OWNER, to: OTHER }.into(),
+		);
+		assert_eq!(held(OWNER), 0);
+		assert_eq!(held(OTHER), total);
+		assert_eq!(DataRegistry::stream(stream).expect("exists").owner, OTHER);
+
+		// The old owner lost its rights; the new owner continues the hash chain.
+		assert_noop!(
+			DataRegistry::append_record(
+				RuntimeOrigin::signed(OWNER),
+				stream,
+				next_record(stream, 0, 1),
+				None
+			),
+			Error::<Test>::NotOwner
+		);
+		assert_ok!(DataRegistry::append_record(
+			RuntimeOrigin::signed(OTHER),
+			stream,
+			next_record(stream, 0, 1),
+			None
+		));
+	});
+}
+
+#[test]
+fn an_offer_can_be_withdrawn_and_accepting_needs_the_deposit() {
+	build_and_execute(|| {
+		let device = device_of(OWNER, 1);
+		assert_ok!(DataRegistry::offer_device(RuntimeOrigin::signed(OWNER), device, Some(OTHER)));
+		assert_ok!(DataRegistry::offer_device(RuntimeOrigin::signed(OWNER), device, None));
+		System::assert_last_event(Event::DeviceOffered { device, to: None }.into());
+		assert_noop!(
+			DataRegistry::accept_device(RuntimeOrigin::signed(OTHER), device),
+			Error::<Test>::NotOffered
+		);
+		assert_ok!(DataRegistry::offer_device(RuntimeOrigin::signed(OWNER), device, Some(PAUPER)));
+		assert_noop!(
+			DataRegistry::accept_device(RuntimeOrigin::signed(PAUPER), device),
+			Error::<Test>::InsufficientBalance
+		);
+		assert_eq!(held(OWNER), DEVICE_DEPOSIT);
+	});
+}
+
+#[test]
+fn remove_device_needs_revocation_and_no_streams() {
+	build_and_execute(|| {
+		let (device, stream) = setup();
+		let remove = |who| DataRegistry::remove_device(RuntimeOrigin::signed(who), device);
+		assert_noop!(remove(OWNER), Error::<Test>::DeviceNotRevoked);
+		assert_ok!(DataRegistry::revoke_device(RuntimeOrigin::signed(OWNER), device));
+		assert_noop!(remove(OTHER), Error::<Test>::NotOwner);
+		assert_noop!(remove(OWNER), Error::<Test>::DeviceHasStreams);
+		assert_ok!(DataRegistry::close_stream(RuntimeOrigin::signed(OWNER), stream));
+		assert_ok!(remove(OWNER));
+		System::assert_last_event(Event::DeviceRemoved { device }.into());
+		assert_eq!(held(OWNER), 0);
+		assert!(DataRegistry::device_view(device).is_none());
+		assert_noop!(remove(OWNER), Error::<Test>::UnknownDevice);
+	});
+}
+
+// ---- streams ----
+
+#[test]
+fn create_stream_holds_the_deposit() {
+	build_and_execute(|| {
+		let (device, stream) = setup();
+		System::assert_last_event(Event::StreamCreated { stream, device, owner: OWNER }.into());
+		assert_eq!(held(OWNER), DEVICE_DEPOSIT + STREAM_DEPOSIT);
+		let view = DataRegistry::stream_view(stream).expect("created");
+		assert_eq!(view.name, b"temperature".to_vec());
+		assert_eq!(view.params, params());
+		assert_eq!((view.first_record, view.next_record, view.next_interval), (0, 0, 0));
+		assert_eq!(DataRegistry::device_view(device).expect("exists").streams, 1);
+	});
+}
+
+#[test]
+fn create_stream_errors() {
+	build_and_execute(|| {
+		let device = device_of(OWNER, 1);
+		let create = |who, device, name: &[u8], params| {
+			DataRegistry::create_stream(
+				RuntimeOrigin::signed(who),
+				device,
+				bounded(name),
+				bounded(b"s"),
+				params,
+			)
+		};
+		assert_noop!(create(OWNER, 9, b"n", params()), Error::<Test>::UnknownDevice);
+		assert_noop!(create(OTHER, device, b"n", params()), Error::<Test>::NotOwner);
+		assert_noop!(create(OWNER, device, b"", params()), Error::<Test>::EmptyName);
+		for zero in [
+			StreamParams { period_ms: 0, ..params() },
+			StreamParams { encryption_interval: 0, ..params() },
+			StreamParams { upload_interval: 0, ..params() },
+		] {
+			assert_noop!(create(OWNER, device, b"n", zero), Error::<Test>::InvalidStreamParams);
+		}
+		for _ in 0..MAX_STREAMS {
+			assert_ok!(create(OWNER, device, b"n", params()));
+		}
+		assert_noop!(create(OWNER, device, b"n", params()), Error::<Test>::TooManyStreams);
+		let poor = device_of(3, 1);
+		Balances::set_balance(&3, 1);
+		assert_noop!(create(3, poor, b"n", params()), Error::<Test>::InsufficientBalance);
+	});
+}
+
+#[test]
+fn close_stream_needs_an_empty_stream() {
+	build_and_execute(|| {
+		let (device, stream) = setup();
+		append(stream, 0, 0);
+		let close = |who| DataRegistry::close_stream(RuntimeOrigin::signed(who), stream);
+		assert_noop!(close(OWNER), Error::<Test>::StreamNotEmpty);
+		assert_ok!(DataRegistry::prune_records(RuntimeOrigin::signed(OWNER), stream, 1));
+		assert_noop!(close(OTHER), Error::<Test>::NotOwner);
+		assert_ok!(close(OWNER));
+		System::assert_last_event(Event::StreamClosed { stream }.into());
+		assert_eq!(held(OWNER), DEVICE_DEPOSIT);
+		assert_eq!(DataRegistry::device_view(device).expect("exists").streams, 0);
+		assert_noop!(close(OWNER), Error::<Test>::UnknownStream);
+	});
+}
+
+// ---- records ----
+
+#[test]
+fn records_form_a_hash_chain() {
+	build_and_execute(|| {
+		let (_, stream) = setup();
+		let first = append(stream, 0, 1);
+		System::assert_last_event(
+			Event::RecordAppended {
+				stream,
+				index: 0,
+				hash: first,
+				cid: bounded(format!("bafy{stream}x0").as_bytes()),
+				content_hash: H256::repeat_byte(1),
+				device_signed: false,
+			}
+			.into(),
+		);
+		// The next upload continues interval 1 (split interval) and goes on to 3.
+		let second = append(stream, 1, 3);
+		let records = DataRegistry::records_view(stream, 0, 10);
+		assert_eq!(records.len(), 2);
+		assert_eq!((records[0].prev, records[0].hash), (H256::zero(), first));
+		assert_eq!((records[1].prev, records[1].hash), (first, second));
+		let view = DataRegistry::stream_view(stream).expect("exists");
+		assert_eq!((view.next_record, view.last_record_hash, view.next_interval), (2, second, 4));
+		assert_eq!(held(OWNER), DEVICE_DEPOSIT + STREAM_DEPOSIT + 2 * RECORD_DEPOSIT);
+		assert_eq!(
+			Signals::get(),
+			vec![(OWNER, Signal::DataContributed(1)), (OWNER, Signal::DataContributed(1))]
+		);
+	});
+}
+
+#[test]
+fn a_wrong_previous_hash_breaks_the_chain() {
+	build_and_execute(|| {
+		let (_, stream) = setup();
+		append(stream, 0, 0);
+		for prev in [H256::zero(), H256::repeat_byte(3)] {
+			let r = NewRecordOf::<Test> { prev, ..next_record(stream, 1, 1) };
+			assert_noop!(
+				DataRegistry::append_record(RuntimeOrigin::signed(OWNER), stream, r, None),
+				Error::<Test>::BrokenHashChain
+			);
+		}
+	});
+}
+
+#[test]
+fn bad_records_are_refused() {
+	build_and_execute(|| {
+		let (_, stream) = setup();
+		append(stream, 2, 3);
+		let refuse = |r: NewRecordOf<Test>, error: Error<Test>| {
+			assert_noop!(
+				DataRegistry::append_record(RuntimeOrigin::signed(OWNER), stream, r, None),
+				error
+			);
+		};
+		let ok = || next_record(stream, 3, 4);
+		refuse(NewRecordOf::<Test> { cid: bounded(b""), ..ok() }, Error::<Test>::EmptyCid);
+		refuse(NewRecordOf::<Test> { size: 0, ..ok() }, Error::<Test>::EmptyRecord);
+		refuse(
+			NewRecordOf::<Test> { intervals: IntervalRange { first: 5, last: 4 }, ..ok() },
+			Error::<Test>::InvalidIntervalRange,
+		);
+		// The last record ended in interval 3: starting at 2 goes back.
+		refuse(next_record(stream, 2, 4), Error::<Test>::IntervalsOutOfOrder);
+		// One upload spans at most 8 / 4 + 1 = 3 intervals.
+		refuse(next_record(stream, 3, 6), Error::<Test>::IntervalsBeyondUpload);
+		assert_ok!(DataRegistry::append_record(
+			RuntimeOrigin::signed(OWNER),
+			stream,
+			next_record(stream, 3, 5),
+			None
+		));
+		let back = NewRecordOf::<Test> { timestamp_ms: 0, ..next_record(stream, 5, 5) };
+		refuse(back, Error::<Test>::TimestampInPast);
+	});
+}
+
+#[test]
+fn append_checks_stream_owner_and_balance() {
+	build_and_execute(|| {
+		let (_, stream) = setup();
+		let r = next_record(stream, 0, 0);
+		assert_noop!(
+			DataRegistry::append_record(RuntimeOrigin::signed(OWNER), 42, r.clone(), None),
+			Error::<Test>::UnknownStream
+		);
+		assert_noop!(
+			DataRegistry::append_record(RuntimeOrigin::signed(OTHER), stream, r.clone(), None),
+			Error::<Test>::NotOwner
+		);
+		Balances::set_balance(&OWNER, 1);
+		assert_noop!(
+			DataRegistry::append_record(RuntimeOrigin::signed(OWNER), stream, r, None),
+			Error::<Test>::InsufficientBalance
+		);
+	});
+}
+
+#[test]
+fn oversized_cids_do_not_decode() {
+	build_and_execute(|| {
+		let (_, stream) = setup();
+		let r = next_record(stream, 0, 0);
+		// The same fields with a CID one byte longer than allowed, as a malicious client would
+		// encode them: the transaction cannot even be decoded.
+		let field_tuple = |cid: Vec<u8>| {
+			(cid, r.content_hash, r.merkle_root, r.size, r.intervals, r.timestamp_ms, r.prev)
+				.encode()
+		};
+		let at_limit = field_tuple(vec![b'a'; MAX_CID as usize]);
+		assert!(NewRecordOf::<Test>::decode(&mut &at_limit[..]).is_ok());
+		let over = field_tuple(vec![b'a'; MAX_CID as usize + 1]);
+		assert!(NewRecordOf::<Test>::decode(&mut &over[..]).is_err());
+	});
+}
+
+/// Appends the next record of `stream` with `sign(payload)` as device signature.
+fn append_signed(
+	stream: u64,
+	genesis: H256,
+	sign: impl Fn(&[u8]) -> DeviceSignature,
+) -> sp_runtime::DispatchResult {
+	let r = next_record(stream, 0, 0);
+	let payload = record_signing_payload(genesis, record_hash(stream, &r));
+	DataRegistry::append_record(RuntimeOrigin::signed(OWNER), stream, r, Some(sign(&payload)))
+}
+
+#[test]
+fn device_signatures_are_checked_in_every_scheme() {
+	build_and_execute(|| {
+		let (device, stream) = setup();
+		let sr = sr_pair(7);
+		assert_ok!(append_signed(stream, genesis(), |m| DeviceSignature::Sr25519(sr.sign(m))));
+		assert!(DataRegistry::records_view(stream, 0, 1)[0].device_signed);
+
+		let ed = ed25519::Pair::from_seed(&[8; 32]);
+		assert_ok!(DataRegistry::rotate_device_key(
+			RuntimeOrigin::signed(OWNER),
+			device,
+			DeviceKey::Ed25519(ed.public())
+		));
+		assert_ok!(append_signed(stream, genesis(), |m| DeviceSignature::Ed25519(ed.sign(m))));
+
+		let ec = ecdsa::Pair::from_seed(&[9; 32]);
+		assert_ok!(DataRegistry::rotate_device_key(
+			RuntimeOrigin::signed(OWNER),
+			device,
+			DeviceKey::Ecdsa(ec.public())
+		));
+		assert_ok!(append_signed(stream, genesis(), |m| DeviceSignature::Ecdsa(ec.sign(m))));
+		assert_eq!(DataRegistry::stream_view(stream).expect("exists").next_record, 3);
+	});
+}
+
+#[test]
+fn bad_device_signatures_are_refused() {
+	build_and_execute(|| {
+		let (device, stream) = setup();
+		let current = sr_pair(7);
+		let stranger = sr_pair(8);
+		// Signed by another key.
+		assert_noop!(
+			append_signed(stream, genesis(), |m| DeviceSignature::Sr25519(stranger.sign(m))),
+			Error::<Test>::BadDeviceSignature
+		);
+		// Signed for another chain.
+		assert_noop!(
+			append_signed(stream, H256::repeat_byte(1), |m| DeviceSignature::Sr25519(
+				current.sign(m)
+			)),
+			Error::<Test>::BadDeviceSignature
+		);
+		// Signed over other record contents.
+		assert_noop!(
+			append_signed(stream, genesis(), |_| DeviceSignature::Sr25519(
+				current.sign(b"something else")
+			)),
+			Error::<Test>::BadDeviceSignature
+		);
+		// Signed by a key that was rotated out.
+		assert_ok!(DataRegistry::rotate_device_key(
+			RuntimeOrigin::signed(OWNER),
+			device,
+			sr_key(9)
+		));
+		assert_noop!(
+			append_signed(stream, genesis(), |m| DeviceSignature::Sr25519(current.sign(m))),
+			Error::<Test>::BadDeviceSignature
+		);
+		assert_ok!(append_signed(stream, genesis(), |m| DeviceSignature::Sr25519(
+			sr_pair(9).sign(m)
+		)));
+	});
+}
+
+#[test]
+fn prune_releases_the_oldest_records_and_the_chain_goes_on() {
+	build_and_execute(|| {
+		let (_, stream) = setup();
+		for i in 0..4 {
+			append(stream, i, i);
+		}
+		assert_ok!(DataRegistry::prune_records(RuntimeOrigin::signed(OWNER), stream, 3));
+		System::assert_last_event(Event::RecordsPruned { stream, from: 0, to: 3 }.into());
+		assert_eq!(held(OWNER), DEVICE_DEPOSIT + STREAM_DEPOSIT + RECORD_DEPOSIT);
+		assert!(Records::<Test>::get(stream, 2).is_none());
+		assert!(Records::<Test>::get(stream, 3).is_some());
+		let view = DataRegistry::records_view(stream, 0, 10);
+		assert_eq!(view.iter().map(|r| r.index).collect::<Vec<_>>(), vec![3]);
+
+		append(stream, 4, 4);
+		// Pruning more than is stored removes what there is.
+		assert_ok!(DataRegistry::prune_records(RuntimeOrigin::signed(OWNER), stream, 5));
+		System::assert_last_event(Event::RecordsPruned { stream, from: 3, to: 5 }.into());
+		assert_eq!(held(OWNER), DEVICE_DEPOSIT + STREAM_DEPOSIT);
+		assert_noop!(
+			DataRegistry::prune_records(RuntimeOrigin::signed(OWNER), stream, 1),
+			Error::<Test>::NothingToPrune
+		);
+	});
+}
+
+#[test]
+fn prune_errors() {
+	build_and_execute(|| {
+		let (_, stream) = setup();
+		append(stream, 0, 0);
+		let prune =
+			|who, stream, n| DataRegistry::prune_records(RuntimeOrigin::signed(who), stream, n);
+		assert_noop!(prune(OWNER, stream, 0), Error::<Test>::InvalidPruneCount);
+		assert_noop!(prune(OWNER, stream, MAX_PRUNE + 1), Error::<Test>::InvalidPruneCount);
+		assert_noop!(prune(OWNER, 42, 1), Error::<Test>::UnknownStream);
+		assert_noop!(prune(OTHER, stream, 1), Error::<Test>::NotOwner);
+	});
+}
+
+#[test]
+fn pruning_stays_possible_after_revocation() {
+	build_and_execute(|| {
+		let (device, stream) = setup();
+		append(stream, 0, 0);
+		assert_ok!(DataRegistry::revoke_device(RuntimeOrigin::signed(OWNER), device));
+		assert_ok!(DataRegistry::prune_records(RuntimeOrigin::signed(OWNER), stream, 1));
+		assert_ok!(DataRegistry::close_stream(RuntimeOrigin::signed(OWNER), stream));
+		assert_ok!(DataRegistry::remove_device(RuntimeOrigin::signed(OWNER), device));
+		assert_eq!(held(OWNER), 0);
+		assert_eq!(Balances::free_balance(OWNER), ENDOWMENT);
+	});
+}
+
+#[test]
+fn record_queries_page_and_skip_missing() {
+	build_and_execute(|| {
+		let (_, stream) = setup();
+		for i in 0..5 {
+			append(stream, i, i);
+		}
+		let indices = |from, count| {
+			DataRegistry::records_view(stream, from, count)
+				.iter()
+				.map(|r| r.index)
+				.collect::<Vec<_>>()
+		};
+		assert_eq!(indices(1, 2), vec![1, 2]);
+		assert_eq!(indices(3, 100), vec![3, 4]);
+		assert_eq!(indices(9, 1), Vec::<u64>::new());
+		assert_eq!(indices(0, u32::MAX).len(), 5);
+		assert!(DataRegistry::records_view(42, 0, 10).is_empty());
+	});
+}
+
+#[test]
+fn stream_inspect_reports_owner_and_progress() {
+	build_and_execute(|| {
+		let (_, stream) = setup();
+		append(stream, 0, 2);
+		let summary = <DataRegistry as StreamInspect<AccountId>>::stream(stream).expect("exists");
+		assert_eq!((summary.owner, summary.next_interval), (OWNER, 3));
+		assert!(<DataRegistry as StreamInspect<AccountId>>::stream(42).is_none());
+	});
+}
+
+#[test]
+fn max_intervals_per_record_rounds_up() {
+	let span = |e, u| {
+		crate::Pallet::<Test>::max_intervals_per_record(&StreamParams {
+			period_ms: 1,
+			encryption_interval: e,
+			upload_interval: u,
+		})
+	};
+	assert_eq!(span(4, 8), 3);
+	assert_eq!(span(4, 9), 4);
+	assert_eq!(span(10, 1), 2);
+	assert_eq!(span(1, 1), 2);
+}
+
+#[test]
+fn cids_must_be_cid_strings() {
+	build_and_execute(|| {
+		let (_, stream) = setup();
+		for cid in [&b"bafy/../x"[..], b"Qm x", b"bafy\0", b"bafy?arg=evil"] {
+			let r = NewRecordOf::<Test> { cid: bounded(cid), ..next_record(stream, 0, 0) };
+			assert_noop!(
+				DataRegistry::append_record(RuntimeOrigin::signed(OWNER), stream, r, None),
+				Error::<Test>::InvalidCid
+			);
+		}
+	});
+}
+
+#[test]
+fn records_per_block_are_bounded_and_the_queue_clears_each_block() {
+	build_and_execute(|| {
+		let (_, stream) = setup();
+		for i in 0..MAX_RECORDS_PER_BLOCK as u64 {
+			append(stream, i, i);
+		}
+		assert_eq!(crate::NewRecords::<Test>::get().len() as u32, MAX_RECORDS_PER_BLOCK);
+		let n = MAX_RECORDS_PER_BLOCK as u64;
+		assert_noop!(
+			DataRegistry::append_record(
+				RuntimeOrigin::signed(OWNER),
+				stream,
+				next_record(stream, n, n),
+				None
+			),
+			Error::<Test>::TooManyRecordsInBlock
+		);
+		use frame_support::traits::Hooks;
+		System::set_block_number(2);
+		DataRegistry::on_initialize(2);
+		assert!(crate::NewRecords::<Test>::get().is_empty());
+		append(stream, n, n);
+		assert_eq!(crate::NewRecords::<Test>::get().into_inner(), vec![(stream, n)]);
+	});
+}
+
+// ---- availability reports ----
+
+fn report(who: AccountId, reports: &[(u64, u64)]) -> sp_runtime::DispatchResult {
+	DataRegistry::report_availability(
+		RuntimeOrigin::signed(who),
+		reports.to_vec().try_into().expect("short enough"),
+	)
+}
+
+#[test]
+fn storage_nodes_report_records_available() {
+	build_and_execute(|| {
+		let (_, stream) = setup();
+		append(stream, 0, 0);
+		append(stream, 1, 1);
+		Signals::mutate(|s| s.clear());
+		assert_ok!(report(11, &[(stream, 0), (stream, 1)]));
+		System::assert_last_event(Event::RecordAvailable { stream, index: 1, reporter: 11 }.into());
+		assert_ok!(report(12, &[(stream, 0)]));
+		assert_eq!(crate::Availability::<Test>::get(stream, 0).into_inner(), vec![11, 12]);
+		assert_eq!(
+			Signals::get(),
+			vec![(11, Signal::DataContributed(2)), (12, Signal::DataContributed(1))]
+		);
+		// Pruning forgets who held the record.
+		assert_ok!(DataRegistry::prune_records(RuntimeOrigin::signed(OWNER), stream, 1));
+		assert!(crate::Availability::<Test>::get(stream, 0).is_empty());
+		assert_eq!(crate::Availability::<Test>::get(stream, 1).into_inner(), vec![11]);
+	});
+}
+
+#[test]
+fn bad_availability_reports_are_refused() {
+	build_and_execute(|| {
+		let (_, stream) = setup();
+		append(stream, 0, 0);
+		assert_noop!(report(OWNER, &[(stream, 0)]), Error::<Test>::NotStorageNode);
+		assert_noop!(report(11, &[]), Error::<Test>::EmptyReport);
+		assert_noop!(report(11, &[(stream, 1)]), Error::<Test>::UnknownRecord);
+		assert_noop!(report(11, &[(42, 0)]), Error::<Test>::UnknownRecord);
+		// Naming a record twice in one report fails the whole report.
+		assert_noop!(report(11, &[(stream, 0), (stream, 0)]), Error::<Test>::DuplicateReport);
+		assert_ok!(report(11, &[(stream, 0)]));
+		assert_noop!(report(11, &[(stream, 0)]), Error::<Test>::DuplicateReport);
+		assert_ok!(report(12, &[(stream, 0)]));
+		assert_noop!(report(13, &[(stream, 0)]), Error::<Test>::TooManyReporters);
+	});
+}
+
+// ---- the off-chain worker ----
+
+mod offchain_worker {
+	use super::*;
+	use crate::offchain::{pin, PinError, IPFS_ENDPOINT_KEY};
+	use sp_core::offchain::{
+		testing::{PendingRequest, TestOffchainExt, TestTransactionPoolExt},
+		OffchainDbExt, OffchainWorkerExt, StorageKind, TransactionPoolExt,
+	};
+	use sp_runtime::testing::UintAuthorityId;
+
+	const ENDPOINT: &str = "http://127.0.0.1:5001";
+
+	/// Externalities with an off-chain worker, a transaction pool and the key of storage node
+	/// 11; returns them with the off-chain and pool states.
+	fn worker_ext() -> (
+		sp_io::TestExternalities,
+		std::sync::Arc<parking_lot::RwLock<sp_core::offchain::testing::OffchainState>>,
+		std::sync::Arc<parking_lot::RwLock<sp_core::offchain::testing::PoolState>>,
+	) {
+		let mut ext = new_test_ext();
+		let (offchain, state) = TestOffchainExt::new();
+		let (pool, pool_state) = TestTransactionPoolExt::new();
+		ext.register_extension(OffchainDbExt::new(offchain.clone()));
+		ext.register_extension(OffchainWorkerExt::new(offchain));
+		ext.register_extension(TransactionPoolExt::new(pool));
+		UintAuthorityId::set_all_keys(vec![11u64]);
+		(ext, state, pool_state)
+	}
+
+	fn expect_pin(
+		state: &parking_lot::RwLock<sp_core::offchain::testing::OffchainState>,
+		cid: &str,
+		response: &str,
+	) {
+		state.write().expect_request(PendingRequest {
+			method: "POST".into(),
+			uri: format!("{ENDPOINT}/api/v0/pin/add?arg={cid}"),
+			body: vec![],
+			response: Some(response.as_bytes().to_vec()),
+			sent: true,
+			..Default::default()
+		});
+	}
+
+	#[test]
+	fn pins_new_records_and_reports_them_in_one_transaction() {
+		let (mut ext, state, pool_state) = worker_ext();
+		ext.execute_with(|| {
+			sp_io::offchain::local_storage_set(
+				StorageKind::PERSISTENT,
+				IPFS_ENDPOINT_KEY,
+				ENDPOINT.as_bytes(),
+			);
+			let (_, stream) = setup();
+			append(stream, 0, 0);
+			append(stream, 1, 1);
+			let cid = |i| format!("bafy{stream}x{i}");
+			expect_pin(&state, &cid(0), &format!("{{\"Pins\":[\"{}\"]}}", cid(0)));
+			expect_pin(&state, &cid(1), &format!("{{\"Pins\":[\"{}\"]}}", cid(1)));
+
+			crate::offchain::run::<Test>();
+
+			let tx = pool_state.write().transactions.pop().expect("one report was sent");
+			assert!(pool_state.read().transactions.is_empty());
+			let tx = Extrinsic::decode(&mut &*tx).expect("a valid extrinsic");
+			let expected: RuntimeCall = crate::Call::report_availability {
+				reports: vec![(stream, 0), (stream, 1)].try_into().expect("short"),
+			}
+			.into();
+			assert_eq!(tx.function, expected);
+		});
+	}
+
+	#[test]
+	fn reports_only_what_the_daemon_pinned() {
+		let (mut ext, state, pool_state) = worker_ext();
+		ext.execute_with(|| {
+			sp_io::offchain::local_storage_set(
+				StorageKind::PERSISTENT,
+				IPFS_ENDPOINT_KEY,
+				ENDPOINT.as_bytes(),
+			);
+			let (_, stream) = setup();
+			append(stream, 0, 0);
+			expect_pin(&state, &format!("bafy{stream}x0"), "{\"Pins\":[]}");
+			crate::offchain::run::<Test>();
+			assert!(pool_state.read().transactions.is_empty());
+		});
+	}
+
+	#[test]
+	fn does_nothing_without_an_endpoint_or_a_key() {
+		let (mut ext, _state, pool_state) = worker_ext();
+		ext.execute_with(|| {
+			let (_, stream) = setup();
+			append(stream, 0, 0);
+			// No endpoint: no request (an unexpected request would fail the test).
+			crate::offchain::run::<Test>();
+			sp_io::offchain::local_storage_set(
+				StorageKind::PERSISTENT,
+				IPFS_ENDPOINT_KEY,
+				ENDPOINT.as_bytes(),
+			);
+			// No storage-node key: no request either.
+			UintAuthorityId::set_all_keys(Vec::<u64>::new());
+			crate::offchain::run::<Test>();
+			assert!(pool_state.read().transactions.is_empty());
+		});
+	}
+
+	#[test]
+	fn malformed_cids_are_never_sent() {
+		let (mut ext, _state, _pool) = worker_ext();
+		ext.execute_with(|| {
+			assert_eq!(pin(ENDPOINT.as_bytes(), b"a/../b"), Err(PinError::MalformedCid));
+			assert_eq!(pin(ENDPOINT.as_bytes(), b""), Err(PinError::MalformedCid));
+			assert_eq!(pin(&[0xff, 0xfe], b"bafy"), Err(PinError::MalformedEndpoint));
+		});
+	}
+}
