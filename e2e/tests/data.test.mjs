@@ -1,6 +1,8 @@
-// The data registry on a running `cpchain-node --dev` with the local IPFS daemon: a device,
-// a stream and device-signed records whose hash chain the client computes exactly as the
-// runtime does; the node's off-chain worker pins each new record on IPFS and reports it.
+// The data layer on a running `cpchain-node --dev` with the local IPFS daemon: a device, a
+// stream and device-signed records whose hash chain the client computes exactly as the
+// runtime does; the node's off-chain worker pins each new record on IPFS and reports it; a
+// grant that authorises a grantee through the runtime API, a proxy's service receipt, and
+// the revocation.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
@@ -14,6 +16,7 @@ import { startNode, startIpfs, rpc } from '../lib/processes.mjs'
 let node
 let ipfs
 let api
+let keyring
 let alice
 let device
 
@@ -23,7 +26,7 @@ const ZERO = u8aToHex(new Uint8Array(32))
 
 before(async () => {
   await cryptoWaitReady()
-  const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 })
+  keyring = new Keyring({ type: 'sr25519', ss58Format: 42 })
   alice = keyring.addFromUri('//Alice')
   device = keyring.addFromUri('//thermometer-42')
   ipfs = await startIpfs()
@@ -41,17 +44,22 @@ after(async () => {
   if (ipfs) await ipfs.stop()
 })
 
-/** Signs and sends `tx` as Alice; resolves to the block's events, rejects on a dispatch error. */
-function send (tx) {
+/**
+ * Signs and sends `tx` (as Alice by default); resolves to the block's events, with the block
+ * hash as `events.blockHash`; rejects on a dispatch error.
+ */
+function send (tx, signer = alice) {
   return new Promise((resolve, reject) => {
-    tx.signAndSend(alice, ({ status, events, dispatchError }) => {
+    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
       if (dispatchError) {
         const { section, name } = dispatchError.isModule
           ? api.registry.findMetaError(dispatchError.asModule)
           : { section: 'dispatch', name: dispatchError.toString() }
         reject(new Error(`${section}.${name}`))
       } else if (status.isInBlock) {
-        resolve(events.map(({ event }) => event))
+        const list = events.map(({ event }) => event)
+        list.blockHash = status.asInBlock
+        resolve(list)
       }
     }).catch(reject)
   })
@@ -88,8 +96,18 @@ function recordHash (stream, index, r) {
   return u8aToHex(blake2AsU8a(encoded.toU8a(), 256))
 }
 
-function findEvent (events, method) {
-  return events.find((e) => e.section === 'dataRegistry' && e.method === method)
+function findEvent (events, method, section = 'dataRegistry') {
+  return events.find((e) => e.section === section && e.method === method)
+}
+
+/** A new device of Alice's with one stream; resolves to the stream id. */
+async function newStream (name) {
+  const registered = await send(api.tx.dataRegistry.registerDevice(
+    { Sr25519: u8aToHex(device.publicKey) }, '0x'))
+  const deviceId = findEvent(registered, 'DeviceRegistered').data.device.toNumber()
+  const created = await send(api.tx.dataRegistry.createStream(deviceId, stringToHex(name), '0x',
+    { periodMs: 1000, encryptionInterval: 1, uploadInterval: 1 }))
+  return findEvent(created, 'StreamCreated').data.stream.toNumber()
 }
 
 test('device, stream and signed records: the hash chain agrees and storage nodes pin', async () => {
@@ -151,12 +169,7 @@ test('device, stream and signed records: the hash chain agrees and storage nodes
 })
 
 test('a record that does not continue the chain, or is signed by another key, is refused', async () => {
-  const events = await send(api.tx.dataRegistry.registerDevice(
-    { Sr25519: u8aToHex(device.publicKey) }, '0x'))
-  const deviceId = findEvent(events, 'DeviceRegistered').data.device.toNumber()
-  const created = await send(api.tx.dataRegistry.createStream(deviceId, stringToHex('s'), '0x',
-    { periodMs: 1000, encryptionInterval: 1, uploadInterval: 1 }))
-  const stream = findEvent(created, 'StreamCreated').data.stream.toNumber()
+  const stream = await newStream('s')
   const record = {
     cid: stringToHex('bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'),
     contentHash: ZERO,
@@ -175,4 +188,47 @@ test('a record that does not continue the chain, or is signed by another key, is
     { ...record, prev: ZERO, cid: stringToHex('../../etc/passwd') }, null)), /dataRegistry\.InvalidCid/)
   const view = (await api.call.dataRegistryApi.stream(stream)).unwrap()
   assert.equal(view.nextRecord.toNumber(), 0, 'nothing was appended')
+})
+
+test('a grant authorises its grantee until revoked; a proxy attests service with a receipt', async () => {
+  const stream = await newStream('grants')
+  const bob = keyring.addFromUri('//Bob')
+  const charlie = keyring.addFromUri('//Charlie')
+
+  // Bob becomes a re-encryption proxy: a SHA2-256 PeerId and a compressed secp256k1 key.
+  await send(api.tx.accessControl.registerProxy('0x1220' + '07'.repeat(32), '0x02' + '09'.repeat(32)), bob)
+
+  const best = (await api.rpc.chain.getHeader()).number.toNumber()
+  let events = await send(api.tx.accessControl.grant(stream, charlie.address,
+    { first: 0, last: 3 }, best + 1000, [bob.address], 1))
+  const grant = findEvent(events, 'GrantCreated', 'accessControl').data.grant.toNumber()
+  let at = await api.at(events.blockHash)
+  const authorized = async (who, interval) =>
+    (await at.call.accessControlApi.isAuthorized(who, stream, interval)).isTrue
+  assert.equal(await authorized(charlie.address, 0), true)
+  assert.equal(await authorized(charlie.address, 3), true)
+  assert.equal(await authorized(charlie.address, 4), false, 'beyond the granted range')
+  assert.equal(await authorized(bob.address, 0), false, 'not the grantee')
+  const grants = await at.call.accessControlApi.grantsOf(charlie.address)
+  assert.deepEqual(grants.map((g) => g.id.toNumber()), [grant])
+
+  // Charlie signs, with its account key, that Bob served it 5 re-encryptions so far.
+  const genesis = (await api.rpc.chain.getBlockHash(0)).toHex()
+  const receipt = scale.createType('(Bytes, H256, u64, H256, u64)', [
+    stringToHex('cpchain/proxy-receipt/v1'), genesis, grant, u8aToHex(bob.publicKey), 5])
+  const signature = { Sr25519: u8aToHex(charlie.sign(receipt.toU8a())) }
+  events = await send(api.tx.accessControl.attestService([{ grant, totalServed: 5, signature }]), bob)
+  assert.equal(findEvent(events, 'ServiceAttested', 'accessControl').data.credited.toNumber(), 5)
+  at = await api.at(events.blockHash)
+  assert.equal((await at.call.accessControlApi.proxy(bob.address)).unwrap().served.toNumber(), 5)
+  // The same receipt again credits nothing.
+  await assert.rejects(send(api.tx.accessControl.attestService([{ grant, totalServed: 5, signature }]), bob),
+    /accessControl\.(TooSoon|StaleReceipt)/)
+
+  // Someone else's grant cannot be revoked; the grantor's revocation takes effect at once.
+  await assert.rejects(send(api.tx.accessControl.revoke(grant), bob), /accessControl\.NotAllowedToRevoke/)
+  events = await send(api.tx.accessControl.revoke(grant))
+  assert.ok(findEvent(events, 'GrantRevoked', 'accessControl'))
+  at = await api.at(events.blockHash)
+  assert.equal(await authorized(charlie.address, 0), false)
 })
