@@ -342,6 +342,8 @@ pub mod pallet {
 		StaleReceipt,
 		/// The receipt's signature is not the grantee's.
 		BadReceiptSignature,
+		/// The caller cannot afford the deposit or bond.
+		InsufficientBalance,
 	}
 
 	#[pallet::hooks]
@@ -410,7 +412,8 @@ pub mod pallet {
 			let next = id.checked_add(1).ok_or(ArithmeticError::Overflow)?;
 
 			let deposit = T::GrantDeposit::get();
-			T::Currency::hold(&HoldReason::GrantDeposit.into(), &who, deposit)?;
+			T::Currency::hold(&HoldReason::GrantDeposit.into(), &who, deposit)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
 			NextGrantId::<T>::put(next);
 			GrantCount::<T>::insert(stream, count.saturating_add(1));
 			GrantsByStream::<T>::insert(stream, id, ());
@@ -490,7 +493,8 @@ pub mod pallet {
 			ensure!(is_peer_id(&peer_id), Error::<T>::InvalidPeerId);
 			ensure!(is_compressed_point(&reencryption_key), Error::<T>::InvalidReencryptionKey);
 			let bond = T::ProxyBond::get();
-			T::Currency::hold(&HoldReason::ProxyBond.into(), &who, bond)?;
+			T::Currency::hold(&HoldReason::ProxyBond.into(), &who, bond)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
 			Proxies::<T>::insert(
 				&who,
 				Proxy {

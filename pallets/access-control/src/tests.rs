@@ -14,7 +14,7 @@ use frame_support::{
 };
 use sp_core::H256;
 use sp_keyring::Sr25519Keyring;
-use sp_runtime::{traits::Zero, MultiSignature, TokenError};
+use sp_runtime::{traits::Zero, MultiSignature};
 
 const STREAM: u64 = 0;
 
@@ -230,7 +230,7 @@ fn grants_per_stream_are_capped_and_need_the_deposit() {
 				proxies(&[charlie()]),
 				1
 			),
-			TokenError::FundsUnavailable
+			Error::<Test>::InsufficientBalance
 		);
 	});
 }
@@ -358,7 +358,7 @@ fn proxy_registration_rejects_bad_input() {
 		);
 		assert_noop!(
 			AccessControl::register_proxy(signed(&ferdie()), peer_id(1), key(1)),
-			TokenError::FundsUnavailable
+			Error::<Test>::InsufficientBalance
 		);
 		assert_ok!(AccessControl::register_proxy(signed(&charlie()), peer_id(1), key(1)));
 		assert_noop!(
