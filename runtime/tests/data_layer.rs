@@ -5,11 +5,10 @@ mod common;
 
 use common::genesis_ext;
 use cpchain_primitives::{
-	access::{receipt_payload, AccessControlApi},
-	currency::CPC,
+	access::{receipt_payload, runtime_decl_for_access_control_api::AccessControlApiV1},
 	data::{
-		record_signing_payload, DataRegistryApi, DeviceKey, DeviceSignature, DeviceStatus,
-		IntervalRange, RecordPreimage, StreamParams,
+		record_signing_payload, runtime_decl_for_data_registry_api::DataRegistryApiV1, DeviceKey,
+		DeviceSignature, DeviceStatus, IntervalRange, RecordPreimage, StreamParams,
 	},
 };
 use cpchain_runtime::{
@@ -50,11 +49,11 @@ fn append(device: &sr25519::Pair, index: u64, intervals: IntervalRange, prev: H2
 	};
 	let hash = preimage.hash();
 	let signature = device.sign(&record_signing_payload(genesis(), hash));
-	assert_ok!(DataRuntime::append_record(
+	assert_ok!(DataRegistry::append_record(
 		signed(&Sr25519Keyring::Alice),
 		0,
 		pallet_data_registry::NewRecord {
-			cid: BoundedVec::truncate_from(cid),
+			cid: BoundedVec::truncate_from(cid.clone()),
 			content_hash,
 			merkle_root: preimage.merkle_root,
 			size: preimage.size,
@@ -75,12 +74,12 @@ fn device_stream_records_grant_authorize_attest_revoke() {
 		let device = sr25519::Pair::from_string("//device-0", None).expect("valid seed");
 
 		// Device and stream.
-		assert_ok!(DataRuntime::register_device(
+		assert_ok!(DataRegistry::register_device(
 			signed(&alice),
 			DeviceKey::Sr25519(device.public()),
 			BoundedVec::truncate_from(b"thermometer, lab 3".to_vec()),
 		));
-		assert_ok!(DataRuntime::create_stream(
+		assert_ok!(DataRegistry::create_stream(
 			signed(&alice),
 			0,
 			BoundedVec::truncate_from(b"temperature".to_vec()),
@@ -132,7 +131,7 @@ fn device_stream_records_grant_authorize_attest_revoke() {
 			deposit
 		);
 		let authorized = |who: &Sr25519Keyring, interval| {
-			<Runtime as AccessControlApi<Block, AccountId, BlockNumber>>::is_authorized(
+			<Runtime as AccessControlApiV1<Block, AccountId, BlockNumber>>::is_authorized(
 				who.to_account_id(),
 				0,
 				interval,
@@ -177,12 +176,12 @@ fn revoked_devices_and_foreign_streams_are_refused() {
 	genesis_ext(DEV_RUNTIME_PRESET).execute_with(|| {
 		let (alice, bob) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
 		let device = sr25519::Pair::from_string("//device-1", None).expect("valid seed");
-		assert_ok!(DataRuntime::register_device(
+		assert_ok!(DataRegistry::register_device(
 			signed(&alice),
 			DeviceKey::Sr25519(device.public()),
 			Default::default(),
 		));
-		assert_ok!(DataRuntime::create_stream(
+		assert_ok!(DataRegistry::create_stream(
 			signed(&alice),
 			0,
 			BoundedVec::truncate_from(b"humidity".to_vec()),
@@ -203,9 +202,9 @@ fn revoked_devices_and_foreign_streams_are_refused() {
 			pallet_access_control::Error::<Runtime>::NotStreamOwner
 		);
 		// A revoked device appends nothing.
-		assert_ok!(DataRuntime::revoke_device(signed(&alice), 0));
+		assert_ok!(DataRegistry::revoke_device(signed(&alice), 0));
 		assert_noop!(
-			DataRuntime::append_record(
+			DataRegistry::append_record(
 				signed(&alice),
 				0,
 				pallet_data_registry::NewRecord {

@@ -114,7 +114,7 @@ fn grant_holds_deposit_indexes_and_authorizes() {
 		assert!(!AccessControl::is_authorized(&eve(), STREAM, 0), "not the grantee");
 		assert!(!AccessControl::is_authorized(&bob(), 9, 0), "another stream");
 		let view = AccessControl::grant_view(id).expect("exists");
-		assert_eq!((view.grantee, view.threshold, view.proxies.len()), (bob(), 2, 2));
+		assert_eq!((&view.grantee, view.threshold, view.proxies.len()), (&bob(), 2, 2));
 		assert_eq!(AccessControl::grants_by_stream(STREAM), vec![view.clone()]);
 		assert_eq!(AccessControl::grants_of(&bob()), vec![view]);
 		assert!(AccessControl::grants_of(&eve()).is_empty());
