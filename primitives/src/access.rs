@@ -7,6 +7,10 @@
 //! [`AccessControlApi::is_authorized`] says yes. At least `threshold` of them must answer
 //! for the grantee to decrypt (Umbral threshold proxy re-encryption).
 
+// `decl_runtime_apis!` repeats the trait's `Codec` bound on every method that takes a generic
+// parameter, which clippy reads as a bound written in two places.
+#![allow(clippy::multiple_bound_locations)]
+
 use crate::data::{IntervalIndex, IntervalRange, StreamId};
 use alloc::vec::Vec;
 use codec::{Codec, Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
