@@ -11,10 +11,18 @@
 
 use umbral_pre::{
 	decrypt_original, decrypt_reencrypted, encrypt, generate_kfrags, reencrypt, Capsule,
-	CapsuleFrag, KeyFrag, PublicKey, SecretKey, Signer, VerifiedKeyFrag,
+	CapsuleFrag, KeyFrag, PublicKey, SecretKey, SecretKeyFactory, Signer, VerifiedKeyFrag,
 };
+use zeroize::Zeroizing;
 
 use crate::{cipher::IntervalKey, Error};
+
+/// Length of the seed that all of an account's Umbral keys derive from.
+pub const SEED_LEN: usize = 32;
+/// Label of the delegating (and receiving) key derived from a seed.
+const DELEGATING_LABEL: &[u8] = b"cpchain/umbral/delegating/v1";
+/// Label of the grant-signing key derived from a seed.
+const SIGNING_LABEL: &[u8] = b"cpchain/umbral/signing/v1";
 
 /// An interval key wrapped for the owner: an Umbral capsule and the encrypted key.
 #[derive(Clone, PartialEq, Debug)]
@@ -26,8 +34,11 @@ pub struct WrappedKey {
 }
 
 /// The data owner's keys: the Umbral key pair that interval keys are wrapped under, and the
-/// signing key that makes grants verifiable.
+/// signing key that makes grants verifiable. Both derive from one 32-byte seed (the only thing
+/// a key store keeps), under distinct labels. The same key pair receives re-encrypted keys
+/// when the account is a grantee ([`OwnerKeys::grantee`]).
 pub struct OwnerKeys {
+	seed: Zeroizing<[u8; SEED_LEN]>,
 	secret: SecretKey,
 	signer: Signer,
 }
@@ -41,7 +52,31 @@ impl core::fmt::Debug for OwnerKeys {
 impl OwnerKeys {
 	/// New random keys.
 	pub fn generate() -> Self {
-		Self { secret: SecretKey::random(), signer: Signer::new(SecretKey::random()) }
+		let mut seed = Zeroizing::new([0u8; SEED_LEN]);
+		rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, seed.as_mut());
+		Self::from_seed(seed.as_ref()).expect("the seed has the right length; qed")
+	}
+
+	/// The keys derived from `seed` (which must come from a secure random source).
+	pub fn from_seed(seed: &[u8]) -> Result<Self, Error> {
+		let seed: [u8; SEED_LEN] = seed.try_into().map_err(|_| Error::InvalidKey)?;
+		let seed = Zeroizing::new(seed);
+		let factory = SecretKeyFactory::from_secure_randomness(seed.as_ref())
+			.map_err(|_| Error::InvalidKey)?;
+		let secret = factory.make_key(DELEGATING_LABEL);
+		let signer = Signer::new(factory.make_key(SIGNING_LABEL));
+		Ok(Self { seed, secret, signer })
+	}
+
+	/// The seed, for a key store to encrypt and keep. Zeroized when dropped.
+	pub fn seed(&self) -> Zeroizing<[u8; SEED_LEN]> {
+		self.seed.clone()
+	}
+
+	/// The same account in the grantee's role: it opens keys re-encrypted towards
+	/// [`OwnerKeys::public_key`].
+	pub fn grantee(&self) -> GranteeKeys {
+		GranteeKeys { secret: self.secret.clone() }
 	}
 
 	/// The public key that interval keys are wrapped under (the "delegating" key).

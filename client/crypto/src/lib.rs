@@ -10,6 +10,7 @@
 //! - [`keys`]: Umbral threshold proxy re-encryption: interval keys wrapped for the owner,
 //!   grants as key fragments for `n` proxies with threshold `m`, verified capsule fragments
 //!   opened by the grantee.
+//! - [`wire`]: byte encodings of capsules, fragments and public keys.
 //!
 //! The on-chain side is in `primitives/src/data.rs` (record hash) and
 //! `pallets/access-control` (who may read which interval).
@@ -20,6 +21,7 @@ pub mod cipher;
 pub mod hash;
 pub mod keys;
 pub mod merkle;
+pub mod wire;
 
 pub use hash::{blake2_256, Hash};
 

@@ -1,0 +1,366 @@
+//! The command line: global options and subcommands, with their help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::{
+	keystore::{Kind, Scheme},
+	readings::Format,
+};
+
+/// cpc: the CPChain data plane on the command line.
+///
+/// IoT readings are encrypted on your machine, stored on IPFS and registered on chain by hash;
+/// you grant others intervals of a stream through proxy re-encryption, and anyone can verify
+/// what the chain registered. Nothing but ciphertext and hashes ever leaves this machine.
+#[derive(Parser, Debug)]
+#[command(name = "cpc", version, propagate_version = true, after_help = EXAMPLES)]
+pub struct Cli {
+	#[command(flatten)]
+	pub global: Global,
+	#[command(subcommand)]
+	pub command: Command,
+}
+
+const EXAMPLES: &str = "\
+Examples (a local chain from ./scripts/run.sh; the password comes from CPC_PASSWORD or a prompt):
+  cpc key import --name alice --suri //Alice
+  cpc key create --name sensor --kind device --scheme ed25519
+  cpc device register --account alice --key sensor
+  cpc stream create --account alice --device 0 --name roof-temp --period-ms 60000 \\
+      --encryption-interval 60 --upload-interval 60
+  cpc ingest --account alice --stream 0 --device-key sensor readings.jsonl
+  cpc grant --account alice --stream 0 --grantee <address> --grantee-key <umbral key> \\
+      --intervals 3..=5 --proxies <proxy address>
+  cpc fetch --account bob --stream 0 --intervals 3..=5 --out readings.jsonl
+  cpc verify --stream 0";
+
+/// Options for every command.
+#[derive(Args, Debug)]
+pub struct Global {
+	/// Where keys, ingest journals and the local proxy role keep their files.
+	#[arg(long, global = true, env = "CPC_DATA_DIR", default_value_os_t = default_data_dir())]
+	pub data_dir: PathBuf,
+	/// The node's WebSocket RPC endpoint.
+	#[arg(long, global = true, env = "CPC_NODE", default_value = "ws://127.0.0.1:9944")]
+	pub node: String,
+	/// The IPFS daemon's RPC API.
+	#[arg(long, global = true, env = "CPC_IPFS", default_value = "http://127.0.0.1:5001")]
+	pub ipfs: String,
+	/// A file whose first line is the key store password (else CPC_PASSWORD, else a prompt).
+	#[arg(long, global = true, env = "CPC_PASSWORD_FILE")]
+	pub password_file: Option<PathBuf>,
+	/// Print one JSON object on stdout instead of text, and no progress bars.
+	#[arg(long, global = true)]
+	pub json: bool,
+}
+
+fn default_data_dir() -> PathBuf {
+	std::env::var_os("XDG_DATA_HOME")
+		.map(PathBuf::from)
+		.or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+		.unwrap_or_else(|| PathBuf::from("."))
+		.join("cpc")
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+	/// Accounts and device keys, stored encrypted on disk.
+	#[command(subcommand)]
+	Key(KeyCommand),
+	/// Devices on chain (DPKI): register, rotate or revoke their keys.
+	#[command(subcommand)]
+	Device(DeviceCommand),
+	/// Data streams on chain.
+	#[command(subcommand)]
+	Stream(StreamCommand),
+	/// Encrypt readings, store them on IPFS and register each upload on chain.
+	///
+	/// Readings are cut into blocks by the stream's period T, blocks of one encryption interval
+	/// share a fresh key, and every u blocks become one upload (one record). Interrupted ingest
+	/// resumes where the chain stands: run the same command again with the same input.
+	Ingest(IngestArgs),
+	/// Grant a grantee a range of a stream's encryption intervals.
+	///
+	/// Registers the grant on chain, then hands each named proxy its key fragment (today the
+	/// local proxy role in the data directory).
+	Grant(GrantArgs),
+	/// Revoke a grant: proxies stop re-encrypting for it at once.
+	Revoke(RevokeArgs),
+	/// Download, verify and decrypt readings, as the owner or as a grantee.
+	Fetch(FetchArgs),
+	/// Verify a stream's records against IPFS without any key: record hash chain, content
+	/// hashes, sizes and Merkle roots.
+	Verify(VerifyArgs),
+	/// The local proxy role: a re-encryption proxy run by this data directory.
+	#[command(subcommand)]
+	Proxy(ProxyCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeyCommand {
+	/// Create a key from a new random secret phrase.
+	Create {
+		/// The key's name in the store.
+		#[arg(long)]
+		name: String,
+		/// What the key is for.
+		#[arg(long, value_enum, default_value_t = Kind::Account)]
+		kind: Kind,
+		/// The signature scheme (accounts are sr25519).
+		#[arg(long, value_enum, default_value_t = Scheme::Sr25519)]
+		scheme: Scheme,
+	},
+	/// Import a key from a secret URI or phrase (`//Alice` on dev chains).
+	Import {
+		/// The key's name in the store.
+		#[arg(long)]
+		name: String,
+		/// The secret URI; prefer --suri-file, a command line ends up in shell history.
+		#[arg(long, conflicts_with = "suri_file", required_unless_present = "suri_file")]
+		suri: Option<String>,
+		/// A file whose first line is the secret URI.
+		#[arg(long)]
+		suri_file: Option<PathBuf>,
+		/// What the key is for.
+		#[arg(long, value_enum, default_value_t = Kind::Account)]
+		kind: Kind,
+		/// The signature scheme (accounts are sr25519).
+		#[arg(long, value_enum, default_value_t = Scheme::Sr25519)]
+		scheme: Scheme,
+	},
+	/// List the stored keys (public parts only; no password needed).
+	List,
+	/// Show a key's public parts: address, public key, Umbral keys.
+	Show {
+		/// The key's name.
+		name: String,
+	},
+}
+
+/// The account that signs.
+#[derive(Args, Debug)]
+pub struct AccountArg {
+	/// The account (a key name in the store) that signs the transaction.
+	#[arg(long)]
+	pub account: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DeviceCommand {
+	/// Register a device with its public key; the account becomes its owner.
+	Register {
+		#[command(flatten)]
+		account: AccountArg,
+		/// The device key (a `--kind device` key in the store).
+		#[arg(long)]
+		key: String,
+		/// Metadata stored with the device (e.g. model and location; public).
+		#[arg(long, default_value = "")]
+		metadata: String,
+	},
+	/// Replace a device's key.
+	Rotate {
+		#[command(flatten)]
+		account: AccountArg,
+		/// The device id.
+		#[arg(long)]
+		device: u64,
+		/// The new device key (a `--kind device` key in the store).
+		#[arg(long)]
+		key: String,
+	},
+	/// Revoke a device: no record can be appended to its streams any more.
+	Revoke {
+		#[command(flatten)]
+		account: AccountArg,
+		/// The device id.
+		#[arg(long)]
+		device: u64,
+	},
+	/// Show a device.
+	Show {
+		/// The device id.
+		device: u64,
+	},
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StreamCommand {
+	/// Create a stream of a device.
+	Create {
+		#[command(flatten)]
+		account: AccountArg,
+		/// The device that produces the stream.
+		#[arg(long)]
+		device: u64,
+		/// The stream's name.
+		#[arg(long)]
+		name: String,
+		/// How readers should read a block (this client writes JSON lines).
+		#[arg(long, default_value = "jsonl")]
+		schema: String,
+		/// Period T of a data block, in milliseconds of device time.
+		#[arg(long)]
+		period_ms: u64,
+		/// Encryption interval e: blocks per symmetric key (the unit of grants).
+		#[arg(long)]
+		encryption_interval: u32,
+		/// Upload interval u: blocks per upload (per record).
+		#[arg(long)]
+		upload_interval: u32,
+	},
+	/// Show a stream and, with --records, its records.
+	Show {
+		/// The stream id.
+		stream: u64,
+		/// Also list the records.
+		#[arg(long)]
+		records: bool,
+	},
+}
+
+/// What to do with a line that is not a reading.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnError {
+	/// Stop at the first bad line (nothing of the unfinished upload reaches the chain).
+	Fail,
+	/// Report the line on stderr and go on.
+	Skip,
+}
+
+#[derive(Args, Debug)]
+pub struct IngestArgs {
+	#[command(flatten)]
+	pub account: AccountArg,
+	/// The stream.
+	#[arg(long)]
+	pub stream: u64,
+	/// Sign every record with this device key (the device's current key).
+	#[arg(long)]
+	pub device_key: Option<String>,
+	/// Input format (default: by file extension, JSON lines for stdin).
+	#[arg(long, value_enum)]
+	pub format: Option<Format>,
+	/// The field (JSON) or column (CSV) with the device time in milliseconds.
+	#[arg(long, default_value = "t")]
+	pub time_field: String,
+	/// What to do with a line that is not a reading.
+	#[arg(long, value_enum, default_value_t = OnError::Fail)]
+	pub on_error: OnError,
+	/// Records per transaction (a `utility.batch_all`); 1 registers each upload at once.
+	#[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
+	pub batch: u32,
+	/// Keep the last, unfinished block for the next run instead of uploading it at the end of
+	/// the input (for inputs that continue later).
+	#[arg(long)]
+	pub hold_partial: bool,
+	/// The readings: a file, or `-` for stdin.
+	#[arg(default_value = "-")]
+	pub input: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct GrantArgs {
+	#[command(flatten)]
+	pub account: AccountArg,
+	/// The stream.
+	#[arg(long)]
+	pub stream: u64,
+	/// The grantee's address (SS58).
+	#[arg(long)]
+	pub grantee: String,
+	/// The grantee's Umbral public key, hex (`cpc key show` prints it as umbral_public).
+	#[arg(long)]
+	pub grantee_key: String,
+	/// The encryption intervals: `A..=B`, `A-B` or one `A`.
+	#[arg(long, value_parser = parse_intervals)]
+	pub intervals: (u64, u64),
+	/// Blocks until the grant expires.
+	#[arg(long, default_value_t = 100_000)]
+	pub expires_in: u32,
+	/// The proxies' addresses, comma-separated (registered proxies).
+	#[arg(long, value_delimiter = ',', required = true)]
+	pub proxies: Vec<String>,
+	/// How many proxies must answer (1..=number of proxies).
+	#[arg(long, default_value_t = 1)]
+	pub threshold: u8,
+}
+
+#[derive(Args, Debug)]
+pub struct RevokeArgs {
+	#[command(flatten)]
+	pub account: AccountArg,
+	/// The grant id.
+	#[arg(long)]
+	pub grant: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct FetchArgs {
+	#[command(flatten)]
+	pub account: AccountArg,
+	/// The stream.
+	#[arg(long)]
+	pub stream: u64,
+	/// The encryption intervals to read (default: all the stream has).
+	#[arg(long, value_parser = parse_intervals)]
+	pub intervals: Option<(u64, u64)>,
+	/// Where to write the readings (JSON lines); default stdout.
+	#[arg(long)]
+	pub out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+	/// The stream.
+	#[arg(long)]
+	pub stream: u64,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ProxyCommand {
+	/// Register the account as a re-encryption proxy (bonds 100 CPC) served by this data
+	/// directory's local proxy role.
+	Register {
+		#[command(flatten)]
+		account: AccountArg,
+	},
+}
+
+/// Parses `A..=B`, `A-B` or `A` into an inclusive range.
+pub fn parse_intervals(text: &str) -> Result<(u64, u64), String> {
+	let (a, b) = if let Some((a, b)) = text.split_once("..=") {
+		(a, b)
+	} else if let Some((a, b)) = text.split_once('-') {
+		(a, b)
+	} else {
+		(text, text)
+	};
+	let parse = |s: &str| {
+		s.trim().parse::<u64>().map_err(|_| format!("{text:?} is not an interval range like 3..=5"))
+	};
+	let (a, b) = (parse(a)?, parse(b)?);
+	if a > b {
+		return Err(format!("{text:?} is reversed: the first interval comes after the last"));
+	}
+	Ok((a, b))
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use clap::CommandFactory;
+
+	#[test]
+	fn the_command_line_is_consistent_and_ranges_parse() {
+		Cli::command().debug_assert();
+		assert_eq!(parse_intervals("3..=5"), Ok((3, 5)));
+		assert_eq!(parse_intervals("3-5"), Ok((3, 5)));
+		assert_eq!(parse_intervals("4"), Ok((4, 4)));
+		assert!(parse_intervals("5..=3").is_err());
+		assert!(parse_intervals("x").is_err());
+		assert!(parse_intervals("3..5").is_err(), "ambiguous exclusive ranges are refused");
+	}
+}

@@ -1,0 +1,155 @@
+//! `cpc grant`, `cpc revoke` and `cpc proxy`.
+
+use anyhow::{anyhow, bail, Result};
+use cpchain_crypto::wire;
+use cpchain_primitives::{
+	access::{ProxyView, ReencryptionKey},
+	data::IntervalRange,
+};
+use rand_core::{OsRng, RngCore};
+use serde_json::json;
+use sp_core::crypto::AccountId32;
+
+use super::address;
+use crate::{
+	chain::{parse_address, AccountSigner, Call},
+	cli::{GrantArgs, ProxyCommand, RevokeArgs},
+	context::Context,
+	proxy::{Delivery, LocalProxy, ProxyService},
+	records,
+};
+
+pub async fn grant(ctx: &Context, args: GrantArgs) -> Result<()> {
+	let grantee = parse_address(&args.grantee)?;
+	let grantee_key = hex::decode(args.grantee_key.trim_start_matches("0x"))
+		.ok()
+		.and_then(|b| wire::public_key_from_bytes(&b).ok())
+		.ok_or_else(|| {
+			anyhow!("--grantee-key is not an Umbral public key (66 hex digits; `cpc key show` prints it)")
+		})?;
+	let proxies = args.proxies.iter().map(|p| parse_address(p)).collect::<Result<Vec<_>>>()?;
+	if args.threshold == 0 || usize::from(args.threshold) > proxies.len() {
+		bail!("--threshold must be between 1 and the number of proxies ({})", proxies.len());
+	}
+	let account = ctx.account(&args.account.account)?;
+	let chain = ctx.chain().await?;
+	let stream = records::stream(&chain, args.stream).await?;
+	if stream.owner != account.account_id() {
+		bail!(
+			"stream {} belongs to {}, not to {}",
+			args.stream,
+			address(&stream.owner),
+			args.account.account
+		);
+	}
+	for proxy in &proxies {
+		let view: Option<ProxyView<u32>> =
+			chain.runtime_api("AccessControlApi_proxy", proxy).await?;
+		if view.is_none() {
+			bail!("{} is not a registered proxy (see `cpc proxy register`)", address(proxy));
+		}
+	}
+	// Fragments first: a grant on chain whose proxies cannot serve would only cost a deposit.
+	let fragments = account.umbral.grant(&grantee_key, args.threshold, proxies.len() as u8)?;
+	let expires_at = chain.finalized_number().await?.saturating_add(u64::from(args.expires_in));
+	let expires_at = u32::try_from(expires_at)
+		.map_err(|_| anyhow!("--expires-in reaches past the chain's block numbers"))?;
+	let intervals = IntervalRange { first: args.intervals.0, last: args.intervals.1 };
+	let signer = AccountSigner(account.pair.clone());
+	let done = chain
+		.submit(
+			&signer,
+			&[Call::new(
+				"AccessControl",
+				"grant",
+				(args.stream, &grantee, intervals, expires_at, &proxies, u32::from(args.threshold)),
+			)],
+		)
+		.await?;
+	let (id, ..): (u64, u64, AccountId32, AccountId32, IntervalRange, u32) =
+		done.first("AccessControl", "GrantCreated")?;
+	let owner_key = hex::encode(wire::public_key_to_bytes(&account.umbral.public_key()));
+	let owner_verifying_key =
+		hex::encode(wire::public_key_to_bytes(&account.umbral.verifying_key()));
+	let grantee_key = hex::encode(wire::public_key_to_bytes(&grantee_key));
+	for (proxy, fragment) in proxies.iter().zip(fragments) {
+		let delivery = Delivery {
+			grant: id,
+			owner_key: owner_key.clone(),
+			owner_verifying_key: owner_verifying_key.clone(),
+			grantee_key: grantee_key.clone(),
+			fragment: hex::encode(wire::key_fragment_to_bytes(&fragment)?),
+		};
+		LocalProxy::new(&ctx.global.data_dir, proxy.clone(), &chain)
+			.deliver(delivery)
+			.await
+			.map_err(|e| anyhow!("grant {id} is on chain, but proxy {} did not take its key fragment: {e:#}; revoke it with `cpc revoke --grant {id}`", address(proxy)))?;
+	}
+	ctx.emit(
+		format!(
+			"granted {} intervals {}..={} of stream {} until block {expires_at}: grant {id}, {} of {} proxies needed (block #{})",
+			address(&grantee),
+			intervals.first,
+			intervals.last,
+			args.stream,
+			args.threshold,
+			proxies.len(),
+			done.block
+		),
+		json!({ "grant": id, "expires_at": expires_at, "block": done.block }),
+	);
+	Ok(())
+}
+
+pub async fn revoke(ctx: &Context, args: RevokeArgs) -> Result<()> {
+	let account = ctx.account(&args.account.account)?;
+	let chain = ctx.chain().await?;
+	let done = chain
+		.submit(&AccountSigner(account.pair), &[Call::new("AccessControl", "revoke", args.grant)])
+		.await?;
+	ctx.emit(
+		format!(
+			"revoked grant {}: its proxies re-encrypt nothing more for it (block #{})",
+			args.grant, done.block
+		),
+		json!({ "grant": args.grant, "block": done.block }),
+	);
+	Ok(())
+}
+
+/// A libp2p `PeerId` for a new Ed25519 identity: the identity multihash of the protobuf
+/// encoding of the public key (key type 1 = Ed25519, 32 bytes). The local proxy role does not
+/// listen on libp2p yet; the proxy network will use this identity.
+fn new_peer_id() -> Vec<u8> {
+	let mut key = [0u8; 32];
+	OsRng.fill_bytes(&mut key);
+	let mut peer = vec![0x00, 36, 0x08, 0x01, 0x12, 0x20];
+	peer.extend_from_slice(&key);
+	peer
+}
+
+pub async fn proxy(ctx: &Context, command: ProxyCommand) -> Result<()> {
+	match command {
+		ProxyCommand::Register { account } => {
+			let account = ctx.account(&account.account)?;
+			let chain = ctx.chain().await?;
+			let key: ReencryptionKey = wire::public_key_to_bytes(&account.umbral.public_key());
+			let done = chain
+				.submit(
+					&AccountSigner(account.pair.clone()),
+					&[Call::new("AccessControl", "register_proxy", (new_peer_id(), key))],
+				)
+				.await?;
+			let who = address(&account.account_id());
+			ctx.emit(
+				format!(
+					"{who} is a re-encryption proxy now, served from {} (block #{})",
+					ctx.global.data_dir.display(),
+					done.block
+				),
+				json!({ "proxy": who, "block": done.block }),
+			);
+		}
+	}
+	Ok(())
+}

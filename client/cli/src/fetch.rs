@@ -1,0 +1,309 @@
+//! `cpc fetch` and `cpc verify`: download uploads, check them against the chain, decrypt.
+//!
+//! Every upload is checked before use: its bytes must hash to the record's content hash and
+//! have its size, name its stream and record, and its sealed blocks must give the record's
+//! Merkle root (see [`crate::upload`]). The owner opens interval keys with its own Umbral key;
+//! a grantee asks the grant's proxies for capsule fragments, verifies each and opens the key
+//! with `threshold` of them. Decrypted blocks must continue the hash chain.
+
+use std::collections::BTreeMap;
+
+use anyhow::{anyhow, bail, Context, Result};
+use cpchain_crypto::{
+	block::{verify_chain, DataBlock},
+	cipher::IntervalKey,
+	keys::OwnerKeys,
+	wire,
+};
+use cpchain_primitives::data::RecordPreimage;
+use cpchain_storage::Storage;
+use sp_core::{crypto::AccountId32, H256};
+
+use crate::{
+	chain::Chain,
+	keystore::Account,
+	proxy::{LocalProxy, ProxyService, Request},
+	records::{self, Grant, Record, Stream},
+	upload::{open_block, Expected, Upload},
+};
+
+/// Fetches and checks the upload of `record`.
+pub async fn upload<S: Storage>(storage: &S, stream: u64, record: &Record) -> Result<Upload> {
+	let cid = String::from_utf8(record.cid.clone())
+		.map_err(|_| anyhow!("record {} has a CID that is not text", record.index))?;
+	let bytes = storage
+		.get(&cid)
+		.await
+		.with_context(|| format!("record {}: cannot get {cid} from IPFS", record.index))?;
+	let expected = Expected {
+		stream,
+		record: record.index,
+		content_hash: record.content_hash.0,
+		size: record.size,
+		merkle_root: record.merkle_root.0,
+		first_interval: record.intervals.first,
+		last_interval: record.intervals.last,
+	};
+	Upload::from_registered_bytes(&bytes, &expected)
+		.map_err(|e| anyhow!("record {} ({cid}): {e}", record.index))
+}
+
+/// Checks a record's own hash and its link to the previous one.
+pub fn check_record(stream: u64, record: &Record, prev: Option<H256>) -> Result<()> {
+	let hash = RecordPreimage {
+		stream,
+		index: record.index,
+		cid: &record.cid,
+		content_hash: record.content_hash,
+		merkle_root: record.merkle_root,
+		size: record.size,
+		intervals: record.intervals,
+		timestamp_ms: record.timestamp_ms,
+		prev: record.prev,
+	}
+	.hash();
+	if hash != record.hash {
+		bail!("record {}: its fields do not hash to its registered hash", record.index);
+	}
+	if let Some(prev) = prev {
+		if record.prev != prev {
+			bail!(
+				"record {}: does not link to record {}",
+				record.index,
+				record.index.saturating_sub(1)
+			);
+		}
+	}
+	Ok(())
+}
+
+/// One checked record, for `cpc verify`.
+#[derive(serde::Serialize)]
+pub struct Checked {
+	/// The record index.
+	pub record: u64,
+	/// Its CID.
+	pub cid: String,
+	/// `None` when it checks out, else what is wrong.
+	pub error: Option<String>,
+}
+
+/// Verifies every stored record of a stream: the record hash chain, and each upload against
+/// its record. Returns one entry per record.
+pub async fn verify<S: Storage>(
+	chain: &Chain,
+	storage: &S,
+	id: u64,
+	progress: &dyn Fn(u64, u64),
+) -> Result<(Stream, Vec<Checked>)> {
+	let stream = records::stream(chain, id).await?;
+	let all = records::records(chain, &stream, id).await?;
+	let mut out = Vec::with_capacity(all.len());
+	let mut prev = (stream.first_record == 0).then_some(H256::zero());
+	for (i, record) in all.iter().enumerate() {
+		let mut error = check_record(id, record, prev).err().map(|e| e.to_string());
+		if error.is_none() {
+			error = upload(storage, id, record).await.err().map(|e| format!("{e:#}"));
+		}
+		out.push(Checked {
+			record: record.index,
+			cid: String::from_utf8_lossy(&record.cid).into_owned(),
+			error,
+		});
+		prev = Some(record.hash);
+		progress(i as u64 + 1, all.len() as u64);
+	}
+	if let Some(last) = all.last() {
+		if last.hash != stream.last_record_hash {
+			bail!("the stream's last record hash is not the hash of its last record");
+		}
+	}
+	Ok((stream, out))
+}
+
+/// How the reader gets interval keys.
+enum Role<'a> {
+	Owner(&'a OwnerKeys),
+	Grantee { account: &'a Account, grants: Vec<Grant> },
+}
+
+/// What a fetch produced.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Fetched {
+	/// Whether the reader is the owner or a grantee.
+	pub role: &'static str,
+	/// The intervals read.
+	pub intervals: (u64, u64),
+	/// Records downloaded.
+	pub records: u64,
+	/// Blocks decrypted.
+	pub blocks: u64,
+	/// Bytes of readings written.
+	pub bytes: u64,
+}
+
+/// Fetches intervals `first..=last` of stream `id` as `account`, writing the readings (JSON
+/// lines, in order) to `out`.
+pub async fn fetch<S: Storage>(
+	chain: &Chain,
+	storage: &S,
+	data_dir: &std::path::Path,
+	account: &Account,
+	id: u64,
+	range: Option<(u64, u64)>,
+	out: &mut dyn std::io::Write,
+	progress: &dyn Fn(u64, u64),
+) -> Result<Fetched> {
+	let stream = records::stream(chain, id).await?;
+	if stream.next_interval == 0 {
+		bail!("stream {id} has no data yet");
+	}
+	let (first, last) = range.unwrap_or((0, stream.next_interval - 1));
+	if last >= stream.next_interval {
+		bail!(
+			"stream {id} has intervals 0..={} so far; {last} is not there yet",
+			stream.next_interval - 1
+		);
+	}
+	let me = account.account_id();
+	let role = if stream.owner == me {
+		Role::Owner(&account.umbral)
+	} else {
+		let finalized = chain.finalized_number().await?;
+		let grants: Vec<Grant> = records::grants_of(chain, &me)
+			.await?
+			.into_iter()
+			.filter(|g| g.stream == id && u64::from(g.expires_at) > finalized)
+			.collect();
+		if let Some(missing) =
+			(first..=last).find(|i| !grants.iter().any(|g| g.intervals.contains(*i)))
+		{
+			let held: Vec<String> = grants
+				.iter()
+				.map(|g| format!("{}..={}", g.intervals.first, g.intervals.last))
+				.collect();
+			bail!(
+				"no grant of yours covers interval {missing} of stream {id} (your grants on it cover: {}); ask the owner for a grant",
+				if held.is_empty() { "nothing".to_owned() } else { held.join(", ") }
+			);
+		}
+		Role::Grantee { account, grants }
+	};
+	let wanted: Vec<Record> = records::records(chain, &stream, id)
+		.await?
+		.into_iter()
+		.filter(|r| r.intervals.first <= last && r.intervals.last >= first)
+		.collect();
+	let e = stream.params.encryption_interval;
+	let mut keys: BTreeMap<u64, IntervalKey> = BTreeMap::new();
+	let mut blocks: Vec<DataBlock> = Vec::new();
+	let mut fetched = Fetched {
+		role: if matches!(role, Role::Owner(_)) { "owner" } else { "grantee" },
+		intervals: (first, last),
+		..Default::default()
+	};
+	for (i, record) in wanted.iter().enumerate() {
+		let upload = upload(storage, id, record).await?;
+		for sealed in upload.blocks.iter().filter(|b| (first..=last).contains(&b.interval)) {
+			let key = match keys.get(&sealed.interval) {
+				Some(k) => k,
+				None => {
+					let k =
+						interval_key(chain, data_dir, &role, id, &upload, sealed.interval).await?;
+					keys.entry(sealed.interval).or_insert(k)
+				}
+			};
+			let block = open_block(key, id, sealed).map_err(|_| {
+				anyhow!(
+					"record {}: block {} does not decrypt (altered or misplaced)",
+					record.index,
+					sealed.index
+				)
+			})?;
+			blocks.push(block);
+		}
+		fetched.records += 1;
+		progress(i as u64 + 1, wanted.len() as u64);
+	}
+	if let Some(head) = blocks.first() {
+		verify_chain(&blocks, head.prev, e)
+			.map_err(|err| anyhow!("the decrypted blocks do not form a hash chain: {err}"))?;
+		if head.index == 0 && head.prev != [0; 32] {
+			bail!("the stream's first block does not start the hash chain");
+		}
+	}
+	for block in &blocks {
+		out.write_all(&block.payload)?;
+		fetched.bytes += block.payload.len() as u64;
+	}
+	out.flush()?;
+	fetched.blocks = blocks.len() as u64;
+	Ok(fetched)
+}
+
+async fn interval_key(
+	chain: &Chain,
+	data_dir: &std::path::Path,
+	role: &Role<'_>,
+	stream: u64,
+	upload: &Upload,
+	interval: u64,
+) -> Result<IntervalKey> {
+	let wrapped = upload
+		.key(interval)
+		.ok_or_else(|| anyhow!("the upload has no key for interval {interval}"))?;
+	match role {
+		Role::Owner(owner) => owner.unwrap(&wrapped.wrapped()?).map_err(|_| {
+			anyhow!("interval {interval}: the key does not open with this account's Umbral key")
+		}),
+		Role::Grantee { account, grants } => {
+			let grant = grants
+				.iter()
+				.find(|g| g.intervals.contains(interval))
+				.ok_or_else(|| anyhow!("no grant covers interval {interval}"))?;
+			let mut fragments = Vec::new();
+			let mut refusals = Vec::new();
+			for proxy in &grant.proxies {
+				if fragments.len() >= grant.threshold as usize {
+					break;
+				}
+				let request = Request::signed(
+					chain.genesis(),
+					&account.pair,
+					grant.id,
+					stream,
+					interval,
+					wrapped.capsule.clone(),
+				);
+				let service = LocalProxy::new(data_dir, proxy.clone(), chain);
+				match service.reencrypt(&request).await {
+					Ok(bytes) => fragments.push(wire::capsule_fragment_from_bytes(&bytes)?),
+					Err(e) => refusals.push(format!("{}: {e:#}", short(proxy))),
+				}
+			}
+			if fragments.len() < grant.threshold as usize {
+				bail!(
+					"interval {interval}: {} of the {} capsule fragments needed (grant {}); proxies said: {}",
+					fragments.len(),
+					grant.threshold,
+					grant.id,
+					refusals.join("; ")
+				);
+			}
+			let owner = wire::public_key_from_bytes(&upload.owner_key)?;
+			let verifying = wire::public_key_from_bytes(&upload.owner_verifying_key)?;
+			account
+				.umbral
+				.grantee()
+				.open(&wrapped.wrapped()?, fragments, &verifying, &owner)
+				.map_err(|e| {
+					anyhow!("interval {interval}: the capsule fragments do not open the key: {e}")
+				})
+		}
+	}
+}
+
+fn short(account: &AccountId32) -> String {
+	use sp_core::crypto::Ss58Codec;
+	account.to_ss58check()
+}
