@@ -19,6 +19,12 @@ export function nodeBinary () {
   return join(target, 'release', 'cpchain-node')
 }
 
+/** The `cpc` command line under test: $CPC_BIN, or the release build beside the node. */
+export function cpcBinary () {
+  if (process.env.CPC_BIN) return process.env.CPC_BIN
+  return join(dirname(nodeBinary()), 'cpc')
+}
+
 /** A TCP port on 127.0.0.1 that nothing listens on right now. */
 export async function freePort () {
   return new Promise((resolve, reject) => {
@@ -104,7 +110,7 @@ export async function startNode (extraArgs = []) {
 
 /**
  * Starts the project's local IPFS daemon (scripts/ipfs.sh) with its own repository and free
- * ports. Returns { apiUrl, stop() }.
+ * ports. Returns { apiUrl, repoPath, stop() }.
  */
 export async function startIpfs () {
   const dir = await mkdtemp(join(tmpdir(), 'cpchain-e2e-ipfs-'))
@@ -121,6 +127,7 @@ export async function startIpfs () {
   await run(script, ['start'], { env })
   return {
     apiUrl: `http://127.0.0.1:${env.IPFS_API_PORT}`,
+    repoPath: env.IPFS_PATH,
     async stop () {
       await run(script, ['stop'], { env }).catch(() => {})
       await rm(dir, { recursive: true, force: true })

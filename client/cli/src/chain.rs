@@ -10,6 +10,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use codec::{Decode, Encode};
 use sp_core::{crypto::AccountId32, sr25519, Pair};
 use subxt::{
+	config::SubstrateExtrinsicParamsBuilder,
 	error::{DispatchError, TransactionEventsError},
 	ext::scale_encode::{self, EncodeAsFields, FieldIter, TypeResolver},
 	utils::MultiSignature,
@@ -117,6 +118,9 @@ impl Included {
 	}
 }
 
+/// Blocks for which a transaction stays valid after the finalised block it is built on.
+pub const MORTALITY: u64 = 16;
+
 /// A connection to a node.
 pub struct Chain {
 	client: OnlineClient<SubstrateConfig>,
@@ -165,6 +169,19 @@ impl Chain {
 	/// waits until the transaction is finalised. A failed dispatch is an error naming the
 	/// pallet's error.
 	pub async fn submit(&self, signer: &AccountSigner, calls: &[Call]) -> Result<Included> {
+		self.submit_with(signer, calls, |_| Ok(())).await
+	}
+
+	/// [`Chain::submit`], calling `before_send` with the last block at which the transaction
+	/// can still be included (it is mortal) just before it is sent: a journal writes that
+	/// down, so that a restarted client knows how long an unconfirmed transaction may still
+	/// land.
+	pub async fn submit_with(
+		&self,
+		signer: &AccountSigner,
+		calls: &[Call],
+		before_send: impl FnOnce(u64) -> Result<()>,
+	) -> Result<Included> {
 		let payload = match calls {
 			[] => bail!("nothing to submit"),
 			[one] => subxt::dynamic::tx(one.pallet, one.name, RawArgs(one.args.clone())),
@@ -179,9 +196,16 @@ impl Chain {
 				subxt::dynamic::tx("Utility", "batch_all", RawArgs(args))
 			}
 		};
-		let mut tx = self.client.tx().await?;
+		let at = self.client.at_current_block().await?;
+		let birth = at.block_number();
+		let mut tx = at.transactions();
+		// The era of a mortal transaction is `MORTALITY` rounded up to a power of two, from
+		// the block it is built on; twice that is a safe bound.
+		before_send(birth.saturating_add(2 * MORTALITY))?;
+		let params =
+			SubstrateExtrinsicParamsBuilder::<SubstrateConfig>::new().mortal(MORTALITY).build();
 		let progress = tx
-			.sign_and_submit_then_watch_default(&payload, signer)
+			.sign_and_submit_then_watch(&payload, signer, params)
 			.await
 			.map_err(|e| anyhow!("the node refused the transaction: {e}"))?;
 		let in_block = progress

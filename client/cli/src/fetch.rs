@@ -16,7 +16,7 @@ use cpchain_crypto::{
 	wire,
 };
 use cpchain_primitives::data::RecordPreimage;
-use cpchain_storage::Storage;
+use cpchain_storage::{Storage, StorageError};
 use sp_core::{crypto::AccountId32, H256};
 
 use crate::{
@@ -103,7 +103,18 @@ pub async fn verify<S: Storage>(
 	for (i, record) in all.iter().enumerate() {
 		let mut error = check_record(id, record, prev).err().map(|e| e.to_string());
 		if error.is_none() {
-			error = upload(storage, id, record).await.err().map(|e| format!("{e:#}"));
+			if let Err(e) = upload(storage, id, record).await {
+				// A daemon that does not answer says nothing about the records: stop.
+				if e.chain().any(|c| {
+					matches!(
+						c.downcast_ref::<StorageError>(),
+						Some(StorageError::Unreachable { .. })
+					)
+				}) {
+					return Err(e);
+				}
+				error = Some(format!("{e:#}"));
+			}
 		}
 		out.push(Checked {
 			record: record.index,

@@ -292,7 +292,12 @@ impl<S: Storage + Sync> Ingest<'_, S> {
 			open_key,
 		};
 		summary.bytes += size;
-		journal.pending.push(Pending { record_hash: Hex32(hash.0), cid, after: after.clone() });
+		journal.pending.push(Pending {
+			record_hash: Hex32(hash.0),
+			cid,
+			after: after.clone(),
+			valid_until: 0,
+		});
 		b.calls.push(Call::new("DataRegistry", "append_record", (self.stream, record, signature)));
 		b.head = after;
 		if journal.pending.len() >= self.batch {
@@ -312,11 +317,18 @@ impl<S: Storage + Sync> Ingest<'_, S> {
 			return Ok(());
 		}
 		let calls = std::mem::take(&mut b.calls);
-		journal.save()?;
 		let count = journal.pending.len() as u64;
-		self.chain.submit(self.signer, &calls).await.context(
-			"registering records (run the same command again: it finds out what reached the chain)",
-		)?;
+		// The journal names the records, and how long their transaction may still land,
+		// before it is sent: a crash at any later point is recovered by `reconcile`.
+		self.chain
+			.submit_with(self.signer, &calls, |valid_until| {
+				journal.pending.iter_mut().for_each(|p| p.valid_until = valid_until);
+				journal.save()
+			})
+			.await
+			.context(
+				"registering records (run the same command again: it finds out what reached the chain)",
+			)?;
 		let last = journal.pending.last().map(|p| p.after.clone()).unwrap_or_default();
 		journal.committed = last;
 		journal.pending.clear();
@@ -345,9 +357,29 @@ pub async fn reconcile(
 	view: &crate::records::Stream,
 	summary_note: &mut Summary,
 ) -> Result<Journal> {
-	let end = ChainEnd { next_record: view.next_record, last_record_hash: view.last_record_hash.0 };
-	let mut journal = Journal::open(&data_dir.join("ingest"), chain.genesis(), stream, end)?;
-	match journal.reconcile(end)? {
+	let end = |v: &crate::records::Stream| ChainEnd {
+		next_record: v.next_record,
+		last_record_hash: v.last_record_hash.0,
+	};
+	let mut journal = Journal::open(&data_dir.join("ingest"), chain.genesis(), stream, end(view))?;
+	let mut end_now = end(view);
+	let mut told = false;
+	loop {
+		let finalized = chain.finalized_number().await?;
+		if !journal.in_flight(end_now, finalized) {
+			break;
+		}
+		if !told {
+			let until = journal.pending.iter().map(|p| p.valid_until).max().unwrap_or_default();
+			eprintln!(
+				"the interrupted run's transaction may still land (until block {until}; finalised: {finalized}): waiting for it"
+			);
+			told = true;
+		}
+		tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+		end_now = end(&crate::records::stream(chain, stream).await?);
+	}
+	match journal.reconcile(end_now)? {
 		Reconciled::Clean => {}
 		Reconciled::Included(n) => summary_note.recovered = n as u64,
 		Reconciled::Dropped(n) => summary_note.rebuilt = n as u64,

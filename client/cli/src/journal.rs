@@ -76,6 +76,10 @@ pub struct Pending {
 	pub cid: String,
 	/// The stream's state once the record is on chain.
 	pub after: Point,
+	/// The last block at which the record's transaction can still be included (it is
+	/// mortal); 0 before it is sent.
+	#[serde(default)]
+	pub valid_until: u64,
 }
 
 /// The journal of one stream.
@@ -155,7 +159,17 @@ impl Journal {
 		}
 	}
 
-	/// Brings the journal in line with the chain (see the module docs) and saves it.
+	/// Whether the chain may still include pending records: it ends where the committed
+	/// state ends, and their transaction is not dead at `finalized`. Reconciling now would
+	/// drop records that may yet land, so the caller waits.
+	pub fn in_flight(&self, chain: ChainEnd, finalized: u64) -> bool {
+		self.committed.last_record_hash.0 == chain.last_record_hash
+			&& self.committed.next_record == chain.next_record
+			&& self.pending.iter().any(|p| finalized <= p.valid_until)
+	}
+
+	/// Brings the journal in line with the chain (see the module docs) and saves it. Call it
+	/// when [`Journal::in_flight`] is false.
 	pub fn reconcile(&mut self, chain: ChainEnd) -> Result<Reconciled> {
 		let outcome = if let Some(at) = self.pending.iter().position(|p| {
 			p.record_hash.0 == chain.last_record_hash && p.after.next_record == chain.next_record
@@ -235,6 +249,9 @@ mod tests {
 		assert_eq!(again.committed, point(2));
 
 		again.pending = vec![pending(3)];
+		assert!(again.in_flight(end(2), 40), "its transaction may still land at block 40");
+		assert!(!again.in_flight(end(2), 41), "dead after block 40");
+		assert!(!again.in_flight(end(3), 20), "it landed");
 		assert_eq!(again.reconcile(end(2)).expect("reconciles"), Reconciled::Dropped(1));
 		assert!(again.pending.is_empty());
 		let saved = Journal::open(dir.path(), [1; 32], 7, end(2)).expect("loads");

@@ -1,0 +1,235 @@
+// The data plane end to end: the `cpc` command line against a running `cpchain-node --dev`
+// and the local IPFS daemon. A simulated device's 10,000 readings are ingested (the run is
+// killed half-way and resumed), the owner reads them back bit-exact, a grantee reads
+// intervals 3..=5 through a proxy's re-encryption and nothing else, revocation stops it, and
+// content altered inside the IPFS repository is caught against the on-chain hash. Bad input
+// gets a clear message and a non-zero exit with nothing half-written on chain.
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { mkdtemp, readFile, readdir, rm, writeFile, access } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto'
+import { startNode, startIpfs, cpcBinary } from '../lib/processes.mjs'
+
+let node
+let ipfs
+let dir
+let env
+
+const READINGS = 10_000
+const T0 = 1_700_000_000_000
+// One reading per second; T = 10 s gives 1,000 blocks, e = 10 blocks gives 100 intervals and
+// u = 50 blocks gives 20 records.
+const STREAM = { period: 10_000, e: 10, u: 50 }
+const lines = Array.from({ length: READINGS }, (_, i) =>
+  JSON.stringify({ t: T0 + i * 1000, temp: Math.round(200 + (i % 97)) / 10, seq: i }))
+const input = lines.join('\n') + '\n'
+/** The readings of intervals first..=last, as the input has them. */
+const intervalsText = (first, last) => {
+  const perInterval = (STREAM.period / 1000) * STREAM.e
+  return lines.slice(first * perInterval, (last + 1) * perInterval).join('\n') + '\n'
+}
+
+/** Runs cpc; resolves to { code, stdout, stderr } (never rejects on a non-zero exit). */
+function cpc (args, { extraEnv = {}, kill } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cpcBinary(), args, { env: { ...env, ...extraEnv } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => { stdout += d })
+    child.stderr.on('data', (d) => { stderr += d })
+    child.on('error', reject)
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
+    if (kill) kill(child)
+  })
+}
+
+/** Runs cpc with --json and expects success; resolves to the parsed output. */
+async function ok (args) {
+  const r = await cpc([...args, '--json'])
+  assert.equal(r.code, 0, `cpc ${args.join(' ')} failed:\n${r.stderr}`)
+  return JSON.parse(r.stdout)
+}
+
+/** Runs cpc and expects failure; resolves to stderr. */
+async function fails (args, extraEnv) {
+  const r = await cpc(args, { extraEnv })
+  assert.notEqual(r.code, 0, `cpc ${args.join(' ')} should have failed:\n${r.stdout}`)
+  return r.stderr
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+before(async () => {
+  await cryptoWaitReady()
+  await access(cpcBinary())
+  dir = await mkdtemp(join(tmpdir(), 'cpchain-e2e-cpc-'))
+  ipfs = await startIpfs()
+  node = await startNode()
+  env = {
+    ...process.env,
+    CPC_DATA_DIR: join(dir, 'cpc'),
+    CPC_NODE: node.wsUrl,
+    CPC_IPFS: ipfs.apiUrl,
+    CPC_PASSWORD: 'correct horse'
+  }
+  await writeFile(join(dir, 'readings.jsonl'), input)
+})
+
+after(async () => {
+  if (node) await node.stop()
+  if (ipfs) await ipfs.stop()
+  if (dir) await rm(dir, { recursive: true, force: true })
+})
+
+const accounts = {}
+
+test('keys are stored encrypted; wrong passwords and unknown keys are refused', async () => {
+  // Bob owns the data; Alice's stash account runs the proxy role (it has funds for the
+  // bond); the grantee is a fresh account that needs no funds to read.
+  for (const [name, suri] of [['owner', '//Bob'], ['proxy', '//Alice//stash']]) {
+    accounts[name] = await ok(['key', 'import', '--name', name, '--suri', suri])
+  }
+  accounts.grantee = await ok(['key', 'create', '--name', 'grantee'])
+  accounts.sensor = await ok(['key', 'create', '--name', 'sensor', '--kind', 'device', '--scheme', 'ed25519'])
+  assert.equal(accounts.owner.address, '5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty')
+  assert.match(accounts.grantee.umbral_public, /^0[23][0-9a-f]{64}$/)
+  const file = await readFile(join(dir, 'cpc', 'keys', 'owner.json'), 'utf8')
+  assert.ok(!file.includes('//Bob'), 'the secret URI is not stored in clear')
+  const listed = await ok(['key', 'list'])
+  assert.deepEqual(listed.map((k) => k.name), ['grantee', 'owner', 'proxy', 'sensor'])
+
+  assert.match(await fails(['revoke', '--account', 'owner', '--grant', '0'], { CPC_PASSWORD: 'wrong' }),
+    /wrong password for key "owner"/)
+  assert.match(await fails(['revoke', '--account', 'nobody', '--grant', '0']), /no key named "nobody"/)
+  assert.match(await fails(['key', 'import', '--name', 'owner', '--suri', '//Bob']), /already exists/)
+})
+
+test('a device and its stream are registered', async () => {
+  const device = await ok(['device', 'register', '--account', 'owner', '--key', 'sensor', '--metadata', 'roof'])
+  assert.equal(device.device, 0)
+  const stream = await ok(['stream', 'create', '--account', 'owner', '--device', '0', '--name', 'roof-temp',
+    '--period-ms', String(STREAM.period), '--encryption-interval', String(STREAM.e),
+    '--upload-interval', String(STREAM.u)])
+  assert.equal(stream.stream, 0)
+  assert.match(await fails(['stream', 'create', '--account', 'owner', '--device', '7', '--name', 'x',
+    '--period-ms', '1', '--encryption-interval', '1', '--upload-interval', '1']), /DataRegistry\.UnknownDevice/)
+})
+
+test('bad readings stop ingest with the line number and nothing half-written on chain', async () => {
+  await writeFile(join(dir, 'bad.jsonl'), `${lines[0]}\n${lines[1]}\nnot json\n${lines[2]}\n`)
+  const stderr = await fails(['ingest', '--account', 'owner', '--stream', '0', join(dir, 'bad.jsonl')])
+  assert.match(stderr, /line 3: not JSON/)
+  const stream = await ok(['stream', 'show', '0'])
+  assert.equal(stream.next_record, 0, 'no record of the bad input reached the chain')
+  assert.match(await fails(['ingest', '--account', 'grantee', '--stream', '0', join(dir, 'bad.jsonl')]),
+    /belongs to 5FHneW46/)
+})
+
+test('10,000 readings are ingested, interrupted and resumed without loss or duplication', async () => {
+  const journal = join(dir, 'cpc', 'ingest')
+  const args = ['ingest', '--account', 'owner', '--stream', '0', '--device-key', 'sensor', '--batch', '4',
+    join(dir, 'readings.jsonl')]
+  // Kill the first run (SIGKILL: no clean-up) once it has registered a batch and sent more.
+  const first = await cpc(args, {
+    kill: async (child) => {
+      for (let i = 0; i < 600; i++) {
+        await sleep(250)
+        const files = await readdir(journal).catch(() => [])
+        if (files.length === 0) continue
+        const j = JSON.parse(await readFile(join(journal, files[0]), 'utf8').catch(() => '{}'))
+        if (j.committed?.next_record >= 4 && j.pending?.length > 0) break
+      }
+      child.kill('SIGKILL')
+    }
+  })
+  assert.equal(first.signal, 'SIGKILL', `the first run ended on its own:\n${first.stderr}`)
+  const partial = await ok(['stream', 'show', '0'])
+  assert.ok(partial.next_record >= 4 && partial.next_record < 20, `interrupted at ${partial.next_record}`)
+
+  const resumed = await ok(args)
+  assert.equal(resumed.next_record, 20)
+  assert.equal(resumed.readings + resumed.already_ingested, READINGS)
+
+  const stream = await ok(['stream', 'show', '0', '--records'])
+  assert.equal(stream.next_record, 20)
+  assert.equal(stream.next_interval, 100)
+  assert.ok(stream.records.every((r) => r.device_signed), 'every record carries the device signature')
+  const verified = await ok(['verify', '--stream', '0'])
+  assert.deepEqual([verified.checked, verified.failed], [20, 0])
+
+  const out = join(dir, 'owner.jsonl')
+  const fetched = await ok(['fetch', '--account', 'owner', '--stream', '0', '--out', out])
+  assert.equal(fetched.role, 'owner')
+  assert.equal(await readFile(out, 'utf8'), input, 'the owner reads back exactly what was ingested')
+})
+
+test('a grantee reads intervals 3..=5 through re-encryption, and nothing else', async () => {
+  await ok(['proxy', 'register', '--account', 'proxy'])
+  const grant = await ok(['grant', '--account', 'owner', '--stream', '0', '--grantee', accounts.grantee.address,
+    '--grantee-key', accounts.grantee.umbral_public, '--intervals', '3..=5', '--proxies', accounts.proxy.address])
+  assert.equal(grant.grant, 0)
+
+  const out = join(dir, 'grantee.jsonl')
+  const fetched = await ok(['fetch', '--account', 'grantee', '--stream', '0', '--intervals', '3..=5', '--out', out])
+  assert.equal(fetched.role, 'grantee')
+  assert.equal(fetched.blocks, 30)
+  assert.equal(await readFile(out, 'utf8'), intervalsText(3, 5), 'bit-exact')
+
+  const six = join(dir, 'six.jsonl')
+  assert.match(await fails(['fetch', '--account', 'grantee', '--stream', '0', '--intervals', '6', '--out', six]),
+    /no grant of yours covers interval 6 of stream 0 \(your grants on it cover: 3\.\.=5\)/)
+  await assert.rejects(access(six), 'a refused fetch writes no output')
+  assert.match(await fails(['fetch', '--account', 'grantee', '--stream', '0', '--intervals', '5..=6']),
+    /covers interval 6/)
+  // A grant must name registered proxies and a threshold they can meet.
+  assert.match(await fails(['grant', '--account', 'owner', '--stream', '0', '--grantee', accounts.grantee.address,
+    '--grantee-key', accounts.grantee.umbral_public, '--intervals', '1', '--proxies', accounts.grantee.address]),
+  /is not a registered proxy/)
+  assert.match(await fails(['grant', '--account', 'owner', '--stream', '0', '--grantee', accounts.grantee.address,
+    '--grantee-key', '02abcd', '--intervals', '1', '--proxies', accounts.proxy.address]), /not an Umbral public key/)
+
+  await ok(['revoke', '--account', 'owner', '--grant', '0'])
+  assert.match(await fails(['fetch', '--account', 'grantee', '--stream', '0', '--intervals', '3..=5']),
+    /no grant of yours covers interval 3/)
+})
+
+test('content altered in the IPFS repository is detected against the on-chain hash', async () => {
+  const stream = await ok(['stream', 'show', '0', '--records'])
+  const record = stream.records[2]
+  // Find the block file that holds record 2's upload (small uploads are one raw block) and
+  // flip one bit in it, behind the daemon's back.
+  const blocks = join(ipfs.repoPath, 'blocks')
+  let tampered = null
+  for (const shard of await readdir(blocks)) {
+    for (const name of await readdir(join(blocks, shard)).catch(() => [])) {
+      const path = join(blocks, shard, name)
+      const bytes = await readFile(path).catch(() => null)
+      if (bytes && bytes.length === record.size && blake2AsHex(bytes, 256) === record.content_hash) {
+        bytes[bytes.length >> 1] ^= 1
+        await writeFile(path, bytes)
+        tampered = path
+      }
+    }
+  }
+  assert.ok(tampered, 'found the upload in the IPFS repository')
+
+  const r = await cpc(['verify', '--stream', '0'])
+  assert.equal(r.code, 1)
+  assert.match(r.stdout, /20 records checked \(0\.\.20\), 1 failed/)
+  assert.match(r.stdout, new RegExp(`record 2 \\(${record.cid}\\): content hash mismatch`))
+  assert.match(await fails(['fetch', '--account', 'owner', '--stream', '0', '--intervals', '10..=11']),
+    /record 2 .*content hash mismatch/)
+  // Records elsewhere still read.
+  await ok(['fetch', '--account', 'owner', '--stream', '0', '--intervals', '0..=9', '--out', join(dir, 'early.jsonl')])
+})
+
+test('an unreachable node or IPFS daemon is a clear error', async () => {
+  assert.match(await fails(['stream', 'show', '0'], { CPC_NODE: 'ws://127.0.0.1:1' }),
+    /cannot reach the node at ws:\/\/127\.0\.0\.1:1/)
+  assert.match(await fails(['verify', '--stream', '0'], { CPC_IPFS: 'http://127.0.0.1:1' }),
+    /IPFS daemon at http:\/\/127\.0\.0\.1:1 is unreachable/)
+  assert.match(await fails(['stream', 'show', '99']), /stream 99 does not exist/)
+})
