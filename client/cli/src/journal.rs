@@ -231,6 +231,7 @@ mod tests {
 			record_hash: Hex32([records as u8; 32]),
 			cid: format!("cid{records}"),
 			after: point(records),
+			valid_until: 40,
 		}
 	}
 

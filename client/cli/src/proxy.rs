@@ -18,11 +18,11 @@ use std::path::PathBuf;
 use anyhow::{anyhow, bail, Context, Result};
 use codec::Encode;
 use cpchain_crypto::{keys::ProxyShare, wire};
-use cpchain_primitives::access::{GrantId, GrantView};
+use cpchain_primitives::access::GrantId;
 use serde::{Deserialize, Serialize};
 use sp_core::{crypto::AccountId32, sr25519, Pair};
 
-use crate::{chain::Chain, keystore::write_atomically};
+use crate::{chain::Chain, keystore::write_atomically, records::Grant};
 
 /// Domain tag of a grantee's re-encryption request.
 pub const REQUEST_DOMAIN: &[u8] = b"cpchain/reencryption-request/v1";
@@ -94,12 +94,47 @@ pub trait ProxyService {
 	async fn reencrypt(&self, request: &Request) -> Result<Vec<u8>>;
 }
 
+/// What a proxy asks the chain before it re-encrypts.
+#[allow(async_fn_in_trait)]
+pub trait AccessQueries {
+	/// The chain's genesis hash (requests are bound to it).
+	fn genesis(&self) -> [u8; 32];
+	/// A grant, or `None` when it does not exist (never made, revoked or removed).
+	async fn grant(&self, id: GrantId) -> Result<Option<Grant>>;
+	/// `AccessControlApi::is_authorized` now.
+	async fn is_authorized(
+		&self,
+		grantee: &AccountId32,
+		stream: u64,
+		interval: u64,
+	) -> Result<bool>;
+}
+
+impl AccessQueries for Chain {
+	fn genesis(&self) -> [u8; 32] {
+		Chain::genesis(self)
+	}
+
+	async fn grant(&self, id: GrantId) -> Result<Option<Grant>> {
+		self.runtime_api("AccessControlApi_grant", id).await
+	}
+
+	async fn is_authorized(
+		&self,
+		grantee: &AccountId32,
+		stream: u64,
+		interval: u64,
+	) -> Result<bool> {
+		self.runtime_api("AccessControlApi_is_authorized", (grantee, stream, interval)).await
+	}
+}
+
 /// The proxy role of one proxy account, run from this data directory: fragments are kept in
 /// `<data-dir>/proxy/<address>/grant-<id>.json`.
-pub struct LocalProxy<'a> {
+pub struct LocalProxy<'a, Q> {
 	account: AccountId32,
 	dir: PathBuf,
-	chain: &'a Chain,
+	chain: &'a Q,
 }
 
 fn key(hex_text: &str) -> Result<umbral_pre::PublicKey> {
@@ -126,9 +161,9 @@ fn share(delivery: &Delivery) -> Result<ProxyShare> {
 	})
 }
 
-impl<'a> LocalProxy<'a> {
+impl<'a, Q: AccessQueries> LocalProxy<'a, Q> {
 	/// The role of proxy `account` under `data_dir`.
-	pub fn new(data_dir: &std::path::Path, account: AccountId32, chain: &'a Chain) -> Self {
+	pub fn new(data_dir: &std::path::Path, account: AccountId32, chain: &'a Q) -> Self {
 		use sp_core::crypto::Ss58Codec;
 		let dir = data_dir.join("proxy").join(account.to_ss58check());
 		Self { account, dir, chain }
@@ -139,7 +174,7 @@ impl<'a> LocalProxy<'a> {
 	}
 }
 
-impl ProxyService for LocalProxy<'_> {
+impl<Q: AccessQueries> ProxyService for LocalProxy<'_, Q> {
 	async fn deliver(&self, delivery: Delivery) -> Result<()> {
 		share(&delivery)?;
 		std::fs::create_dir_all(&self.dir)
@@ -159,9 +194,7 @@ impl ProxyService for LocalProxy<'_> {
 		if !sr25519::Pair::verify(&request.signature, &payload, &grantee) {
 			bail!("the request is not signed by the grantee");
 		}
-		let grant: Option<GrantView<AccountId32, u32>> =
-			self.chain.runtime_api("AccessControlApi_grant", request.grant).await?;
-		let grant = grant.ok_or_else(|| {
+		let grant = self.chain.grant(request.grant).await?.ok_or_else(|| {
 			anyhow!("grant {} does not exist (revoked or removed): no fragment", request.grant)
 		})?;
 		if grant.grantee != request.grantee || grant.stream != request.stream {
@@ -173,13 +206,8 @@ impl ProxyService for LocalProxy<'_> {
 		if !grant.intervals.contains(request.interval) {
 			bail!("grant {} does not cover interval {}", request.grant, request.interval);
 		}
-		let authorized: bool = self
-			.chain
-			.runtime_api(
-				"AccessControlApi_is_authorized",
-				(&request.grantee, request.stream, request.interval),
-			)
-			.await?;
+		let authorized =
+			self.chain.is_authorized(&request.grantee, request.stream, request.interval).await?;
 		if !authorized {
 			bail!("the chain does not authorise interval {} of stream {} now (expired, or the stream changed owner): no fragment", request.interval, request.stream);
 		}
@@ -191,5 +219,171 @@ impl ProxyService for LocalProxy<'_> {
 			.map_err(|_| anyhow!("the request's capsule is malformed"))?;
 		let fragment = share(&delivery)?.reencrypt(&capsule);
 		Ok(wire::capsule_fragment_to_bytes(&fragment)?)
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use cpchain_crypto::{cipher::IntervalKey, keys::OwnerKeys};
+	use cpchain_primitives::data::IntervalRange;
+	use std::cell::RefCell;
+
+	/// The chain as a proxy sees it: one grant that tests change.
+	struct FakeChain {
+		grant: RefCell<Option<Grant>>,
+		authorized: RefCell<bool>,
+	}
+
+	impl AccessQueries for FakeChain {
+		fn genesis(&self) -> [u8; 32] {
+			[7; 32]
+		}
+
+		async fn grant(&self, id: GrantId) -> Result<Option<Grant>> {
+			Ok(self.grant.borrow().clone().filter(|g| g.id == id))
+		}
+
+		async fn is_authorized(
+			&self,
+			grantee: &AccountId32,
+			stream: u64,
+			interval: u64,
+		) -> Result<bool> {
+			let covered = self.grant.borrow().as_ref().is_some_and(|g| {
+				&g.grantee == grantee && g.stream == stream && g.intervals.contains(interval)
+			});
+			Ok(covered && *self.authorized.borrow())
+		}
+	}
+
+	struct World {
+		chain: FakeChain,
+		dir: tempfile::TempDir,
+		proxy: AccountId32,
+		grantee: sr25519::Pair,
+		owner: OwnerKeys,
+		grantee_keys: OwnerKeys,
+		capsule: Vec<u8>,
+		wrapped: cpchain_crypto::keys::WrappedKey,
+		key: IntervalKey,
+	}
+
+	fn world() -> World {
+		let proxy: AccountId32 =
+			sr25519::Pair::from_string("//proxy", None).expect("valid").public().into();
+		let grantee = sr25519::Pair::from_string("//grantee", None).expect("valid");
+		let owner = OwnerKeys::generate();
+		let grantee_keys = OwnerKeys::generate();
+		let key = IntervalKey::generate();
+		let wrapped = owner.wrap(&key).expect("wraps");
+		let grant = Grant {
+			id: 3,
+			stream: 1,
+			grantor: sr25519::Pair::from_string("//owner", None).expect("valid").public().into(),
+			grantee: grantee.public().into(),
+			intervals: IntervalRange { first: 3, last: 5 },
+			expires_at: 1000,
+			proxies: vec![proxy.clone()],
+			threshold: 1,
+		};
+		World {
+			chain: FakeChain { grant: RefCell::new(Some(grant)), authorized: RefCell::new(true) },
+			dir: tempfile::tempdir().expect("temp dir"),
+			proxy,
+			grantee,
+			capsule: wire::capsule_to_bytes(&wrapped.capsule).expect("encodes"),
+			owner,
+			grantee_keys,
+			wrapped,
+			key,
+		}
+	}
+
+	fn delivery(w: &World, grantee_key: &umbral_pre::PublicKey) -> Delivery {
+		let fragment = w.owner.grant(grantee_key, 1, 1).expect("grants").remove(0);
+		Delivery {
+			grant: 3,
+			owner_key: hex::encode(wire::public_key_to_bytes(&w.owner.public_key())),
+			owner_verifying_key: hex::encode(wire::public_key_to_bytes(&w.owner.verifying_key())),
+			grantee_key: hex::encode(wire::public_key_to_bytes(grantee_key)),
+			fragment: hex::encode(wire::key_fragment_to_bytes(&fragment).expect("encodes")),
+		}
+	}
+
+	fn request(w: &World, interval: u64) -> Request {
+		Request::signed([7; 32], &w.grantee, 3, 1, interval, w.capsule.clone())
+	}
+
+	async fn served(w: &World, request: &Request) -> Result<Vec<u8>> {
+		LocalProxy::new(w.dir.path(), w.proxy.clone(), &w.chain).reencrypt(request).await
+	}
+
+	fn block_on<F: std::future::Future>(f: F) -> F::Output {
+		tokio::runtime::Builder::new_current_thread().build().expect("runtime").block_on(f)
+	}
+
+	#[test]
+	fn an_authorised_request_gets_a_fragment_that_opens_the_key() {
+		block_on(async {
+			let w = world();
+			let proxy = LocalProxy::new(w.dir.path(), w.proxy.clone(), &w.chain);
+			proxy.deliver(delivery(&w, &w.grantee_keys.public_key())).await.expect("accepted");
+			let bytes = served(&w, &request(&w, 4)).await.expect("served");
+			let fragment = wire::capsule_fragment_from_bytes(&bytes).expect("decodes");
+			let key = w
+				.grantee_keys
+				.grantee()
+				.open(&w.wrapped, vec![fragment], &w.owner.verifying_key(), &w.owner.public_key())
+				.expect("opens");
+			assert_eq!(key, w.key);
+		});
+	}
+
+	#[test]
+	fn revoked_expired_uncovered_or_forged_requests_get_nothing() {
+		block_on(async {
+			let w = world();
+			let proxy = LocalProxy::new(w.dir.path(), w.proxy.clone(), &w.chain);
+			proxy.deliver(delivery(&w, &w.grantee_keys.public_key())).await.expect("accepted");
+			let refused = |r: Result<Vec<u8>>, why: &str| {
+				let e = r.expect_err(why).to_string();
+				assert!(e.contains(why), "{e}");
+			};
+			refused(served(&w, &request(&w, 6)).await, "does not cover interval 6");
+			// Signed by someone else.
+			let mut forged = request(&w, 4);
+			forged.signature = sr25519::Pair::from_string("//mallory", None)
+				.expect("valid")
+				.sign(&Request::payload([7; 32], 3, 1, 4, &w.capsule));
+			refused(served(&w, &forged).await, "not signed by the grantee");
+			// Signed for another chain.
+			let other_chain = Request::signed([8; 32], &w.grantee, 3, 1, 4, w.capsule.clone());
+			refused(served(&w, &other_chain).await, "not signed by the grantee");
+			// Expired (or the stream changed owner).
+			*w.chain.authorized.borrow_mut() = false;
+			refused(served(&w, &request(&w, 4)).await, "does not authorise");
+			*w.chain.authorized.borrow_mut() = true;
+			// Another proxy's grant.
+			w.chain.grant.borrow_mut().as_mut().expect("grant").proxies =
+				vec![w.grantee.public().into()];
+			refused(served(&w, &request(&w, 4)).await, "does not name this proxy");
+			// Revoked: the fragment on disk no longer matters.
+			*w.chain.grant.borrow_mut() = None;
+			refused(served(&w, &request(&w, 4)).await, "does not exist");
+		});
+	}
+
+	#[test]
+	fn fragments_for_another_grantee_are_refused_on_delivery() {
+		block_on(async {
+			let w = world();
+			let proxy = LocalProxy::new(w.dir.path(), w.proxy.clone(), &w.chain);
+			let mut d = delivery(&w, &OwnerKeys::generate().public_key());
+			d.grantee_key = hex::encode(wire::public_key_to_bytes(&w.grantee_keys.public_key()));
+			assert!(proxy.deliver(d).await.is_err());
+			let e = served(&w, &request(&w, 4)).await.expect_err("nothing delivered").to_string();
+			assert!(e.contains("holds no key fragment"), "{e}");
+		});
 	}
 }
