@@ -106,6 +106,8 @@ cat >&2 <<MSG
     IPFS RPC API (Kubo-compatible): http://127.0.0.1:${IPFS_API_PORT:-5001}
     IPFS gateway (read only):      http://127.0.0.1:${IPFS_GATEWAY_PORT:-8080}/ipfs/<cid>
     Data (kept across restarts):   $CPCHAIN_DATA_DIR
+    Data plane command line:       $CARGO_TARGET_DIR/release/cpc --help (docs/data-plane.md;
+                                   CPC_NODE=ws://127.0.0.1:$RPC_PORT CPC_IPFS=http://127.0.0.1:${IPFS_API_PORT:-5001})
   Press Ctrl-C to stop the node and IPFS.
 
 MSG

@@ -35,7 +35,7 @@ step "$REPO_ROOT/scripts/setup.sh" --with-js
 
 step cargo fmt --all -- --check
 for f in scripts/*.sh scripts/lib/*.sh .ci/run; do bash -n "$f" || die "syntax error in $f"; done
-for f in e2e/lib/*.mjs e2e/tests/*.mjs zombienet/checks/*.js scripts/ipfs/*.cjs; do
+for f in e2e/lib/*.mjs e2e/tests/*.mjs e2e/bench/*.mjs zombienet/checks/*.js scripts/ipfs/*.cjs; do
 	node --check "$f" || die "syntax error in $f"
 done
 

@@ -130,9 +130,12 @@ test('bad readings stop ingest with the line number and nothing half-written on 
 
 test('10,000 readings are ingested, interrupted and resumed without loss or duplication', async () => {
   const journal = join(dir, 'cpc', 'ingest')
-  const args = ['ingest', '--account', 'owner', '--stream', '0', '--device-key', 'sensor', '--batch', '4',
+  // Two records per transaction: 10 transactions, more than travel at once (8), so the run
+  // has records on chain and others in flight for a while.
+  const args = ['ingest', '--account', 'owner', '--stream', '0', '--device-key', 'sensor', '--batch', '2',
     join(dir, 'readings.jsonl')]
-  // Kill the first run (SIGKILL: no clean-up) once it has registered a batch and sent more.
+  // Kill the first run (SIGKILL: no clean-up) once some records are on chain and others are
+  // sent but not known to be.
   const first = await cpc(args, {
     kill: async (child) => {
       for (let i = 0; i < 600; i++) {

@@ -34,6 +34,7 @@ impl EncodeAsFields for RawArgs {
 }
 
 /// A runtime call: pallet and call names, and the encoded arguments.
+#[derive(Clone)]
 pub struct Call {
 	/// The pallet's name in the runtime (e.g. `DataRegistry`).
 	pub pallet: &'static str,
@@ -65,6 +66,7 @@ impl Call {
 }
 
 /// Signs transactions with an sr25519 account.
+#[derive(Clone)]
 pub struct AccountSigner(pub sr25519::Pair);
 
 impl subxt::tx::Signer<SubstrateConfig> for AccountSigner {
@@ -121,7 +123,25 @@ impl Included {
 /// Blocks for which a transaction stays valid after the finalised block it is built on.
 pub const MORTALITY: u64 = 16;
 
-/// A connection to a node.
+/// The block a transaction's mortality counts from.
+#[derive(Clone, Copy, Debug)]
+pub struct Checkpoint {
+	/// Its number.
+	pub number: u64,
+	/// Its hash.
+	pub hash: subxt::utils::H256,
+}
+
+impl Checkpoint {
+	/// The last block at which a transaction mortal from here can be included. The era is
+	/// `MORTALITY` rounded up to a power of two; twice that is a safe bound.
+	pub fn valid_until(&self) -> u64 {
+		self.number.saturating_add(2 * MORTALITY)
+	}
+}
+
+/// A connection to a node (cheap to clone: clones share the connection).
+#[derive(Clone)]
 pub struct Chain {
 	client: OnlineClient<SubstrateConfig>,
 	url: String,
@@ -182,6 +202,34 @@ impl Chain {
 		calls: &[Call],
 		before_send: impl FnOnce(u64) -> Result<()>,
 	) -> Result<Included> {
+		let checkpoint = self.checkpoint().await?;
+		before_send(checkpoint.valid_until())?;
+		self.submit_at(signer, calls, checkpoint, None).await
+	}
+
+	/// The last finalised block, from which a transaction's mortality counts.
+	pub async fn checkpoint(&self) -> Result<Checkpoint> {
+		let at = self.client.at_current_block().await?;
+		Ok(Checkpoint { number: at.block_number(), hash: at.block_hash() })
+	}
+
+	/// The account's next nonce by the last finalised block.
+	pub async fn nonce(&self, account: &AccountSigner) -> Result<u64> {
+		use subxt::tx::Signer;
+		let at = self.client.at_current_block().await?;
+		Ok(at.transactions().account_nonce(&Signer::<SubstrateConfig>::account_id(account)).await?)
+	}
+
+	/// Signs `calls` (several go as one `utility.batch_all`, all or nothing) as mortal from
+	/// `checkpoint`, with `nonce` (or the account's next one), submits them and waits until
+	/// the transaction is finalised. A failed dispatch is an error naming the pallet's error.
+	pub async fn submit_at(
+		&self,
+		signer: &AccountSigner,
+		calls: &[Call],
+		checkpoint: Checkpoint,
+		nonce: Option<u64>,
+	) -> Result<Included> {
 		let payload = match calls {
 			[] => bail!("nothing to submit"),
 			[one] => subxt::dynamic::tx(one.pallet, one.name, RawArgs(one.args.clone())),
@@ -196,16 +244,14 @@ impl Chain {
 				subxt::dynamic::tx("Utility", "batch_all", RawArgs(args))
 			}
 		};
-		let at = self.client.at_current_block().await?;
-		let birth = at.block_number();
-		let mut tx = at.transactions();
-		// The era of a mortal transaction is `MORTALITY` rounded up to a power of two, from
-		// the block it is built on; twice that is a safe bound.
-		before_send(birth.saturating_add(2 * MORTALITY))?;
-		let params =
-			SubstrateExtrinsicParamsBuilder::<SubstrateConfig>::new().mortal(MORTALITY).build();
+		let mut tx = self.client.at_block(checkpoint.hash).await?.transactions();
+		let mut params = SubstrateExtrinsicParamsBuilder::<SubstrateConfig>::new()
+			.mortal_from_unchecked(MORTALITY, checkpoint.number, checkpoint.hash);
+		if let Some(nonce) = nonce {
+			params = params.nonce(nonce);
+		}
 		let progress = tx
-			.sign_and_submit_then_watch(&payload, signer, params)
+			.sign_and_submit_then_watch(&payload, signer, params.build())
 			.await
 			.map_err(|e| anyhow!("the node refused the transaction: {e}"))?;
 		let in_block = progress

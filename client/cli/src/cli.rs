@@ -250,7 +250,7 @@ pub struct IngestArgs {
 	#[arg(long, value_enum, default_value_t = OnError::Fail)]
 	pub on_error: OnError,
 	/// Records per transaction (a `utility.batch_all`); 1 registers each upload at once.
-	#[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
+	#[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=64))]
 	pub batch: u32,
 	/// Keep the last, unfinished block for the next run instead of uploading it at the end of
 	/// the input (for inputs that continue later).

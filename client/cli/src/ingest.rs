@@ -55,6 +55,11 @@ pub struct Summary {
 	pub rebuilt: u64,
 	/// The stream's next record index afterwards.
 	pub next_record: u64,
+	/// Wall-clock seconds of the whole run.
+	pub seconds: f64,
+	/// Seconds spent blocked on the chain (waiting for transactions to finalise while no
+	/// upload could be built); the rest is the data path: reading, encrypting, storing.
+	pub chain_wait_seconds: f64,
 }
 
 /// The interval key in use, with its wrapped form.
@@ -97,22 +102,65 @@ struct Builder {
 	period: Option<u64>,
 	lines: Vec<u8>,
 	last_time_ms: u64,
-	/// Blocks of the upload being filled, with their plaintext (for nothing but sealing).
-	upload: Vec<(DataBlock, u64)>,
+	/// Blocks of the upload being filled.
+	upload: Vec<Filled>,
+	/// The last upload sealed, on its way to IPFS.
+	stored: Option<Stored>,
+	/// The record index of the next upload sealed.
+	next_upload: u64,
 	key: Option<CurrentKey>,
 	/// The state after the last upload handed to the journal.
 	head: Point,
-	/// The calls of the journal's pending records.
+	/// The calls of the pending records not sent yet.
 	calls: Vec<Call>,
+	/// Transactions sent and not yet settled, oldest first.
+	in_flight: std::collections::VecDeque<InFlight>,
+	/// The nonce of the next transaction (fetched before the first).
+	nonce: Option<u64>,
 }
 
-impl<S: Storage + Sync> Ingest<'_, S> {
+/// A block of the upload being filled.
+struct Filled {
+	block: DataBlock,
+	/// Its period (`time / T`).
+	period: u64,
+	/// The device time of its last reading.
+	last_time_ms: u64,
+}
+
+/// An upload sealed and being stored: everything its record needs but the CID.
+struct Stored {
+	put: tokio::task::JoinHandle<Result<String, cpchain_storage::StorageError>>,
+	index: u64,
+	size: u64,
+	content_hash: [u8; 32],
+	merkle_root: [u8; 32],
+	intervals: IntervalRange,
+	timestamp_ms: u64,
+	next_block: u64,
+	last_block_hash: [u8; 32],
+	next_period: u64,
+	open_key: Option<OpenKey>,
+}
+
+/// A transaction sent and not yet settled.
+struct InFlight {
+	/// How many records it registers (the oldest pending ones).
+	records: usize,
+	handle: tokio::task::JoinHandle<Result<()>>,
+}
+
+/// How many transactions of records may travel at once.
+pub const MAX_IN_FLIGHT: usize = 8;
+
+impl<S: Storage + Clone + Send + Sync + 'static> Ingest<'_, S> {
 	/// Runs over `input` until its end.
 	pub async fn run(
 		&self,
 		journal: &mut Journal,
 		readings: impl Iterator<Item = Result<Reading, crate::readings::BadLine>>,
 	) -> Result<Summary> {
+		let started = std::time::Instant::now();
 		let mut summary = Summary::default();
 		let head = journal.committed.clone();
 		let key = match &head.open_key {
@@ -130,9 +178,13 @@ impl<S: Storage + Sync> Ingest<'_, S> {
 			lines: Vec::new(),
 			last_time_ms: head.last_time_ms,
 			upload: Vec::new(),
+			stored: None,
+			next_upload: head.next_record,
 			key,
 			head,
 			calls: Vec::new(),
+			in_flight: Default::default(),
+			nonce: None,
 		};
 		let start_period = b.head.next_period;
 		let u = self.params.upload_interval as usize;
@@ -141,16 +193,19 @@ impl<S: Storage + Sync> Ingest<'_, S> {
 				Ok(r) => r,
 				Err(bad) => match self.on_error {
 					OnError::Fail => {
+						// Complete uploads before the line are registered; the unfinished one
+						// is not.
+						self.finish(&mut b, journal, &mut summary).await?;
 						return Err(anyhow!(
 							"{bad}; stopped there ({} records registered before it; nothing of the unfinished upload reached the chain). Fix the line, or pass --on-error skip, and run again to continue",
 							summary.records
-						))
-					},
+						));
+					}
 					OnError::Skip => {
 						eprintln!("skipped {bad}");
 						summary.bad_lines += 1;
 						continue;
-					},
+					}
 				},
 			};
 			let period = reading.time_ms / self.params.period_ms;
@@ -179,8 +234,9 @@ impl<S: Storage + Sync> Ingest<'_, S> {
 		if !b.upload.is_empty() {
 			self.close_upload(&mut b, journal, &mut summary).await?;
 		}
-		self.submit(&mut b, journal, &mut summary).await?;
+		self.finish(&mut b, journal, &mut summary).await?;
 		summary.next_record = journal.committed.next_record;
+		summary.seconds = started.elapsed().as_secs_f64();
 		Ok(summary)
 	}
 
@@ -200,26 +256,40 @@ impl<S: Storage + Sync> Ingest<'_, S> {
 	fn close_block(&self, b: &mut Builder, summary: &mut Summary) -> Result<()> {
 		let Some(period) = b.period.take() else { return Ok(()) };
 		let block = b.chainer.push(std::mem::take(&mut b.lines));
-		b.upload.push((block, period));
+		b.upload.push(Filled { block, period, last_time_ms: b.last_time_ms });
 		summary.blocks += 1;
 		Ok(())
 	}
 
+	/// Closes the upload being filled: seals it now and sends it to IPFS in the background,
+	/// then registers the *previous* upload, whose CID has had the time to arrive. Storing
+	/// one upload overlaps with building the next.
 	async fn close_upload(
 		&self,
 		b: &mut Builder,
 		journal: &mut Journal,
 		summary: &mut Summary,
 	) -> Result<()> {
+		let Some(sealed) = self.seal_upload(b)? else { return Ok(()) };
+		summary.bytes += sealed.size;
+		if let Some(previous) = b.stored.replace(sealed) {
+			self.register(previous, b, journal, summary).await?;
+		}
+		Ok(())
+	}
+
+	/// Seals the blocks of the upload being filled and starts storing it.
+	fn seal_upload(&self, b: &mut Builder) -> Result<Option<Stored>> {
 		let blocks = std::mem::take(&mut b.upload);
-		let (Some((first, _)), Some((last, last_period))) = (blocks.first(), blocks.last()) else {
-			return Ok(());
+		let (Some(first), Some(last)) = (blocks.first(), blocks.last()) else {
+			return Ok(None);
 		};
-		let intervals = IntervalRange { first: first.interval, last: last.interval };
-		let last_period = *last_period;
+		let intervals = IntervalRange { first: first.block.interval, last: last.block.interval };
+		let (last_period, timestamp_ms) = (last.period, last.last_time_ms);
 		let mut keys: Vec<WrappedIntervalKey> = Vec::new();
 		let mut sealed = Vec::with_capacity(blocks.len());
-		for (block, _) in &blocks {
+		for filled in &blocks {
+			let block = &filled.block;
 			let current = match b.key.take() {
 				Some(k) if k.interval == block.interval => k,
 				_ => {
@@ -238,12 +308,13 @@ impl<S: Storage + Sync> Ingest<'_, S> {
 			sealed.push(seal_block(&current.key, block)?);
 			b.key = Some(current);
 		}
-		let head = &b.head;
+		let index = b.next_upload;
+		b.next_upload = index.saturating_add(1);
 		let upload = Upload {
 			magic: MAGIC,
 			version: VERSION,
 			stream: self.stream,
-			record: head.next_record,
+			record: index,
 			owner_key: wire::public_key_to_bytes(&self.owner.public_key()),
 			owner_verifying_key: wire::public_key_to_bytes(&self.owner.verifying_key()),
 			keys,
@@ -254,44 +325,80 @@ impl<S: Storage + Sync> Ingest<'_, S> {
 		let bytes = upload.to_bytes();
 		let size = bytes.len() as u64;
 		let content_hash = blake2_256(&[&bytes]);
-		let cid = self.storage.put(bytes).await.context("storing the upload on IPFS")?;
+		let storage = self.storage.clone();
+		let put = tokio::spawn(async move { storage.put(bytes).await });
+		Ok(Some(Stored {
+			put,
+			index,
+			size,
+			content_hash,
+			merkle_root,
+			intervals,
+			timestamp_ms,
+			next_block: b.chainer.next_index(),
+			last_block_hash: b.chainer.last_hash(),
+			next_period: last_period.saturating_add(1),
+			open_key: b.key.as_ref().map(|k| OpenKey {
+				interval: k.interval,
+				capsule: hex::encode(&k.wrapped.capsule),
+				ciphertext: hex::encode(&k.wrapped.ciphertext),
+			}),
+		}))
+	}
+
+	/// Waits for a stored upload's CID and turns it into the next record: its call joins the
+	/// batch and the journal's pending records.
+	async fn register(
+		&self,
+		stored: Stored,
+		b: &mut Builder,
+		journal: &mut Journal,
+		summary: &mut Summary,
+	) -> Result<()> {
+		let cid = stored
+			.put
+			.await
+			.map_err(|e| anyhow!("the upload task failed: {e}"))?
+			.context("storing the upload on IPFS")?;
+		let head = &b.head;
+		if stored.index != head.next_record {
+			return Err(anyhow!(
+				"uploads out of order ({} after {})",
+				stored.index,
+				head.next_record
+			));
+		}
 		let record = NewRecord {
 			cid: cid.clone().into_bytes(),
-			content_hash: H256(content_hash),
-			merkle_root: H256(merkle_root),
-			size,
-			intervals,
-			timestamp_ms: b.last_time_ms,
+			content_hash: H256(stored.content_hash),
+			merkle_root: H256(stored.merkle_root),
+			size: stored.size,
+			intervals: stored.intervals,
+			timestamp_ms: stored.timestamp_ms,
 			prev: H256(head.last_record_hash.0),
 		};
 		let hash = RecordPreimage {
 			stream: self.stream,
-			index: head.next_record,
+			index: stored.index,
 			cid: &record.cid,
 			content_hash: record.content_hash,
 			merkle_root: record.merkle_root,
-			size,
-			intervals,
+			size: record.size,
+			intervals: record.intervals,
 			timestamp_ms: record.timestamp_ms,
 			prev: record.prev,
 		}
 		.hash();
 		let signature = self.device.map(|d| sign(d, journal.genesis.0, hash));
-		let open_key = b.key.as_ref().map(|k| OpenKey {
-			interval: k.interval,
-			capsule: hex::encode(&k.wrapped.capsule),
-			ciphertext: hex::encode(&k.wrapped.ciphertext),
-		});
 		let after = Point {
-			next_block: b.chainer.next_index(),
-			last_block_hash: Hex32(b.chainer.last_hash()),
-			next_period: last_period.saturating_add(1),
-			next_record: head.next_record.saturating_add(1),
+			next_block: stored.next_block,
+			last_block_hash: Hex32(stored.last_block_hash),
+			next_period: stored.next_period,
+			next_record: stored.index.saturating_add(1),
 			last_record_hash: Hex32(hash.0),
-			last_time_ms: b.last_time_ms,
-			open_key,
+			last_time_ms: stored.timestamp_ms,
+			open_key: stored.open_key,
 		};
-		summary.bytes += size;
 		journal.pending.push(Pending {
 			record_hash: Hex32(hash.0),
 			cid,
@@ -300,41 +407,97 @@ impl<S: Storage + Sync> Ingest<'_, S> {
 		});
 		b.calls.push(Call::new("DataRegistry", "append_record", (self.stream, record, signature)));
 		b.head = after;
-		if journal.pending.len() >= self.batch {
+		if b.calls.len() >= self.batch {
 			self.submit(b, journal, summary).await?;
 		}
 		Ok(())
 	}
 
-	/// Submits the journal's pending records as one transaction.
+	/// Sends the records built since the last batch as one transaction, without waiting for
+	/// it: up to [`MAX_IN_FLIGHT`] transactions travel at once (consecutive nonces, so the
+	/// chain takes them in order), while the next uploads are built. The journal names the
+	/// records, and how long their transaction may still land, before it is sent.
 	async fn submit(
 		&self,
 		b: &mut Builder,
 		journal: &mut Journal,
 		summary: &mut Summary,
 	) -> Result<()> {
-		if journal.pending.is_empty() {
+		if b.calls.is_empty() {
 			return Ok(());
 		}
 		let calls = std::mem::take(&mut b.calls);
-		let count = journal.pending.len() as u64;
-		// The journal names the records, and how long their transaction may still land,
-		// before it is sent: a crash at any later point is recovered by `reconcile`.
-		self.chain
-			.submit_with(self.signer, &calls, |valid_until| {
-				journal.pending.iter_mut().for_each(|p| p.valid_until = valid_until);
-				journal.save()
-			})
-			.await
-			.context(
-				"registering records (run the same command again: it finds out what reached the chain)",
-			)?;
-		let last = journal.pending.last().map(|p| p.after.clone()).unwrap_or_default();
-		journal.committed = last;
-		journal.pending.clear();
+		let records = calls.len();
+		let checkpoint = self.chain.checkpoint().await?;
+		let first = journal.pending.len().saturating_sub(records);
+		journal.pending[first..].iter_mut().for_each(|p| p.valid_until = checkpoint.valid_until());
 		journal.save()?;
-		summary.records += count;
+		let nonce = match b.nonce {
+			Some(n) => n,
+			None => self.chain.nonce(self.signer).await?,
+		};
+		b.nonce = Some(nonce.saturating_add(1));
+		let (chain, signer) = (self.chain.clone(), self.signer.clone());
+		let handle = tokio::spawn(async move {
+			chain.submit_at(&signer, &calls, checkpoint, Some(nonce)).await.map(|_| ())
+		});
+		b.in_flight.push_back(InFlight { records, handle });
+		while b.in_flight.len() >= MAX_IN_FLIGHT {
+			self.settle_oldest(b, journal, summary).await?;
+		}
+		Ok(())
+	}
+
+	/// Waits for the oldest transaction in flight; on success its records are committed in
+	/// the journal. On failure the later transactions are awaited too (they build on the
+	/// failed records, so the chain refuses them) and ingest stops.
+	async fn settle_oldest(
+		&self,
+		b: &mut Builder,
+		journal: &mut Journal,
+		summary: &mut Summary,
+	) -> Result<()> {
+		let Some(oldest) = b.in_flight.pop_front() else { return Ok(()) };
+		let waiting = std::time::Instant::now();
+		let joined = oldest.handle.await;
+		summary.chain_wait_seconds += waiting.elapsed().as_secs_f64();
+		let outcome = match joined {
+			Ok(outcome) => outcome,
+			Err(e) => Err(anyhow!("the submission task failed: {e}")),
+		};
+		if let Err(e) = outcome {
+			for later in b.in_flight.drain(..) {
+				let _ = later.handle.await;
+			}
+			return Err(e.context(
+				"registering records (run the same command again: it finds out what reached the chain)",
+			));
+		}
+		let done = oldest.records.min(journal.pending.len());
+		if let Some(last) = done.checked_sub(1).and_then(|i| journal.pending.get(i)) {
+			journal.committed = last.after.clone();
+		}
+		journal.pending.drain(..done);
+		journal.save()?;
+		summary.records += done as u64;
 		(self.progress)(summary);
+		Ok(())
+	}
+
+	/// Sends what is left and waits for every transaction in flight.
+	async fn finish(
+		&self,
+		b: &mut Builder,
+		journal: &mut Journal,
+		summary: &mut Summary,
+	) -> Result<()> {
+		if let Some(stored) = b.stored.take() {
+			self.register(stored, b, journal, summary).await?;
+		}
+		self.submit(b, journal, summary).await?;
+		while !b.in_flight.is_empty() {
+			self.settle_oldest(b, journal, summary).await?;
+		}
 		Ok(())
 	}
 }

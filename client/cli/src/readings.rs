@@ -72,6 +72,54 @@ fn time_of(value: &serde_json::Value, field: &str) -> Result<u64, String> {
 	}
 }
 
+/// Reads only the time field of a JSON object: the rest of the line is skipped without building
+/// it (ingest reads millions of lines; the line itself is kept as text).
+fn json_time(text: &str, field: &str) -> Result<u64, String> {
+	use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+	use std::borrow::Cow;
+
+	struct TimeField<'f>(&'f str);
+
+	impl<'de> Visitor<'de> for TimeField<'_> {
+		type Value = Option<serde_json::Value>;
+
+		fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+			f.write_str("a JSON object")
+		}
+
+		fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+			let mut found = None;
+			while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+				if key == self.0 && found.is_none() {
+					found = Some(map.next_value::<serde_json::Value>()?);
+				} else {
+					map.next_value::<IgnoredAny>()?;
+				}
+			}
+			Ok(found)
+		}
+	}
+
+	impl<'de> DeserializeSeed<'de> for TimeField<'_> {
+		type Value = Option<serde_json::Value>;
+
+		fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+			d.deserialize_map(self)
+		}
+	}
+
+	let mut de = serde_json::Deserializer::from_str(text);
+	let value = TimeField(field).deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+	match value {
+		Err(e) if e.is_data() => Err("not a JSON object".into()),
+		Err(e) => Err(format!("not JSON: {e}")),
+		Ok(None) => Err(format!("no \"{field}\" field (device time in milliseconds)")),
+		Ok(Some(t)) => t
+			.as_u64()
+			.ok_or_else(|| format!("\"{field}\" is not a non-negative integer of milliseconds")),
+	}
+}
+
 fn jsonl(
 	input: impl BufRead,
 	time_field: String,
@@ -88,15 +136,7 @@ fn jsonl(
 		if text.is_empty() {
 			return None;
 		}
-		let parsed = serde_json::from_str::<serde_json::Value>(text)
-			.map_err(|e| format!("not JSON: {e}"))
-			.and_then(|v| {
-				if v.is_object() {
-					time_of(&v, &time_field)
-				} else {
-					Err("not a JSON object".into())
-				}
-			});
+		let parsed = json_time(text, &time_field);
 		Some(match parsed {
 			Ok(time_ms) => Ok(Reading { time_ms, json: text.to_owned(), line: line_no }),
 			Err(reason) => Err(BadLine { line: line_no, reason }),

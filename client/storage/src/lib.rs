@@ -65,7 +65,8 @@ pub trait Storage {
 	fn has(&self, cid: &str) -> impl Future<Output = Result<bool, StorageError>> + Send;
 }
 
-/// [`Storage`] on an IPFS daemon's RPC API.
+/// [`Storage`] on an IPFS daemon's RPC API (cheap to clone: clones share the HTTP client).
+#[derive(Clone)]
 pub struct IpfsStorage {
 	client: IpfsClient,
 	endpoint: String,
