@@ -229,6 +229,24 @@ test('content altered in the IPFS repository is detected against the on-chain ha
   await ok(['fetch', '--account', 'owner', '--stream', '0', '--intervals', '0..=9', '--out', join(dir, 'early.jsonl')])
 })
 
+test('a rotated device key: records signed with the old one are refused at once, the new one signs', async () => {
+  await ok(['key', 'create', '--name', 'sensor2', '--kind', 'device', '--scheme', 'sr25519'])
+  await ok(['device', 'rotate', '--account', 'owner', '--device', '0', '--key', 'sensor2'])
+  const more = lines.slice(0, 30).map((l, i) => JSON.stringify({ t: T0 + (READINGS + i) * 1000, seq: READINGS + i }))
+  await writeFile(join(dir, 'more.jsonl'), more.join('\n') + '\n')
+  const args = (key) => ['ingest', '--account', 'owner', '--stream', '0', '--device-key', key, join(dir, 'more.jsonl')]
+  assert.match(await fails(args('sensor')), /DataRegistry\.BadDeviceSignature/)
+  // The refused records are known not to be on chain: the next run neither waits nor fails.
+  const again = await ok(args('sensor2'))
+  assert.deepEqual([again.readings, again.records, again.next_record, again.rebuilt], [30, 1, 21, 0])
+  const device = await ok(['device', 'show', '0'])
+  assert.equal(device.retired_keys, 1)
+  await ok(['device', 'revoke', '--account', 'owner', '--device', '0'])
+  const later = JSON.stringify({ t: T0 + (READINGS + 100) * 1000, seq: READINGS + 100 })
+  await writeFile(join(dir, 'more.jsonl'), later + '\n')
+  assert.match(await fails(args('sensor2')), /DataRegistry\.DeviceRevoked/)
+})
+
 test('an unreachable node or IPFS daemon is a clear error', async () => {
   assert.match(await fails(['stream', 'show', '0'], { CPC_NODE: 'ws://127.0.0.1:1' }),
     /cannot reach the node at ws:\/\/127\.0\.0\.1:1/)

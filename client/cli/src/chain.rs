@@ -253,7 +253,7 @@ impl Chain {
 		let progress = tx
 			.sign_and_submit_then_watch(&payload, signer, params.build())
 			.await
-			.map_err(|e| anyhow!("the node refused the transaction: {e}"))?;
+			.map_err(|e| not_applied(format!("the node refused the transaction: {e}")))?;
 		let in_block = progress
 			.wait_for_finalized()
 			.await
@@ -275,18 +275,36 @@ impl Chain {
 	}
 }
 
+/// A transaction that certainly did not apply: the node refused it, or it was dispatched in a
+/// finalised block and failed. Other errors (a lost connection while waiting, say) leave the
+/// outcome unknown.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct NotApplied(pub String);
+
+fn not_applied(message: String) -> anyhow::Error {
+	anyhow::Error::new(NotApplied(message))
+}
+
+/// Whether `error` says for certain that a transaction did not apply.
+pub fn is_not_applied(error: &anyhow::Error) -> bool {
+	error.chain().any(|cause| cause.is::<NotApplied>())
+}
+
 fn explain(error: TransactionEventsError) -> anyhow::Error {
 	match error {
 		TransactionEventsError::ExtrinsicFailed(DispatchError::Module(m)) => match m.details() {
-			Ok(d) => anyhow!(
+			Ok(d) => not_applied(format!(
 				"the chain refused: {}.{}{}",
 				d.pallet.name(),
 				d.variant.name,
 				doc(&d.variant.docs)
-			),
-			Err(_) => anyhow!("the chain refused: {}", m),
+			)),
+			Err(_) => not_applied(format!("the chain refused: {m}")),
 		},
-		TransactionEventsError::ExtrinsicFailed(other) => anyhow!("the chain refused: {other}"),
+		TransactionEventsError::ExtrinsicFailed(other) => {
+			not_applied(format!("the chain refused: {other}"))
+		}
 		other => anyhow!("cannot read the transaction's outcome: {other}"),
 	}
 }

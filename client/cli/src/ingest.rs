@@ -469,6 +469,12 @@ impl<S: Storage + Clone + Send + Sync + 'static> Ingest<'_, S> {
 			for later in b.in_flight.drain(..) {
 				let _ = later.handle.await;
 			}
+			if crate::chain::is_not_applied(&e) {
+				// The oldest transaction certainly did not apply, and every later one chains
+				// from its records: none of the pending records can reach the chain.
+				journal.pending.clear();
+				journal.save()?;
+			}
 			return Err(e.context(
 				"registering records (run the same command again: it finds out what reached the chain)",
 			));
