@@ -120,8 +120,10 @@ impl Included {
 	}
 }
 
-/// Blocks for which a transaction stays valid after the finalised block it is built on.
+/// Blocks for which a transaction stays valid after the finalised block it is built on. A
+/// power of two: the runtime rounds eras up to one.
 pub const MORTALITY: u64 = 16;
+const _: () = assert!(MORTALITY.is_power_of_two());
 
 /// The block a transaction's mortality counts from.
 #[derive(Clone, Copy, Debug)]
@@ -133,10 +135,11 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
-	/// The last block at which a transaction mortal from here can be included. The era is
-	/// `MORTALITY` rounded up to a power of two; twice that is a safe bound.
+	/// The last block at which a transaction mortal from here can be included: its era
+	/// starts at this block and lasts `MORTALITY` blocks (a power of two, so the era is
+	/// exactly that long).
 	pub fn valid_until(&self) -> u64 {
-		self.number.saturating_add(2 * MORTALITY)
+		self.number.saturating_add(MORTALITY - 1)
 	}
 }
 

@@ -159,42 +159,58 @@ impl Journal {
 		}
 	}
 
-	/// Whether the chain may still include pending records: it ends where the committed
-	/// state ends, and their transaction is not dead at `finalized`. Reconciling now would
-	/// drop records that may yet land, so the caller waits.
-	pub fn in_flight(&self, chain: ChainEnd, finalized: u64) -> bool {
-		self.committed.last_record_hash.0 == chain.last_record_hash
+	/// How many of the pending records the chain has (`None`: the chain ends somewhere this
+	/// journal did not write).
+	fn landed(&self, chain: ChainEnd) -> Option<usize> {
+		if self.committed.last_record_hash.0 == chain.last_record_hash
 			&& self.committed.next_record == chain.next_record
-			&& self.pending.iter().any(|p| finalized <= p.valid_until)
+		{
+			return Some(0);
+		}
+		self.pending
+			.iter()
+			.position(|p| {
+				p.record_hash.0 == chain.last_record_hash
+					&& p.after.next_record == chain.next_record
+			})
+			.map(|at| at + 1)
+	}
+
+	/// Whether a pending record that the chain does not have yet may still land: its
+	/// transaction was sent and is not dead at block `finalized`. Reconciling now would drop
+	/// it (and its nonce would collide with the next run's), so the caller waits.
+	pub fn in_flight(&self, chain: ChainEnd, finalized: u64) -> bool {
+		match self.landed(chain) {
+			Some(landed) => self.pending[landed..].iter().any(|p| finalized <= p.valid_until),
+			None => false,
+		}
 	}
 
 	/// Brings the journal in line with the chain (see the module docs) and saves it. Call it
 	/// when [`Journal::in_flight`] is false.
 	pub fn reconcile(&mut self, chain: ChainEnd) -> Result<Reconciled> {
-		let outcome = if let Some(at) = self.pending.iter().position(|p| {
-			p.record_hash.0 == chain.last_record_hash && p.after.next_record == chain.next_record
-		}) {
-			self.committed = self.pending[at].after.clone();
-			self.pending.clear();
-			Reconciled::Included(at + 1)
-		} else if self.committed.last_record_hash.0 == chain.last_record_hash
-			&& self.committed.next_record == chain.next_record
-		{
-			let dropped = self.pending.len();
-			self.pending.clear();
-			if dropped == 0 {
-				Reconciled::Clean
-			} else {
-				Reconciled::Dropped(dropped)
+		let outcome = match self.landed(chain) {
+			Some(0) => {
+				let dropped = self.pending.len();
+				self.pending.clear();
+				if dropped == 0 {
+					Reconciled::Clean
+				} else {
+					Reconciled::Dropped(dropped)
+				}
 			}
-		} else {
-			bail!(
+			Some(landed) => {
+				self.committed = self.pending[landed - 1].after.clone();
+				self.pending.clear();
+				Reconciled::Included(landed)
+			}
+			None => bail!(
 				"stream {} on chain ends at record {} with hash 0x{}, which this journal did not write: \
 				 another writer appended to the stream, so ingest stops rather than fork its hash chain",
 				self.stream,
 				chain.next_record,
 				hex::encode(chain.last_record_hash)
-			);
+			),
 		};
 		self.save()?;
 		Ok(outcome)
@@ -248,6 +264,16 @@ mod tests {
 		assert_eq!(again.pending.len(), 3);
 		assert_eq!(again.reconcile(end(2)).expect("reconciles"), Reconciled::Included(2));
 		assert_eq!(again.committed, point(2));
+
+		// Records 1..=3 were sent; 1 landed, 2 and 3 may still land until block 40.
+		let mut flying = Journal::open(dir.path(), [1; 32], 8, end(0)).expect("fresh");
+		flying.pending = vec![pending(1), pending(2), pending(3)];
+		assert!(flying.in_flight(end(1), 40), "2 and 3 may still land");
+		assert!(!flying.in_flight(end(3), 40), "all landed");
+		assert!(!flying.in_flight(end(1), 41), "2 and 3 are dead");
+		flying.pending[1].valid_until = 0; // never sent
+		flying.pending[2].valid_until = 0;
+		assert!(!flying.in_flight(end(1), 5), "unsent records do not land");
 
 		again.pending = vec![pending(3)];
 		assert!(again.in_flight(end(2), 40), "its transaction may still land at block 40");
