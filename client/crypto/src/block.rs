@@ -27,9 +27,13 @@ pub struct DataBlock {
 
 impl DataBlock {
 	/// The block's hash: BLAKE2-256 over the domain tag, the stream, index and interval
-	/// (little-endian), `prev` and BLAKE2-256 of the payload.
+	/// (little-endian), `prev` and the BLAKE3 hash of the payload.
+	///
+	/// The payload is the bulk of the bytes, so it is hashed with BLAKE3 (several GB/s with
+	/// SIMD, about four times BLAKE2b here), which keeps the chain from halving the
+	/// encryption pipeline's throughput; the short outer hash stays BLAKE2, the chain's hash.
 	pub fn hash(&self) -> Hash {
-		let payload_hash = blake2_256(&[&self.payload]);
+		let payload_hash = *blake3::hash(&self.payload).as_bytes();
 		blake2_256(&[
 			BLOCK_HASH_DOMAIN,
 			&self.stream.to_le_bytes(),
