@@ -15,7 +15,6 @@ use cpchain_crypto::{
 	keys::OwnerKeys,
 	wire,
 };
-use cpchain_primitives::data::RecordPreimage;
 use cpchain_storage::{Storage, StorageError};
 use sp_core::{crypto::AccountId32, H256};
 
@@ -23,7 +22,7 @@ use crate::{
 	chain::Chain,
 	keystore::Account,
 	proxy::{LocalProxy, ProxyService, Request},
-	records::{self, Grant, Record, Stream},
+	records::{self, Grant, NewRecord, Record, Stream},
 	upload::{open_block, Expected, Upload},
 };
 
@@ -50,18 +49,7 @@ pub async fn upload<S: Storage>(storage: &S, stream: u64, record: &Record) -> Re
 
 /// Checks a record's own hash and its link to the previous one.
 pub fn check_record(stream: u64, record: &Record, prev: Option<H256>) -> Result<()> {
-	let hash = RecordPreimage {
-		stream,
-		index: record.index,
-		cid: &record.cid,
-		content_hash: record.content_hash,
-		merkle_root: record.merkle_root,
-		size: record.size,
-		intervals: record.intervals,
-		timestamp_ms: record.timestamp_ms,
-		prev: record.prev,
-	}
-	.hash();
+	let hash = NewRecord::from(record).hash(stream, record.index);
 	if hash != record.hash {
 		bail!("record {}: its fields do not hash to its registered hash", record.index);
 	}

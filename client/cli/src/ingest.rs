@@ -19,7 +19,7 @@ use cpchain_crypto::{
 	wire,
 };
 use cpchain_primitives::data::{
-	record_signing_payload, DeviceSignature, IntervalRange, RecordPreimage, StreamParams,
+	record_signing_payload, DeviceSignature, IntervalRange, StreamParams,
 };
 use cpchain_storage::Storage;
 use sp_core::{Pair, H256};
@@ -377,18 +377,7 @@ impl<S: Storage + Clone + Send + Sync + 'static> Ingest<'_, S> {
 			timestamp_ms: stored.timestamp_ms,
 			prev: H256(head.last_record_hash.0),
 		};
-		let hash = RecordPreimage {
-			stream: self.stream,
-			index: stored.index,
-			cid: &record.cid,
-			content_hash: record.content_hash,
-			merkle_root: record.merkle_root,
-			size: record.size,
-			intervals: record.intervals,
-			timestamp_ms: record.timestamp_ms,
-			prev: record.prev,
-		}
-		.hash();
+		let hash = record.hash(self.stream, stored.index);
 		let signature = self.device.map(|d| sign(d, journal.genesis.0, hash));
 		let after = Point {
 			next_block: stored.next_block,

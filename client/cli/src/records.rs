@@ -5,7 +5,7 @@ use anyhow::{anyhow, Result};
 use codec::{Decode, Encode};
 use cpchain_primitives::{
 	access::GrantView,
-	data::{DeviceView, IntervalRange, RecordView, StreamView},
+	data::{DeviceView, IntervalRange, RecordPreimage, RecordView, StreamView},
 };
 use sp_core::{crypto::AccountId32, H256};
 
@@ -40,6 +40,39 @@ pub struct NewRecord {
 	pub timestamp_ms: u64,
 	/// Hash of the stream's previous record.
 	pub prev: H256,
+}
+
+impl NewRecord {
+	/// The record's hash as record `index` of `stream`: the hash-chain link, computed as the
+	/// runtime computes it.
+	pub fn hash(&self, stream: u64, index: u64) -> H256 {
+		RecordPreimage {
+			stream,
+			index,
+			cid: &self.cid,
+			content_hash: self.content_hash,
+			merkle_root: self.merkle_root,
+			size: self.size,
+			intervals: self.intervals,
+			timestamp_ms: self.timestamp_ms,
+			prev: self.prev,
+		}
+		.hash()
+	}
+}
+
+impl From<&Record> for NewRecord {
+	fn from(r: &Record) -> Self {
+		Self {
+			cid: r.cid.clone(),
+			content_hash: r.content_hash,
+			merkle_root: r.merkle_root,
+			size: r.size,
+			intervals: r.intervals,
+			timestamp_ms: r.timestamp_ms,
+			prev: r.prev,
+		}
+	}
 }
 
 /// How many records one `records` query asks for (the runtime caps pages too).
