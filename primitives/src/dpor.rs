@@ -148,5 +148,7 @@ sp_api::decl_runtime_apis! {
 		fn block_time_ms() -> u64;
 		/// The base timeout of a view before members vote to change it, in milliseconds.
 		fn base_view_timeout_ms() -> u64;
+		/// The randomness of the term of the next block: the input of its author's VRF.
+		fn term_randomness() -> [u8; 32];
 	}
 }

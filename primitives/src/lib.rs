@@ -8,6 +8,7 @@
 extern crate alloc;
 
 pub mod access;
+pub mod consensus;
 pub mod data;
 pub mod dpor;
 
@@ -70,8 +71,8 @@ pub mod time {
 
 	/// Target block time in milliseconds.
 	///
-	/// Aura derives its slot duration from this (twice `pallet_timestamp::MinimumPeriod`); it
-	/// cannot change once a chain has started without halting block production.
+	/// A DPoR leader builds its block this long after the previous one was proposed
+	/// (`pallet_timestamp::MinimumPeriod` is half of it).
 	pub const MILLI_SECS_PER_BLOCK: u64 = 3_000;
 
 	/// Blocks per minute.

@@ -1,0 +1,69 @@
+//! A runtime with only frame-system and this pallet; the committee is a test fixture.
+
+use core::cell::RefCell;
+
+use cpchain_primitives::{
+	consensus::{AuthorityId, AuthorityPair},
+	dpor::{ReputationSink, Signal, TermIndex},
+};
+use frame_support::{derive_impl, traits::ConstU32};
+use sp_core::Pair;
+use sp_runtime::BuildStorage;
+
+use crate::{self as pallet_dpor, CommitteeProvider};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Dpor: pallet_dpor,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+}
+
+/// Blocks per term in the tests.
+pub const TERM: u64 = 10;
+
+thread_local! {
+	/// Signals the pallet reported.
+	pub static SIGNALS: RefCell<Vec<(u64, Signal)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The committee key of account `i`.
+pub fn pair(i: u64) -> AuthorityPair {
+	AuthorityPair::from_seed(&[i as u8; 32])
+}
+
+/// Four members, accounts 1..=4, in that slot order, the same for every term.
+pub struct FourMembers;
+impl CommitteeProvider<u64> for FourMembers {
+	fn committee_of_block(number: u64) -> (TermIndex, Vec<(u64, AuthorityId)>) {
+		((number / TERM) as TermIndex, (1..=4).map(|i| (i, pair(i).public())).collect())
+	}
+}
+
+/// Records signals.
+pub struct RecordSignals;
+impl ReputationSink<u64> for RecordSignals {
+	fn note(who: &u64, signal: Signal) {
+		SIGNALS.with(|s| s.borrow_mut().push((*who, signal)));
+	}
+}
+
+impl pallet_dpor::Config for Test {
+	type Committee = FourMembers;
+	type Reputation = RecordSignals;
+	type MaxCommitteeSize = ConstU32<4>;
+}
+
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().expect("genesis builds");
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}

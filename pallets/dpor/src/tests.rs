@@ -1,0 +1,159 @@
+//! Tests of the consensus pallet on a mock runtime.
+
+use codec::Encode;
+use cpchain_primitives::{
+	consensus::{pre_digest_item, vrf_input, PreDigest, VRF_OUTPUT_CONTEXT},
+	dpor::{Signal, DPOR_ENGINE_ID},
+};
+use frame_support::traits::{FindAuthor, Hooks, Randomness};
+use sp_core::{crypto::VrfSecret, H256};
+use sp_runtime::{Digest, DigestItem};
+
+use crate::{mock::*, Accumulator, CurrentTerm, Event, TermRandomness, TERM_RANDOMNESS_DOMAIN};
+
+/// Starts block `height` with the pre-digest that `signer` makes for author index `author`
+/// at `view`, and runs the pallet's hook.
+fn run_block(height: u64, author: u32, view: u32, signer: u64) {
+	let term = (height / TERM) as u32;
+	let randomness = crate::Pallet::<Test>::randomness_of_term(term);
+	let vrf = pair(signer).as_ref().vrf_sign(&vrf_input(&randomness, term, height).into_sign_data());
+	let pre = PreDigest { term, view, author, vrf };
+	start_block(height, Digest { logs: vec![pre_digest_item(&pre)] });
+}
+
+fn start_block(height: u64, digest: Digest) {
+	System::reset_events();
+	System::set_block_number(height - 1);
+	System::initialize(&height, &H256::repeat_byte(height as u8), &digest);
+	Dpor::on_initialize(height);
+}
+
+fn signals() -> Vec<(u64, Signal)> {
+	SIGNALS.with(|s| s.borrow_mut().drain(..).collect())
+}
+
+#[test]
+fn a_valid_vrf_output_moves_the_accumulator_and_the_election_seed() {
+	new_test_ext().execute_with(|| {
+		run_block(1, 1, 0, 2);
+		let first = Accumulator::<Test>::get();
+		assert_ne!(first, [0; 32]);
+		let (seed, _) = <crate::Pallet<Test> as Randomness<H256, u64>>::random(b"election");
+		run_block(2, 2, 0, 3);
+		assert_ne!(Accumulator::<Test>::get(), first);
+		let (next_seed, _) = <crate::Pallet<Test> as Randomness<H256, u64>>::random(b"election");
+		assert_ne!(seed, next_seed);
+		assert!(System::events().is_empty(), "no impeachment, no invalid VRF");
+		assert!(signals().is_empty());
+	});
+}
+
+#[test]
+fn the_accumulated_output_is_the_vrf_output_of_the_author() {
+	new_test_ext().execute_with(|| {
+		run_block(3, 3, 0, 4);
+		let randomness = TermRandomness::<Test>::get();
+		let input = vrf_input(&randomness, 0, 3);
+		let output: [u8; 32] = pair(4).as_ref().make_bytes(VRF_OUTPUT_CONTEXT, &input);
+		let expected = sp_io::hashing::blake2_256(&([0u8; 32], output).encode());
+		assert_eq!(Accumulator::<Test>::get(), expected);
+	});
+}
+
+#[test]
+fn a_vrf_output_by_another_key_or_for_another_height_is_ignored() {
+	new_test_ext().execute_with(|| {
+		// Author index 1 is account 2; account 3 signs.
+		run_block(1, 1, 0, 3);
+		assert_eq!(Accumulator::<Test>::get(), [0; 32]);
+		System::assert_has_event(Event::InvalidVrf { author: 1 }.into());
+
+		// The right key, but over height 7's input, in block 2.
+		let vrf = pair(3).as_ref().vrf_sign(&vrf_input(&TermRandomness::<Test>::get(), 0, 7).into_sign_data());
+		start_block(2, Digest { logs: vec![pre_digest_item(&PreDigest { term: 0, view: 0, author: 2, vrf })] });
+		assert_eq!(Accumulator::<Test>::get(), [0; 32]);
+		System::assert_has_event(Event::InvalidVrf { author: 2 }.into());
+	});
+}
+
+#[test]
+fn a_pre_digest_of_another_term_an_unknown_author_or_a_duplicate_is_ignored() {
+	new_test_ext().execute_with(|| {
+		let vrf = pair(2).as_ref().vrf_sign(&vrf_input(&[0; 32], 5, 1).into_sign_data());
+		let wrong_term = PreDigest { term: 5, view: 3, author: 1, vrf: vrf.clone() };
+		start_block(1, Digest { logs: vec![pre_digest_item(&wrong_term)] });
+		let unknown = PreDigest { term: 0, view: 3, author: 9, vrf: vrf.clone() };
+		start_block(2, Digest { logs: vec![pre_digest_item(&unknown)] });
+		let ok = PreDigest { term: 0, view: 3, author: 0, vrf };
+		start_block(3, Digest { logs: vec![pre_digest_item(&ok), pre_digest_item(&ok)] });
+		start_block(4, Digest { logs: vec![DigestItem::PreRuntime(DPOR_ENGINE_ID, vec![1, 2, 3])] });
+		start_block(5, Digest::default());
+		assert_eq!(Accumulator::<Test>::get(), [0; 32]);
+		assert!(signals().is_empty(), "no impeachment is read from a pre-digest that is not used");
+		assert!(System::events().is_empty());
+	});
+}
+
+#[test]
+fn a_block_at_view_two_impeaches_the_leaders_of_views_zero_and_one() {
+	new_test_ext().execute_with(|| {
+		// Height 5, n = 4: view 0 is led by index 1 (account 2), view 1 by index 2 (account
+		// 3), view 2 by index 3 (account 4), the author.
+		run_block(5, 3, 2, 4);
+		assert_eq!(signals(), vec![(2, Signal::Impeached), (3, Signal::Impeached)]);
+		System::assert_has_event(Event::LeaderImpeached { who: 2, view: 0 }.into());
+		System::assert_has_event(Event::LeaderImpeached { who: 3, view: 1 }.into());
+		assert_ne!(Accumulator::<Test>::get(), [0; 32]);
+	});
+}
+
+#[test]
+fn many_views_impeach_each_member_at_most_once() {
+	new_test_ext().execute_with(|| {
+		run_block(4, 1, 9, 2);
+		let mut who: Vec<u64> = signals().into_iter().map(|(w, _)| w).collect();
+		who.sort();
+		assert_eq!(who, vec![1, 2, 3, 4]);
+	});
+}
+
+#[test]
+fn a_term_fixes_its_randomness_from_the_accumulator_when_it_starts() {
+	new_test_ext().execute_with(|| {
+		for height in 1..TERM {
+			let author = (height % 4) as u32;
+			run_block(height, author, 0, u64::from(author) + 1);
+		}
+		assert_eq!(CurrentTerm::<Test>::get(), Some(0));
+		let before = Accumulator::<Test>::get();
+		let predicted = crate::Pallet::<Test>::randomness_of_term(1);
+		assert_eq!(
+			predicted,
+			sp_io::hashing::blake2_256(&(TERM_RANDOMNESS_DOMAIN, before, 1u32).encode())
+		);
+		run_block(TERM, (TERM % 4) as u32, 0, TERM % 4 + 1);
+		assert_eq!(CurrentTerm::<Test>::get(), Some(1));
+		assert_eq!(TermRandomness::<Test>::get(), predicted);
+		assert_eq!(crate::Pallet::<Test>::randomness_of_term(1), predicted);
+		// The block of the new term was checked against the new randomness.
+		assert_ne!(Accumulator::<Test>::get(), before);
+	});
+}
+
+#[test]
+fn the_author_is_the_member_at_the_pre_digest_index() {
+	new_test_ext().execute_with(|| {
+		let vrf = pair(3).as_ref().vrf_sign(&vrf_input(&[0; 32], 0, 1).into_sign_data());
+		let pre = PreDigest { term: 0, view: 0, author: 2, vrf };
+		let encoded = pre.encode();
+		let digests = vec![(DPOR_ENGINE_ID, &encoded[..])];
+		assert_eq!(<crate::Pallet<Test> as FindAuthor<u64>>::find_author(digests), Some(3));
+		let other = vec![(*b"aura", &encoded[..])];
+		assert_eq!(<crate::Pallet<Test> as FindAuthor<u64>>::find_author(other), None);
+		let unknown = PreDigest { author: 7, ..pre }.encode();
+		assert_eq!(
+			<crate::Pallet<Test> as FindAuthor<u64>>::find_author(vec![(DPOR_ENGINE_ID, &unknown[..])]),
+			None
+		);
+	});
+}
