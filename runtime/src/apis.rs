@@ -5,20 +5,19 @@ use frame_support::{
 	genesis_builder_helper::{build_state, get_preset},
 	weights::Weight,
 };
-use pallet_grandpa::AuthorityId as GrandpaId;
 use sp_api::impl_runtime_apis;
-use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use cpchain_primitives::consensus::AuthorityId as DporId;
 use sp_core::{crypto::KeyTypeId, OpaqueMetadata};
 use sp_runtime::{
-	traits::{Block as BlockT, NumberFor},
+	traits::Block as BlockT,
 	transaction_validity::{TransactionSource, TransactionValidity},
 	ApplyExtrinsicResult,
 };
 use sp_version::RuntimeVersion;
 
 use crate::{
-	AccessControl, AccountId, Aura, Balance, Block, BlockNumber, Committee, Contracts,
-	DataRegistry, Executive, Grandpa, Hash, InherentDataExt, Nonce, Runtime, RuntimeCall,
+	AccessControl, AccountId, Balance, Block, BlockNumber, Committee, Contracts,
+	DataRegistry, Dpor, Executive, Hash, InherentDataExt, Nonce, Runtime, RuntimeCall,
 	RuntimeEvent, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
 };
 
@@ -107,26 +106,14 @@ impl_runtime_apis! {
 		}
 	}
 
-	impl sp_consensus_aura::AuraApi<Block, AuraId> for Runtime {
-		fn slot_duration() -> sp_consensus_aura::SlotDuration {
-			sp_consensus_aura::SlotDuration::from_millis(Aura::slot_duration())
-		}
-
-		fn authorities() -> Vec<AuraId> {
-			pallet_aura::Authorities::<Runtime>::get().into_inner()
-		}
-	}
-
-	impl cpchain_primitives::dpor::DporApi<Block, AuraId> for Runtime {
-		fn committee_for_next_block() -> cpchain_primitives::dpor::Committee<AuraId> {
+	impl cpchain_primitives::dpor::DporApi<Block, DporId> for Runtime {
+		fn committee_for_next_block() -> cpchain_primitives::dpor::Committee<DporId> {
 			let next = System::block_number().saturating_add(1);
-			let term = Committee::term_of(next);
-			let mut members = Committee::committee_keys(term);
-			if members.is_empty() {
-				// No committee recorded (a genesis without one): the session's authorities.
-				members = pallet_aura::Authorities::<Runtime>::get().into_inner();
+			let (term, members) = <crate::configs::consensus::ElectedCommittee as pallet_dpor::CommitteeProvider<AccountId>>::committee_of_block(next.into());
+			cpchain_primitives::dpor::Committee {
+				term,
+				members: members.into_iter().map(|(_, key)| key).collect(),
 			}
-			cpchain_primitives::dpor::Committee { term, members }
 		}
 
 		fn term_of(block: BlockNumber) -> cpchain_primitives::dpor::TermIndex {
@@ -143,6 +130,11 @@ impl_runtime_apis! {
 
 		fn base_view_timeout_ms() -> u64 {
 			crate::BASE_VIEW_TIMEOUT_MS
+		}
+
+		fn term_randomness() -> [u8; 32] {
+			let next = System::block_number().saturating_add(1);
+			Dpor::randomness_of_term(Committee::term_of(next))
 		}
 	}
 
@@ -212,34 +204,6 @@ impl_runtime_apis! {
 
 		fn decode_session_keys(encoded: Vec<u8>) -> Option<Vec<(Vec<u8>, KeyTypeId)>> {
 			SessionKeys::decode_into_raw_public_keys(&encoded)
-		}
-	}
-
-	impl sp_consensus_grandpa::GrandpaApi<Block> for Runtime {
-		fn grandpa_authorities() -> sp_consensus_grandpa::AuthorityList {
-			Grandpa::grandpa_authorities()
-		}
-
-		fn current_set_id() -> sp_consensus_grandpa::SetId {
-			Grandpa::current_set_id()
-		}
-
-		fn submit_report_equivocation_unsigned_extrinsic(
-			_equivocation_proof: sp_consensus_grandpa::EquivocationProof<
-				<Block as BlockT>::Hash,
-				NumberFor<Block>,
-			>,
-			_key_owner_proof: sp_consensus_grandpa::OpaqueKeyOwnershipProof,
-		) -> Option<()> {
-			None
-		}
-
-		fn generate_key_ownership_proof(
-			_set_id: sp_consensus_grandpa::SetId,
-			_authority_id: GrandpaId,
-		) -> Option<sp_consensus_grandpa::OpaqueKeyOwnershipProof> {
-			// The key owner proof type is the bottom type `Void`: there is no proof to give.
-			None
 		}
 	}
 

@@ -10,10 +10,9 @@ use crate::{
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
-use sp_consensus_aura::sr25519::AuthorityId as AuraId;
-use sp_consensus_grandpa::AuthorityId as GrandpaId;
+use cpchain_primitives::consensus::AuthorityId as DporId;
 use sp_genesis_builder::{self, PresetId};
-use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+use sp_keyring::Sr25519Keyring;
 
 /// What each endowed development account starts with: one million CPC.
 pub const ENDOWMENT: crate::Balance = 1_000_000 * CPC;
@@ -22,17 +21,18 @@ pub const ENDOWMENT: crate::Balance = 1_000_000 * CPC;
 /// committee) and its consensus keys.
 struct Authority {
 	account: AccountId,
-	aura: AuraId,
-	grandpa: GrandpaId,
+	dpor: DporId,
 }
 
 impl Authority {
-	fn from_keyring(sr: Sr25519Keyring, ed: Ed25519Keyring) -> Self {
-		Self { account: sr.to_account_id(), aura: sr.public().into(), grandpa: ed.public().into() }
+	/// The account and the `dpor` key of a development keyring member (the same sr25519 key:
+	/// `--alice` and zombienet put it in the node's keystore).
+	fn from_keyring(sr: Sr25519Keyring) -> Self {
+		Self { account: sr.to_account_id(), dpor: sr.public().into() }
 	}
 
 	fn session_keys(&self) -> SessionKeys {
-		SessionKeys { aura: self.aura.clone(), grandpa: self.grandpa.clone() }
+		SessionKeys { dpor: self.dpor.clone() }
 	}
 }
 
@@ -45,8 +45,7 @@ fn testnet_genesis(
 		balances: BalancesConfig {
 			balances: endowed_accounts.into_iter().map(|k| (k, ENDOWMENT)).collect::<Vec<_>>(),
 		},
-		// Aura's and GRANDPA's authorities come from the session keys of the genesis
-		// committee (pallet-session), not from their own genesis lists.
+		// The genesis committee's `dpor` keys are its session keys.
 		session: SessionConfig {
 			keys: authorities
 				.iter()
@@ -69,7 +68,7 @@ fn testnet_genesis(
 /// A single-node chain: Alice authors and finalises every block.
 pub fn development_config_genesis() -> Value {
 	testnet_genesis(
-		vec![Authority::from_keyring(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		vec![Authority::from_keyring(Sr25519Keyring::Alice)],
 		vec![
 			Sr25519Keyring::Alice.to_account_id(),
 			Sr25519Keyring::Bob.to_account_id(),
@@ -84,10 +83,10 @@ pub fn development_config_genesis() -> Value {
 pub fn local_config_genesis() -> Value {
 	testnet_genesis(
 		vec![
-			Authority::from_keyring(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
-			Authority::from_keyring(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
-			Authority::from_keyring(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
-			Authority::from_keyring(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
+			Authority::from_keyring(Sr25519Keyring::Alice),
+			Authority::from_keyring(Sr25519Keyring::Bob),
+			Authority::from_keyring(Sr25519Keyring::Charlie),
+			Authority::from_keyring(Sr25519Keyring::Dave),
 		],
 		Sr25519Keyring::iter()
 			.filter(|v| v != &Sr25519Keyring::One && v != &Sr25519Keyring::Two)

@@ -56,13 +56,11 @@ pub mod opaque {
 }
 
 impl_opaque_keys! {
-	/// The consensus keys of a block author. Aura and GRANDPA stand in until the DPoR engine
-	/// replaces both with one `dpor` key.
+	/// The consensus key of a committee member: one sr25519 `dpor` key seals its blocks,
+	/// signs its votes and makes the VRF outputs of its blocks.
 	pub struct SessionKeys {
-		/// Block authoring (Aura).
-		pub aura: Aura,
-		/// Finality voting (GRANDPA).
-		pub grandpa: Grandpa,
+		/// DPoR: authoring, voting, VRF.
+		pub dpor: Dpor,
 	}
 }
 
@@ -73,15 +71,12 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("cpchain"),
 	impl_name: Cow::Borrowed("cpchain-node"),
 	authoring_version: 1,
-	spec_version: 102,
+	spec_version: 103,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
 	system_version: 1,
 };
-
-/// Aura slot duration: one block per slot.
-pub const SLOT_DURATION: u64 = MILLI_SECS_PER_BLOCK;
 
 /// The minimum balance an account must keep to exist: one micro-CPC.
 ///
@@ -141,8 +136,9 @@ pub type Executive = frame_executive::Executive<
 //
 // The order of declaration is the order of genesis builds and of block hooks, and it matters
 // here: Balances before Reputation (genesis bonds are holds), Committee before Session (the
-// session's genesis asks the committee pallet for the first validators), Session before Aura
-// and Grandpa (a new session hands them the new authority set), as in Parity's templates.
+// session's genesis asks the committee pallet for the first validators), Dpor before Session
+// (a block's VRF output is checked against the term randomness that was fixed before the
+// block, and the term's randomness is fixed before the session rotates).
 #[frame_support::runtime]
 mod runtime {
 	#[runtime::runtime]
@@ -180,12 +176,10 @@ mod runtime {
 	pub type Reputation = pallet_reputation;
 	#[runtime::pallet_index(51)]
 	pub type Committee = pallet_committee;
+	#[runtime::pallet_index(24)]
+	pub type Dpor = pallet_dpor;
 	#[runtime::pallet_index(23)]
 	pub type Session = pallet_session;
-	#[runtime::pallet_index(20)]
-	pub type Aura = pallet_aura;
-	#[runtime::pallet_index(21)]
-	pub type Grandpa = pallet_grandpa;
 
 	#[runtime::pallet_index(40)]
 	pub type Contracts = pallet_contracts;

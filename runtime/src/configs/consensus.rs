@@ -1,33 +1,38 @@
-//! Block production and finality.
+//! Block production and finality: DPoR.
 //!
-//! Aura and GRANDPA are the stand-in consensus until the DPoR engine lands. Everything
-//! consensus-specific in the runtime lives here, in the session keys of `lib.rs` and in the
-//! matching runtime APIs of `apis.rs`, so that DPoR replaces them in one place.
+//! The client-side engine (`cpchain-consensus-dpor`) lets the committee elected by
+//! `pallet-committee` build and BFT-finalise every block; `pallet-dpor` reads each block's
+//! pre-digest (author, VRF output, view) in the runtime. Everything consensus-specific in the
+//! runtime lives here, in the session keys of `lib.rs` and in `DporApi` in `apis.rs`.
 
-use frame_support::traits::{ConstBool, ConstU32, ConstU64};
-use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use alloc::vec::Vec;
+use cpchain_primitives::{consensus::AuthorityId as DporId, dpor::TermIndex};
 
-use crate::{Runtime, RuntimeEvent};
+use crate::{
+	configs::dpor::MaxCommitteeSize, AccountId, BlockNumber, Committee, Reputation, Runtime,
+};
 
-/// The largest authority set either protocol accepts.
-pub type MaxAuthorities = ConstU32<32>;
-
-impl pallet_aura::Config for Runtime {
-	type AuthorityId = AuraId;
-	type DisabledValidators = ();
-	type MaxAuthorities = MaxAuthorities;
-	type AllowMultipleBlocksPerSlot = ConstBool<false>;
-	type SlotDuration = pallet_aura::MinimumPeriodTimesTwo<Runtime>;
+/// The committee of a block as pallet-committee elected it, each member with its `dpor`
+/// session key. A member without a key (it purged its keys after the election) is left out on
+/// both sides, so committee indices in pre-digests and votes always match keys and accounts.
+pub struct ElectedCommittee;
+impl pallet_dpor::CommitteeProvider<AccountId> for ElectedCommittee {
+	fn committee_of_block(number: u64) -> (TermIndex, Vec<(AccountId, DporId)>) {
+		let number = BlockNumber::try_from(number).unwrap_or(BlockNumber::MAX);
+		let term = Committee::term_of(number);
+		let members = Committee::committee(term)
+			.into_iter()
+			.filter_map(|who| {
+				let key = pallet_session::NextKeys::<Runtime>::get(&who)?.dpor;
+				Some((who, key))
+			})
+			.collect();
+		(term, members)
+	}
 }
 
-impl pallet_grandpa::Config for Runtime {
-	type RuntimeEvent = RuntimeEvent;
-	type WeightInfo = ();
-	type MaxAuthorities = MaxAuthorities;
-	type MaxNominators = ConstU32<0>;
-	type MaxSetIdSessionEntries = ConstU64<0>;
-	// No equivocation reports: there is no staking to slash. DPoR reports equivocations to
-	// the reputation pallet instead.
-	type KeyOwnerProof = sp_core::Void;
-	type EquivocationReportSystem = ();
+impl pallet_dpor::Config for Runtime {
+	type Committee = ElectedCommittee;
+	type Reputation = Reputation;
+	type MaxCommitteeSize = MaxCommitteeSize;
 }

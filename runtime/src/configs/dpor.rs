@@ -3,22 +3,23 @@
 //! elected committee into the authority set of the block-production and finality protocols
 //! (one session is one term).
 //!
-//! Block production feeds reputation through `pallet-authorship`: the author of each block
-//! gets `BlockAuthored`, the owners of the empty Aura slots before it `SlotMissed`.
+//! Block production feeds reputation through `pallet-authorship` (the author of each block,
+//! read from its DPoR pre-digest, gets `BlockAuthored`) and `pallet-dpor` (the leaders voted
+//! out before a block get `Impeached`).
 
 use cpchain_primitives::dpor::{ReputationSink, Signal};
 use frame_support::{
 	parameter_types,
 	traits::{ConstU32, Contains},
 };
-use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use cpchain_primitives::consensus::AuthorityId as DporId;
 use sp_runtime::{
 	traits::{Convert, ConvertInto, OpaqueKeys},
 	Percent,
 };
 
 use crate::{
-	deposit, AccountId, Aura, Balance, Balances, BlockNumber, Committee, Reputation, Runtime,
+	deposit, AccountId, Balance, Balances, BlockNumber, Committee, Reputation, Runtime,
 	RuntimeEvent, RuntimeHoldReason, SessionKeys, CPC, MINUTES, TERM_LENGTH,
 };
 
@@ -62,22 +63,21 @@ impl Contains<AccountId> for HasSessionKeys {
 	}
 }
 
-/// The block-production key of an account, from its registered session keys.
-pub struct AuraKeyOf;
-impl Convert<AccountId, Option<AuraId>> for AuraKeyOf {
-	fn convert(who: AccountId) -> Option<AuraId> {
-		pallet_session::NextKeys::<Runtime>::get(&who).map(|keys| keys.aura)
+/// The DPoR key of an account, from its registered session keys.
+pub struct DporKeyOf;
+impl Convert<AccountId, Option<DporId>> for DporKeyOf {
+	fn convert(who: AccountId) -> Option<DporId> {
+		pallet_session::NextKeys::<Runtime>::get(&who).map(|keys| keys.dpor)
 	}
 }
 
 impl pallet_committee::Config for Runtime {
 	type Reputation = Reputation;
 	type HasSessionKeys = HasSessionKeys;
-	type AuthorityId = AuraId;
-	type AuthorityOf = AuraKeyOf;
-	// A hash chain over parent hashes until the DPoR engine provides VRF outputs; see the
-	// pallet docs for what that means for the election's trust model.
-	type Randomness = pallet_committee::ParentHashAccumulator<Runtime>;
+	type AuthorityId = DporId;
+	type AuthorityOf = DporKeyOf;
+	// The accumulator of the VRF outputs in every block's pre-digest (pallet-dpor).
+	type Randomness = crate::Dpor;
 	type TermLength = TermLength;
 	type MaxCommitteeSize = MaxCommitteeSize;
 	type MaxCandidates = ConstU32<100>;
@@ -105,51 +105,16 @@ impl pallet_session::Config for Runtime {
 	type KeyDeposit = SessionKeyDeposit;
 }
 
-/// Credits the author of every block in the reputation pallet, and debits the authorities
-/// whose Aura slots since the previous block stayed empty.
+/// Credits the author of every block in the reputation pallet.
 pub struct NoteAuthor;
 impl pallet_authorship::EventHandler<AccountId, BlockNumber> for NoteAuthor {
 	fn note_author(author: AccountId) {
 		<Reputation as ReputationSink<AccountId>>::note(&author, Signal::BlockAuthored);
-		note_missed_slots();
-	}
-}
-
-/// The Aura slot of the block being built, from its pre-runtime digest.
-fn slot_of_this_block() -> Option<u64> {
-	frame_system::Pallet::<Runtime>::digest().logs.iter().find_map(|item| {
-		item.pre_runtime_try_to::<sp_consensus_aura::Slot>(&sp_consensus_aura::AURA_ENGINE_ID)
-			.map(u64::from)
-	})
-}
-
-/// Notes `SlotMissed` for the owner of every empty slot between the previous block and this
-/// one. pallet-authorship runs before Aura, so `pallet_aura::CurrentSlot` still holds the
-/// previous block's slot here. The owner of slot `s` is authority `s mod n`, which is the
-/// validator at the same index (as in `pallet_session::FindAccountFromAuthorIndex`). At most
-/// one note per authority per block: the work is bounded by the committee size, and a long
-/// halt does not wipe out everybody's reputation at once.
-fn note_missed_slots() {
-	let previous = u64::from(pallet_aura::CurrentSlot::<Runtime>::get());
-	// Block 1 has no previous slot to compare with.
-	if previous == 0 {
-		return;
-	}
-	let Some(current) = slot_of_this_block() else { return };
-	let authorities = pallet_aura::Authorities::<Runtime>::decode_len().unwrap_or(0) as u64;
-	if authorities == 0 {
-		return;
-	}
-	let validators = pallet_session::Validators::<Runtime>::get();
-	for slot in (previous.saturating_add(1)..current).take(authorities as usize) {
-		if let Some(owner) = validators.get((slot % authorities) as usize) {
-			<Reputation as ReputationSink<AccountId>>::note(owner, Signal::SlotMissed);
-		}
 	}
 }
 
 impl pallet_authorship::Config for Runtime {
-	type FindAuthor = pallet_session::FindAccountFromAuthorIndex<Self, Aura>;
+	type FindAuthor = crate::Dpor;
 	type EventHandler = NoteAuthor;
 }
 
@@ -175,8 +140,7 @@ pub(crate) mod benchmark_helper {
 			);
 			let raw = BlakeTwo256::hash_of(who).0;
 			let keys = SessionKeys {
-				aura: sp_core::sr25519::Public::from_raw(raw).into(),
-				grandpa: sp_core::ed25519::Public::from_raw(raw).into(),
+				dpor: sp_core::sr25519::Public::from_raw(raw).into(),
 			};
 			pallet_session::NextKeys::<Runtime>::insert(who, keys);
 			pallet_reputation::Reputations::<Runtime>::insert(who, 1_000);

@@ -14,8 +14,8 @@ use sp_runtime::Perbill;
 use sp_version::RuntimeVersion;
 
 use crate::{
-	AccountId, Aura, Balance, Block, BlockNumber, Hash, Nonce, OriginCaller, PalletInfo, Runtime,
-	RuntimeCall, RuntimeEvent, RuntimeOrigin, RuntimeTask, SLOT_DURATION, VERSION,
+	AccountId, Balance, Block, BlockNumber, Hash, Nonce, OriginCaller, PalletInfo, Runtime,
+	RuntimeCall, RuntimeEvent, RuntimeOrigin, RuntimeTask, MILLI_SECS_PER_BLOCK, VERSION,
 };
 
 /// Three quarters of a block are for normal transactions; the rest is kept for operational
@@ -61,14 +61,15 @@ impl frame_system::Config for Runtime {
 }
 
 parameter_types! {
-	/// Half the slot duration: Aura's slot is twice this period.
-	pub const MinimumPeriod: u64 = SLOT_DURATION / 2;
+	/// Half the block time: a DPoR leader builds a block time after the previous proposal,
+	/// so honest blocks are always at least this far apart.
+	pub const MinimumPeriod: u64 = MILLI_SECS_PER_BLOCK / 2;
 }
 
 impl pallet_timestamp::Config for Runtime {
 	/// Milliseconds since the Unix epoch.
 	type Moment = u64;
-	type OnTimestampSet = Aura;
+	type OnTimestampSet = ();
 	type MinimumPeriod = MinimumPeriod;
 	type WeightInfo = pallet_timestamp::weights::SubstrateWeight<Runtime>;
 }

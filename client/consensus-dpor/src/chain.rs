@@ -1,0 +1,39 @@
+//! What the engine reads from the runtime at a block: the committee in charge of the next
+//! block, the randomness of its term, and the timing parameters.
+
+use cpchain_primitives::{
+	consensus::AuthorityId,
+	dpor::{Committee, DporApi},
+};
+use sp_api::ProvideRuntimeApi;
+use sp_runtime::traits::Block as BlockT;
+
+/// The committee, randomness and timing that apply to the child of a block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChildRules {
+	/// The committee of the child's term, in slot order.
+	pub committee: Committee<AuthorityId>,
+	/// The VRF input randomness of the child's term.
+	pub randomness: [u8; 32],
+	/// The target block time in milliseconds.
+	pub block_time_ms: u64,
+	/// The base view timeout in milliseconds.
+	pub base_timeout_ms: u64,
+}
+
+/// Reads [`ChildRules`] from the runtime state at `parent`.
+pub fn child_rules<B, C>(client: &C, parent: B::Hash) -> Result<ChildRules, String>
+where
+	B: BlockT,
+	C: ProvideRuntimeApi<B>,
+	C::Api: DporApi<B, AuthorityId>,
+{
+	let api = client.runtime_api();
+	let err = |e: sp_api::ApiError| format!("DporApi at {parent}: {e}");
+	Ok(ChildRules {
+		committee: api.committee_for_next_block(parent).map_err(err)?,
+		randomness: api.term_randomness(parent).map_err(err)?,
+		block_time_ms: api.block_time_ms(parent).map_err(err)?,
+		base_timeout_ms: api.base_view_timeout_ms(parent).map_err(err)?,
+	})
+}

@@ -1,0 +1,134 @@
+//! # DPoR consensus engine
+//!
+//! Reputation-elected committees propose and BFT-finalise every block. The protocol is the
+//! pure core of `cpchain-dpor-bft` (heights, views, PREPARE/COMMIT with locking, view changes
+//! with exponential backoff); this crate adapts it to Substrate:
+//!
+//! - [`verifier`]: every network block must carry one DPoR pre-digest naming the leader of its
+//!   (height, view) in the committee at its parent, that leader's VRF output over the term's
+//!   randomness, and its seal;
+//! - [`import`]: block and justification import: a block that comes with a DPoR
+//!   justification (a quorum of COMMIT signatures) is finalised with it;
+//! - [`gossip`]: the `/<genesis>/dpor/1` notification protocol's validator;
+//! - [`worker`]: the voter, run by every full node (committee members vote and lead, the
+//!   others follow and relay);
+//! - [`aux_schema`]: the voter state, persisted before any vote it covers is sent.
+//!
+//! The committee, the term randomness and the timing come from the runtime's `DporApi` at the
+//! parent block: committee changes at term boundaries are decided by the outgoing committee.
+#![deny(missing_docs)]
+
+pub mod aux_schema;
+pub mod chain;
+pub mod gossip;
+pub mod import;
+pub mod justification;
+pub mod messages;
+pub mod verifier;
+pub mod worker;
+
+use std::sync::Arc;
+
+use cpchain_primitives::{consensus::AuthorityId, dpor::DporApi};
+use sc_client_api::{AuxStore, Backend, BlockchainEvents, Finalizer};
+use sc_consensus::BlockImport;
+use sc_network::{
+	config::{NonReservedPeerMode, SetConfig},
+	service::traits::NotificationService,
+	NetworkBackend, NotificationMetrics, ProtocolName,
+};
+use sc_network_gossip::GossipEngine;
+use sp_api::ProvideRuntimeApi;
+use sp_blockchain::HeaderBackend;
+use sp_consensus::Environment;
+use sp_core::H256;
+use sp_keystore::KeystorePtr;
+use sp_runtime::traits::Block as BlockT;
+
+pub use import::DporBlockImport;
+pub use verifier::DporVerifier;
+
+/// The log target of the engine.
+pub const LOG_TARGET: &str = "dpor";
+
+/// The name of the DPoR notification protocol: `/<genesis hash>[/<fork id>]/dpor/1`.
+pub fn protocol_name(genesis: &H256, fork_id: Option<&str>) -> ProtocolName {
+	let genesis = format!("{genesis:x}");
+	match fork_id {
+		Some(fork) => format!("/{genesis}/{fork}/dpor/1").into(),
+		None => format!("/{genesis}/dpor/1").into(),
+	}
+}
+
+/// The notification protocol's configuration. Peers are added by the gossip engine as sync
+/// connects them (no slots of its own).
+pub fn peers_set_config<B: BlockT, N: NetworkBackend<B, <B as BlockT>::Hash>>(
+	name: ProtocolName,
+	metrics: NotificationMetrics,
+	peer_store_handle: Arc<dyn sc_network::peer_store::PeerStoreProvider>,
+) -> (N::NotificationProtocolConfig, Box<dyn NotificationService>) {
+	N::notification_config(
+		name,
+		Vec::new(),
+		messages::MAX_MESSAGE_SIZE as u64,
+		None,
+		SetConfig {
+			in_peers: 0,
+			out_peers: 0,
+			reserved_nodes: Vec::new(),
+			non_reserved_mode: NonReservedPeerMode::Deny,
+		},
+		metrics,
+		peer_store_handle,
+	)
+}
+
+/// What [`run_dpor`] needs.
+pub struct DporParams<C, E, I, N, S> {
+	/// The client.
+	pub client: Arc<C>,
+	/// The block import shared with the import queue.
+	pub block_import: I,
+	/// Builds blocks (a `ProposerFactory`).
+	pub env: E,
+	/// The network.
+	pub network: N,
+	/// The syncing service.
+	pub sync: S,
+	/// The notification service of [`peers_set_config`].
+	pub notification_service: Box<dyn NotificationService>,
+	/// The protocol name of [`protocol_name`].
+	pub protocol_name: ProtocolName,
+	/// The keystore with this node's `dpor` key, if it may be a committee member.
+	pub keystore: Option<KeystorePtr>,
+}
+
+/// The DPoR voter: a future to spawn as an essential task.
+pub fn run_dpor<B, C, BE, E, I, N, S>(
+	params: DporParams<C, E, I, N, S>,
+) -> Result<impl std::future::Future<Output = ()> + Send, String>
+where
+	B: BlockT<Hash = H256>,
+	BE: Backend<B> + 'static,
+	C: ProvideRuntimeApi<B>
+		+ HeaderBackend<B>
+		+ BlockchainEvents<B>
+		+ AuxStore
+		+ Finalizer<B, BE>
+		+ Send
+		+ Sync
+		+ 'static,
+	C::Api: DporApi<B, AuthorityId>,
+	E: Environment<B> + Send + Sync + 'static,
+	E::Proposer: Send,
+	I: BlockImport<B> + Clone + Send + Sync + 'static,
+	N: sc_network_gossip::Network<B> + Send + Sync + Clone + 'static,
+	S: sc_network_gossip::Syncing<B> + Send + Sync + Clone + 'static,
+{
+	let DporParams { client, block_import, env, network, sync, notification_service, protocol_name, keystore } =
+		params;
+	let validator = gossip::GossipValidator::new(client.info().genesis_hash);
+	let gossip = GossipEngine::new(network, sync, notification_service, protocol_name, validator.clone(), None);
+	let voter = worker::Voter::new(client, env, block_import, keystore, validator)?;
+	Ok(worker::run(voter, gossip))
+}

@@ -1,0 +1,655 @@
+//! The DPoR voter: drives the BFT core with gossip messages, block imports, finality and
+//! timers, and performs its actions (persist, sign and gossip, build a block, finalise).
+//!
+//! Every full node runs it: committee members vote and lead, the others follow as observers
+//! (the core with no member index), relaying messages and finalising from the COMMIT quorums
+//! they see.
+
+use std::{
+	collections::{BTreeMap, HashSet},
+	sync::Arc,
+	time::{Duration, Instant},
+};
+
+use codec::Encode;
+use cpchain_dpor_bft::{Action, Core, Event, Message, Phase, Step, View, VoterState};
+use cpchain_primitives::{
+	consensus::{
+		find_pre_digest, leader, pre_digest_item, seal_payload, vrf_input, AuthorityId,
+		DporJustification, DporMessage, Height, MemberIndex, PreDigest, ProposalData,
+		SignedProposal, SignedVote, VoteData, KEY_TYPE,
+	},
+	dpor::{DporApi, DPOR_ENGINE_ID},
+};
+use futures::{
+	future::{BoxFuture, FusedFuture},
+	prelude::*,
+	stream::FuturesUnordered,
+};
+use sc_client_api::{AuxStore, Backend, BlockchainEvents, Finalizer};
+use sc_consensus::{BlockImport, BlockImportParams, ForkChoiceStrategy, StateAction, StorageChanges};
+use sc_network_gossip::GossipEngine;
+use sp_api::ProvideRuntimeApi;
+use sp_application_crypto::ByteArray;
+use sp_blockchain::HeaderBackend;
+use sp_consensus::{BlockOrigin, Environment, ProposeArgs, Proposer};
+use sp_core::H256;
+use sp_inherents::InherentDataProvider;
+use sp_keystore::KeystorePtr;
+use sp_runtime::{
+	traits::{Block as BlockT, Header as HeaderT, UniqueSaturatedInto},
+	Digest, DigestItem,
+};
+
+use crate::{
+	aux_schema,
+	chain::{child_rules, ChildRules},
+	gossip::{topic, GossipValidator, Round},
+	justification,
+	messages::{check_message, core_proposal, core_vote, wire_phase},
+	LOG_TARGET,
+};
+
+/// Proposals kept while their block is being imported.
+const MAX_PENDING_PROPOSALS: usize = 16;
+/// Messages of the next height kept until the node gets there.
+const MAX_FUTURE_MESSAGES: usize = 1024;
+
+/// A block the leader built.
+type Built = Result<(Height, View, H256), String>;
+
+/// Everything the voter needs.
+pub struct Voter<B: BlockT, C, BE, E, I> {
+	client: Arc<C>,
+	env: Arc<futures::lock::Mutex<E>>,
+	block_import: I,
+	keystore: Option<KeystorePtr>,
+	genesis: H256,
+	validator: Arc<GossipValidator>,
+	/// The height being decided and the finalised block below it.
+	height: Height,
+	finalized: H256,
+	rules: ChildRules,
+	me: Option<(MemberIndex, AuthorityId)>,
+	core: Core<H256>,
+	/// Signed votes of the current height, by (view, phase, voter).
+	votes: BTreeMap<(View, u8, MemberIndex), SignedVote>,
+	pending_proposals: Vec<SignedProposal>,
+	pending_finality: Option<(H256, DporJustification)>,
+	future: Vec<DporMessage>,
+	timers: FuturesUnordered<BoxFuture<'static, (Height, View, Step)>>,
+	started_builds: HashSet<(Height, View)>,
+	/// When this node saw the proposal that was finalised at the previous height: the leader
+	/// builds one block time after it.
+	last_proposal_seen: Option<(Height, Instant)>,
+	outbox: Vec<DporMessage>,
+	/// Blocks the core asked for, not handed to the run loop yet.
+	build_requests: Vec<(Height, View)>,
+	_block: std::marker::PhantomData<(B, BE)>,
+}
+
+fn phase_key(p: Phase) -> u8 {
+	match p {
+		Phase::Prepare => 0,
+		Phase::Commit => 1,
+	}
+}
+
+impl<B, C, BE, E, I> Voter<B, C, BE, E, I>
+where
+	B: BlockT<Hash = H256>,
+	BE: Backend<B>,
+	C: ProvideRuntimeApi<B>
+		+ HeaderBackend<B>
+		+ BlockchainEvents<B>
+		+ AuxStore
+		+ Finalizer<B, BE>
+		+ Send
+		+ Sync
+		+ 'static,
+	C::Api: DporApi<B, AuthorityId>,
+	E: Environment<B> + Send + 'static,
+	I: BlockImport<B> + Clone + Send + Sync + 'static,
+{
+	/// A voter starting at the client's finalised head.
+	pub fn new(
+		client: Arc<C>,
+		env: E,
+		block_import: I,
+		keystore: Option<KeystorePtr>,
+		validator: Arc<GossipValidator>,
+	) -> Result<Self, String> {
+		let info = client.info();
+		let rules = child_rules::<B, C>(&client, info.finalized_hash)?;
+		let mut voter = Self {
+			genesis: info.genesis_hash,
+			height: 0,
+			finalized: info.finalized_hash,
+			core: Core::new(1, None, rules.base_timeout_ms, VoterState::at(0)),
+			rules,
+			client,
+			env: Arc::new(futures::lock::Mutex::new(env)),
+			block_import,
+			keystore,
+			validator,
+			me: None,
+			votes: BTreeMap::new(),
+			pending_proposals: Vec::new(),
+			pending_finality: None,
+			future: Vec::new(),
+			timers: FuturesUnordered::new(),
+			started_builds: HashSet::new(),
+			last_proposal_seen: None,
+			outbox: Vec::new(),
+			build_requests: Vec::new(),
+			_block: std::marker::PhantomData,
+		};
+		let number: u64 = info.finalized_number.unique_saturated_into();
+		voter.enter_height(number.saturating_add(1), info.finalized_hash, true)?;
+		Ok(voter)
+	}
+
+	/// This node's index and key in `committee`, if its keystore holds a member's key.
+	fn find_me(&self, rules: &ChildRules) -> Option<(MemberIndex, AuthorityId)> {
+		let keystore = self.keystore.as_ref()?;
+		rules.committee.members.iter().enumerate().find_map(|(i, key)| {
+			keystore
+				.has_keys(&[(key.to_raw_vec(), KEY_TYPE)])
+				.then(|| (i as MemberIndex, key.clone()))
+		})
+	}
+
+	/// Starts deciding `height` on top of the finalised block `finalized`.
+	fn enter_height(&mut self, height: Height, finalized: H256, fresh: bool) -> Result<(), String> {
+		let rules = child_rules::<B, C>(&self.client, finalized)?;
+		let me = self.find_me(&rules);
+		let same_committee = !fresh && rules.committee == self.rules.committee && me == self.me;
+		self.height = height;
+		self.finalized = finalized;
+		self.validator.set_round(Round { height, committee: rules.committee.clone() });
+		self.votes.retain(|_, v| v.data.height >= height);
+		self.pending_proposals.retain(|p| p.data.height >= height);
+		self.started_builds.retain(|(h, _)| *h >= height);
+		if self.pending_finality.as_ref().is_some_and(|(_, j)| j.height < height) {
+			self.pending_finality = None;
+		}
+		let n = rules.committee.members.len() as u32;
+		if n == 0 {
+			return Err(format!("no committee for height {height}"));
+		}
+		let actions = if same_committee {
+			// The core moves on by itself after finalising; sync may have been faster.
+			if self.core.state().height < height {
+				self.core.on_event(Event::Synced { height: height - 1 })
+			} else {
+				Vec::new()
+			}
+		} else {
+			let state = aux_schema::read_voter_state(&*self.client)
+				.map_err(|e| e.to_string())?
+				.filter(|s| s.height == height)
+				.unwrap_or_else(|| VoterState::at(height));
+			log::info!(
+				target: LOG_TARGET,
+				"height {height}: term {}, {n} members, {}",
+				rules.committee.term,
+				match &me {
+					Some((i, _)) => format!("member {i}"),
+					None => "observer".into(),
+				}
+			);
+			self.core = Core::new(n, me.as_ref().map(|(i, _)| *i), rules.base_timeout_ms, state);
+			self.core.start()
+		};
+		self.rules = rules;
+		self.me = me;
+		self.perform(actions);
+		// Replay what arrived early.
+		let future = std::mem::take(&mut self.future);
+		for message in future {
+			self.on_message(message, None);
+		}
+		Ok(())
+	}
+
+	/// A message from gossip (`sender: None`: from this node's buffer).
+	fn on_message(&mut self, message: DporMessage, _sender: Option<sc_network::PeerId>) {
+		let height = message.height();
+		if height == self.height.saturating_add(1) {
+			if self.future.len() < MAX_FUTURE_MESSAGES {
+				self.future.push(message);
+			}
+			return;
+		}
+		if height != self.height {
+			return;
+		}
+		if let Err(e) = check_message(&message, height, &self.rules.committee, &self.genesis) {
+			log::debug!(target: LOG_TARGET, "dropped message of height {height}: {e:?}");
+			return;
+		}
+		match message {
+			DporMessage::Vote(vote) => {
+				let key = (vote.data.view, phase_key(core_vote(&vote).phase), vote.voter);
+				self.votes.entry(key).or_insert_with(|| vote.clone());
+				let actions = self.core.on_event(Event::Vote(core_vote(&vote)));
+				self.perform(actions);
+			},
+			DporMessage::Proposal(proposal) => {
+				for vote in &proposal.justification {
+					let key = (vote.data.view, 0, vote.voter);
+					self.votes.entry(key).or_insert_with(|| vote.clone());
+				}
+				if self.pending_proposals.len() < MAX_PENDING_PROPOSALS &&
+					!self.pending_proposals.contains(&proposal)
+				{
+					self.pending_proposals.push(proposal);
+				}
+				self.deliver_proposals();
+			},
+		}
+	}
+
+	/// Hands the core the proposals whose blocks are imported and fit: built on the finalised
+	/// head at this height, by the leader of the view they were first proposed in.
+	fn deliver_proposals(&mut self) {
+		let pending = std::mem::take(&mut self.pending_proposals);
+		let n = self.rules.committee.members.len() as u32;
+		for proposal in pending {
+			let header = match self.client.header(proposal.data.block) {
+				Ok(Some(header)) => header,
+				_ => {
+					self.pending_proposals.push(proposal);
+					continue;
+				},
+			};
+			let number: u64 = (*header.number()).unique_saturated_into();
+			let built_view = proposal.data.valid_view.unwrap_or(proposal.data.view);
+			let fits = number == self.height &&
+				*header.parent_hash() == self.finalized &&
+				find_pre_digest(&header).is_some_and(|pre: PreDigest| {
+					pre.view == built_view && pre.author == leader(number, built_view, n)
+				});
+			if !fits {
+				log::debug!(target: LOG_TARGET, "proposal of a block that does not fit: {:?}", proposal.data);
+				continue;
+			}
+			if self.last_proposal_seen.is_none_or(|(h, _)| h < self.height) {
+				self.last_proposal_seen = Some((self.height, Instant::now()));
+			}
+			let actions = self.core.on_event(Event::Proposal(core_proposal(&proposal)));
+			self.perform(actions);
+		}
+	}
+
+	fn on_imported(&mut self, hash: H256) {
+		if !self.pending_proposals.is_empty() {
+			self.deliver_proposals();
+		}
+		if self.pending_finality.as_ref().is_some_and(|(h, _)| *h == hash) {
+			if let Some((block, justification)) = self.pending_finality.take() {
+				self.finalize(block, justification);
+			}
+		}
+	}
+
+	fn on_finalized(&mut self, number: Height, hash: H256) {
+		if number < self.height {
+			return;
+		}
+		if let Err(e) = self.enter_height(number.saturating_add(1), hash, false) {
+			log::error!(target: LOG_TARGET, "cannot start height {}: {e}", number + 1);
+		}
+	}
+
+	fn sign(&self, payload: &[u8]) -> Option<cpchain_primitives::consensus::AuthoritySignature> {
+		let (_, key) = self.me.as_ref()?;
+		let keystore = self.keystore.as_ref()?;
+		let signature = keystore.sr25519_sign(KEY_TYPE, key.as_ref(), payload).ok().flatten()?;
+		Some(signature.into())
+	}
+
+	fn signed_vote(&mut self, vote: &cpchain_dpor_bft::Vote<H256>) -> Option<SignedVote> {
+		let key = (vote.view, phase_key(vote.phase), vote.voter);
+		if let Some(signed) = self.votes.get(&key).filter(|s| core_vote(s) == *vote) {
+			return Some(signed.clone());
+		}
+		if self.me.as_ref().map(|(i, _)| *i) != Some(vote.voter) {
+			return None;
+		}
+		let data = VoteData {
+			term: self.rules.committee.term,
+			height: vote.height,
+			view: vote.view,
+			phase: wire_phase(vote.phase),
+			block: vote.block,
+		};
+		let signature = self.sign(&data.signing_payload(&self.genesis))?;
+		let signed = SignedVote { data, voter: vote.voter, signature };
+		self.votes.insert(key, signed.clone());
+		Some(signed)
+	}
+
+	fn perform(&mut self, actions: Vec<Action<H256>>) {
+		for action in actions {
+			match action {
+				Action::Persist(state) =>
+					if let Err(e) = aux_schema::write_voter_state(&*self.client, &state) {
+						// Without the state on disk, sending the votes it covers could make a
+						// restarted node sign twice: stop here.
+						log::error!(target: LOG_TARGET, "cannot persist the voter state, not voting: {e}");
+						return;
+					},
+				Action::Broadcast(Message::Vote(vote)) =>
+					if let Some(signed) = self.signed_vote(&vote) {
+						self.outbox.push(DporMessage::Vote(signed));
+					},
+				Action::Broadcast(Message::Proposal(p)) => {
+					let justification: Option<Vec<SignedVote>> =
+						p.justification.iter().map(|v| self.signed_vote(v)).collect();
+					let Some(justification) = justification else {
+						log::warn!(target: LOG_TARGET, "re-proposal at {}/{} without the signed votes that justify it", p.height, p.view);
+						continue;
+					};
+					let data = ProposalData {
+						term: self.rules.committee.term,
+						height: p.height,
+						view: p.view,
+						block: p.block,
+						valid_view: p.valid_view,
+					};
+					let Some(signature) = self.sign(&data.signing_payload(&self.genesis)) else { continue };
+					self.outbox.push(DporMessage::Proposal(SignedProposal {
+						data,
+						justification,
+						proposer: p.proposer,
+						signature,
+					}));
+				},
+				Action::BuildBlock { height, view } =>
+					if self.started_builds.insert((height, view)) {
+						self.build_requests.push((height, view));
+					},
+				Action::ScheduleTimeout { height, view, step, after_ms } => {
+					self.timers.push(
+						futures_timer::Delay::new(Duration::from_millis(after_ms))
+							.map(move |_| (height, view, step))
+							.boxed(),
+					);
+				},
+				Action::Finalize { height, block, justification } => {
+					let mut signatures: Vec<_> = justification
+						.iter()
+						.filter_map(|v| {
+							let key = (v.view, phase_key(v.phase), v.voter);
+							self.votes.get(&key).map(|s| (s.voter, s.signature.clone()))
+						})
+						.collect();
+					signatures.sort_by_key(|(i, _)| *i);
+					signatures.dedup_by_key(|(i, _)| *i);
+					let view = justification.first().map(|v| v.view).unwrap_or(0);
+					let justification = DporJustification {
+						term: self.rules.committee.term,
+						height,
+						view,
+						block,
+						signatures,
+					};
+					self.finalize(block, justification);
+				},
+				Action::Equivocation { first, second } => {
+					log::warn!(
+						target: LOG_TARGET,
+						"member {} equivocated at height {} view {}: {:?} and {:?}",
+						first.voter, first.height, first.view, first.block, second.block
+					);
+				},
+			}
+		}
+	}
+
+	fn finalize(&mut self, block: H256, justification: DporJustification) {
+		if justification.height < self.height {
+			return;
+		}
+		match self.client.header(block) {
+			Ok(Some(_)) => {},
+			_ => {
+				self.pending_finality = Some((block, justification));
+				return;
+			},
+		}
+		let encoded = justification::encode(&justification);
+		match self.client.finalize_block(block, Some(encoded), true) {
+			Ok(()) => log::debug!(target: LOG_TARGET, "finalised #{} {block}", justification.height),
+			Err(e) => log::warn!(target: LOG_TARGET, "cannot finalise #{} {block}: {e}", justification.height),
+		}
+	}
+}
+
+/// Builds, seals and imports the block of (`height`, `view`) on `parent`.
+#[allow(clippy::too_many_arguments)]
+async fn build_block<B, C, E, I>(
+	client: Arc<C>,
+	env: Arc<futures::lock::Mutex<E>>,
+	block_import: I,
+	keystore: KeystorePtr,
+	key: AuthorityId,
+	author: MemberIndex,
+	genesis: H256,
+	rules: ChildRules,
+	parent: H256,
+	height: Height,
+	view: View,
+	not_before: Instant,
+) -> Built
+where
+	B: BlockT<Hash = H256>,
+	C: HeaderBackend<B>,
+	E: Environment<B>,
+	I: BlockImport<B>,
+{
+	let now = Instant::now();
+	if not_before > now {
+		futures_timer::Delay::new(not_before - now).await;
+	}
+	let parent_header = client
+		.header(parent)
+		.map_err(|e| e.to_string())?
+		.ok_or_else(|| format!("unknown parent {parent}"))?;
+	let inherent_data = sp_timestamp::InherentDataProvider::from_system_time()
+		.create_inherent_data()
+		.await
+		.map_err(|e| e.to_string())?;
+	let input = vrf_input(&rules.randomness, rules.committee.term, height);
+	let vrf = keystore
+		.sr25519_vrf_sign(KEY_TYPE, key.as_ref(), &input.into_sign_data())
+		.map_err(|e| e.to_string())?
+		.ok_or("the DPoR key left the keystore")?;
+	let pre = PreDigest { term: rules.committee.term, view, author, vrf };
+	let proposer = env.lock().await.init(&parent_header).await.map_err(|e| e.to_string())?;
+	let max_duration = Duration::from_millis(rules.block_time_ms / 3).max(Duration::from_millis(200));
+	let proposal = proposer
+		.propose(ProposeArgs {
+			inherent_data,
+			inherent_digests: Digest { logs: vec![pre_digest_item(&pre)] },
+			max_duration,
+			..Default::default()
+		})
+		.await
+		.map_err(|e| e.to_string())?;
+	let (header, body) = proposal.block.deconstruct();
+	let pre_hash = header.hash();
+	let signature = keystore
+		.sr25519_sign(KEY_TYPE, key.as_ref(), &seal_payload(&genesis, &pre_hash))
+		.map_err(|e| e.to_string())?
+		.ok_or("the DPoR key left the keystore")?;
+	let mut params = BlockImportParams::new(BlockOrigin::Own, header);
+	params.post_digests.push(DigestItem::Seal(DPOR_ENGINE_ID, signature.encode()));
+	params.body = Some(body);
+	params.state_action =
+		StateAction::ApplyChanges(StorageChanges::Changes(proposal.storage_changes));
+	params.fork_choice = Some(ForkChoiceStrategy::LongestChain);
+	let hash = params.post_hash();
+	block_import.import_block(params).await.map_err(|e| e.to_string())?;
+	Ok((height, view, hash))
+}
+
+/// Runs the voter until the network shuts down.
+pub async fn run<B, C, BE, E, I>(
+	mut voter: Voter<B, C, BE, E, I>,
+	mut gossip: GossipEngine<B>,
+) where
+	B: BlockT<Hash = H256>,
+	BE: Backend<B>,
+	C: ProvideRuntimeApi<B>
+		+ HeaderBackend<B>
+		+ BlockchainEvents<B>
+		+ AuxStore
+		+ Finalizer<B, BE>
+		+ Send
+		+ Sync
+		+ 'static,
+	C::Api: DporApi<B, AuthorityId>,
+	E: Environment<B> + Send + 'static,
+	I: BlockImport<B> + Clone + Send + Sync + 'static,
+{
+	let mut incoming = gossip.messages_for(topic::<B>());
+	let mut imports = voter.client.import_notification_stream();
+	let mut finality = voter.client.finality_notification_stream();
+	let tick_every = Duration::from_millis(voter.rules.base_timeout_ms.max(500));
+	let mut tick = futures_timer::Delay::new(tick_every);
+	let mut building: futures::future::Fuse<BoxFuture<'static, Built>> =
+		futures::future::Fuse::terminated();
+	let mut queued_builds: Vec<(Height, View)> = Vec::new();
+
+	loop {
+		enum Input<B: BlockT> {
+			Message(Vec<u8>, Option<sc_network::PeerId>),
+			Imported(H256),
+			Finalized(B::Header),
+			Timeout(Height, View, Step),
+			Tick,
+			Built(Built),
+			Stop,
+		}
+		let input: Input<B> = futures::select! {
+			_ = (&mut gossip).fuse() => Input::Stop,
+			m = incoming.next() => match m {
+				Some(n) => Input::Message(n.message, n.sender),
+				None => Input::Stop,
+			},
+			n = imports.next() => match n {
+				Some(n) => Input::Imported(n.hash),
+				None => Input::Stop,
+			},
+			n = finality.next() => match n {
+				Some(n) => Input::Finalized(n.header),
+				None => Input::Stop,
+			},
+			t = voter.timers.select_next_some() => Input::Timeout(t.0, t.1, t.2),
+			_ = (&mut tick).fuse() => Input::Tick,
+			b = building => Input::Built(b),
+		};
+
+		let mut actions = Vec::new();
+		match input {
+			Input::Stop => {
+				log::info!(target: LOG_TARGET, "network gone: the DPoR voter stops");
+				return;
+			},
+			Input::Message(data, sender) => {
+				if let Ok(message) = <DporMessage as codec::Decode>::decode(&mut &data[..]) {
+					voter.on_message(message, sender);
+				}
+			},
+			Input::Imported(hash) => voter.on_imported(hash),
+			Input::Finalized(header) => {
+				let number: u64 = (*header.number()).unique_saturated_into();
+				if number >= voter.height {
+					if let Some((h, _)) = voter.last_proposal_seen {
+						if h < number {
+							voter.last_proposal_seen = Some((number, Instant::now()));
+						}
+					}
+				}
+				voter.on_finalized(number, header.hash());
+			},
+			Input::Timeout(height, view, step) => {
+				actions = voter.core.on_event(Event::Timeout { height, view, step });
+			},
+			Input::Tick => {
+				tick.reset(tick_every);
+				actions = voter.core.on_event(Event::Tick);
+				// A leader whose build failed tries again.
+				if building.is_terminated() {
+					if let Some((h, v)) = leader_due(&voter) {
+						queued_builds.push((h, v));
+					}
+				}
+			},
+			Input::Built(Ok((height, view, hash))) => {
+				log::info!(target: LOG_TARGET, "built #{height} {hash} at view {view}");
+				voter.last_proposal_seen = Some((height, Instant::now()));
+				actions = voter.core.on_event(Event::BlockBuilt { height, view, block: hash });
+			},
+			Input::Built(Err(e)) => log::warn!(target: LOG_TARGET, "block building failed: {e}"),
+		}
+		voter.perform(actions);
+		queued_builds.append(&mut voter.build_requests);
+
+		if building.is_terminated() {
+			queued_builds.retain(|(h, _)| *h == voter.height);
+			if let Some((height, view)) = queued_builds.pop() {
+				queued_builds.clear();
+				if let (Some((author, key)), Some(keystore)) = (voter.me.clone(), voter.keystore.clone()) {
+					let not_before = match voter.last_proposal_seen {
+						Some((h, at)) if h + 1 == height && view == 0 =>
+							at + Duration::from_millis(voter.rules.block_time_ms),
+						_ => Instant::now(),
+					};
+					building = build_block::<B, C, E, I>(
+						voter.client.clone(),
+						voter.env.clone(),
+						voter.block_import.clone(),
+						keystore,
+						key,
+						author,
+						voter.genesis,
+						voter.rules.clone(),
+						voter.finalized,
+						height,
+						view,
+						not_before,
+					)
+					.boxed()
+					.fuse();
+				}
+			}
+		}
+
+		for message in std::mem::take(&mut voter.outbox) {
+			gossip.gossip_message(topic::<B>(), message.encode(), false);
+			// A committee of one (or a core that counts its own votes) needs nothing back;
+			// others receive the message through gossip.
+		}
+		for (who, change) in voter.validator.take_reports() {
+			gossip.report(who, change);
+		}
+	}
+}
+
+/// The (height, view) this node must build now as the leader, if its core waits for it.
+fn leader_due<B, C, BE, E, I>(voter: &Voter<B, C, BE, E, I>) -> Option<(Height, View)>
+where
+	B: BlockT,
+{
+	let (me, _) = voter.me.as_ref()?;
+	let state = voter.core.state();
+	let n = voter.rules.committee.members.len() as u32;
+	(state.step == Step::Propose &&
+		state.height == voter.height &&
+		leader(state.height, state.view, n) == *me &&
+		state.last_proposal.as_ref().is_none_or(|p| (p.height, p.view) != (state.height, state.view)))
+	.then_some((state.height, state.view))
+}
