@@ -3,7 +3,7 @@
 //!
 //! Everything consensus-specific (block import checks, authoring, finality, their network
 //! protocols) sits behind the few functions of [`crate::consensus`], so that the DPoR engine
-//! replaces Aura and GRANDPA there without touching this file's plumbing.
+//! lives there, not in this file's plumbing.
 
 use std::sync::Arc;
 
@@ -90,10 +90,8 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 
 	let (import_queue, consensus_link) = consensus::import_queue(consensus::ImportQueueParams {
 		client: client.clone(),
-		select_chain: select_chain.clone(),
 		config,
 		task_manager: &task_manager,
-		telemetry: telemetry.as_ref().map(|x| x.handle()),
 	})?;
 
 	Ok(sc_service::PartialComponents {
@@ -119,7 +117,8 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		mut task_manager,
 		import_queue,
 		keystore_container,
-		select_chain,
+		// The DPoR voter builds on the finalised head, not on a fork choice.
+		select_chain: _,
 		transaction_pool,
 		other: (consensus_link, mut telemetry),
 	} = new_partial(&config)?;
@@ -134,8 +133,6 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	let (consensus_network, warp_sync_config) = consensus::register_network_protocols::<N>(
 		&config,
 		&client,
-		&backend,
-		&consensus_link,
 		&mut net_config,
 		metrics.clone(),
 	)?;
@@ -178,9 +175,6 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	}
 
 	let role = config.role;
-	let force_authoring = config.force_authoring;
-	let node_name = config.network.node_name.clone();
-	let enable_finality = !config.disable_grandpa;
 	let prometheus_registry = config.prometheus_registry().cloned();
 
 	let rpc_extensions_builder = {
@@ -211,7 +205,6 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 
 	consensus::start(consensus::StartParams {
 		client,
-		select_chain,
 		transaction_pool,
 		keystore: keystore_container.keystore(),
 		network,
@@ -220,9 +213,6 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		link: consensus_link,
 		network_parts: consensus_network,
 		role,
-		force_authoring,
-		enable_finality,
-		node_name,
 		prometheus_registry,
 		telemetry: telemetry.as_ref().map(|x| x.handle()),
 	})?;

@@ -46,6 +46,33 @@ use sp_keystore::KeystorePtr;
 use sp_runtime::traits::Block as BlockT;
 
 pub use import::DporBlockImport;
+
+/// Fork choice. Every block builds on the finalised head, so competing blocks share a height:
+/// the later view wins there (members moved on to it after impeaching the earlier leaders),
+/// and a higher height wins over a lower one. Making the later-view block best at import,
+/// rather than leaving finality to move the best block, keeps the transaction pool's view of
+/// the chain in step (it follows best-block notifications).
+pub fn fork_choice<B: BlockT, C: HeaderBackend<B>>(
+	client: &C,
+	header: &B::Header,
+	view: u32,
+) -> sc_consensus::ForkChoiceStrategy {
+	use sp_runtime::traits::Header as _;
+	let info = client.info();
+	let number = *header.number();
+	let better = if number != info.best_number {
+		number > info.best_number
+	} else {
+		let best_view = client
+			.header(info.best_hash)
+			.ok()
+			.flatten()
+			.and_then(|h| cpchain_primitives::consensus::find_pre_digest(&h))
+			.map(|p| p.view);
+		best_view.is_some_and(|best| view > best)
+	};
+	sc_consensus::ForkChoiceStrategy::Custom(better)
+}
 pub use verifier::DporVerifier;
 
 /// The log target of the engine.

@@ -134,7 +134,7 @@ impl<B, C> DporVerifier<B, C> {
 impl<B, C> Verifier<B> for DporVerifier<B, C>
 where
 	B: BlockT<Hash = H256>,
-	C: ProvideRuntimeApi<B> + Send + Sync,
+	C: ProvideRuntimeApi<B> + sp_blockchain::HeaderBackend<B> + Send + Sync,
 	C::Api: DporApi<B, AuthorityId>,
 {
 	async fn verify(&self, mut block: BlockImportParams<B>) -> Result<BlockImportParams<B>, String> {
@@ -148,11 +148,11 @@ where
 		let rules = child_rules::<B, C>(&self.client, parent)?;
 		let checked = check_header(block.header.clone(), &rules, &self.genesis)
 			.map_err(|e| format!("DPoR block {hash}: {e}"))?;
+		block.fork_choice =
+			Some(crate::fork_choice::<B, C>(&*self.client, &checked.pre_header, checked.pre_digest.view));
 		block.header = checked.pre_header;
 		block.post_digests.push(checked.seal);
 		block.post_hash = Some(hash);
-		// Stale proposals of a height stay side branches: only finality coerces the best block.
-		block.fork_choice = Some(ForkChoiceStrategy::LongestChain);
 		Ok(block)
 	}
 }

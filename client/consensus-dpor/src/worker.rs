@@ -27,7 +27,7 @@ use futures::{
 	stream::FuturesUnordered,
 };
 use sc_client_api::{AuxStore, Backend, BlockchainEvents, Finalizer};
-use sc_consensus::{BlockImport, BlockImportParams, ForkChoiceStrategy, StateAction, StorageChanges};
+use sc_consensus::{BlockImport, BlockImportParams, StateAction, StorageChanges};
 use sc_network_gossip::GossipEngine;
 use sp_api::ProvideRuntimeApi;
 use sp_application_crypto::ByteArray;
@@ -421,7 +421,11 @@ where
 		}
 		let encoded = justification::encode(&justification);
 		match self.client.finalize_block(block, Some(encoded), true) {
-			Ok(()) => log::debug!(target: LOG_TARGET, "finalised #{} {block}", justification.height),
+			Ok(()) => {
+				log::debug!(target: LOG_TARGET, "finalised #{} {block}", justification.height);
+				// Move on now rather than when the notification comes round.
+				self.on_finalized(justification.height, block);
+			},
 			Err(e) => log::warn!(target: LOG_TARGET, "cannot finalise #{} {block}: {e}", justification.height),
 		}
 	}
@@ -489,7 +493,7 @@ where
 	params.body = Some(body);
 	params.state_action =
 		StateAction::ApplyChanges(StorageChanges::Changes(proposal.storage_changes));
-	params.fork_choice = Some(ForkChoiceStrategy::LongestChain);
+	params.fork_choice = Some(crate::fork_choice::<B, C>(&*client, &params.header, view));
 	let hash = params.post_hash();
 	block_import.import_block(params).await.map_err(|e| e.to_string())?;
 	Ok((height, view, hash))
@@ -524,6 +528,38 @@ pub async fn run<B, C, BE, E, I>(
 	let mut queued_builds: Vec<(Height, View)> = Vec::new();
 
 	loop {
+		queued_builds.append(&mut voter.build_requests);
+		if building.is_terminated() {
+			queued_builds.retain(|(h, _)| *h == voter.height);
+			queued_builds.sort();
+			if let Some((height, view)) = queued_builds.pop() {
+				queued_builds.clear();
+				if let (Some((author, key)), Some(keystore)) = (voter.me.clone(), voter.keystore.clone()) {
+					let not_before = match voter.last_proposal_seen {
+						Some((h, at)) if h + 1 == height && view == 0 =>
+							at + Duration::from_millis(voter.rules.block_time_ms),
+						_ => Instant::now(),
+					};
+					building = build_block::<B, C, E, I>(
+						voter.client.clone(),
+						voter.env.clone(),
+						voter.block_import.clone(),
+						keystore,
+						key,
+						author,
+						voter.genesis,
+						voter.rules.clone(),
+						voter.finalized,
+						height,
+						view,
+						not_before,
+					)
+					.boxed()
+					.fuse();
+				}
+			}
+		}
+
 		enum Input<B: BlockT> {
 			Message(Vec<u8>, Option<sc_network::PeerId>),
 			Imported(H256),
@@ -596,37 +632,6 @@ pub async fn run<B, C, BE, E, I>(
 			Input::Built(Err(e)) => log::warn!(target: LOG_TARGET, "block building failed: {e}"),
 		}
 		voter.perform(actions);
-		queued_builds.append(&mut voter.build_requests);
-
-		if building.is_terminated() {
-			queued_builds.retain(|(h, _)| *h == voter.height);
-			if let Some((height, view)) = queued_builds.pop() {
-				queued_builds.clear();
-				if let (Some((author, key)), Some(keystore)) = (voter.me.clone(), voter.keystore.clone()) {
-					let not_before = match voter.last_proposal_seen {
-						Some((h, at)) if h + 1 == height && view == 0 =>
-							at + Duration::from_millis(voter.rules.block_time_ms),
-						_ => Instant::now(),
-					};
-					building = build_block::<B, C, E, I>(
-						voter.client.clone(),
-						voter.env.clone(),
-						voter.block_import.clone(),
-						keystore,
-						key,
-						author,
-						voter.genesis,
-						voter.rules.clone(),
-						voter.finalized,
-						height,
-						view,
-						not_before,
-					)
-					.boxed()
-					.fuse();
-				}
-			}
-		}
 
 		for message in std::mem::take(&mut voter.outbox) {
 			gossip.gossip_message(topic::<B>(), message.encode(), false);
