@@ -32,6 +32,12 @@ export PATH
 zombienet=("$ZN_DIR/node_modules/.bin/zombienet" --provider native)
 
 cd "$ZN_DIR"
+# Zombienet rewrites the session keys of a plain chain spec with its own fixed list of key
+# types (aura, grandpa, babe, ...), which has no `dpor`: give it the `local` preset as a raw
+# spec instead (its committee keys are //Alice ... //Dave, which zombienet puts in each node's
+# keystore as `dpor` keys, see local.toml).
+"$CPCHAIN_NODE" build-spec --chain local --raw --disable-default-bootnode >local-raw.json 2>/dev/null ||
+	die "cpchain-node build-spec --chain local --raw failed"
 case "${1:-}" in
 	spawn) exec "${zombienet[@]}" spawn "${2:-local.toml}" ;;
 	test) exec "${zombienet[@]}" test "${2:-smoke.zndsl}" ;;

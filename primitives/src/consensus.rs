@@ -67,7 +67,11 @@ pub struct PreDigest {
 /// The VRF input of the block at `height`: the term's randomness (fixed when the term
 /// starts), the term and the height. The author cannot choose any of them, and the output is
 /// unique for its key, so all it can do with it is withhold its block.
-pub fn vrf_input(randomness: &[u8; 32], term: TermIndex, height: Height) -> sp_core::sr25519::vrf::VrfInput {
+pub fn vrf_input(
+	randomness: &[u8; 32],
+	term: TermIndex,
+	height: Height,
+) -> sp_core::sr25519::vrf::VrfInput {
 	let term = term.to_le_bytes();
 	let height = height.to_le_bytes();
 	sp_core::sr25519::vrf::VrfTranscript::new(
@@ -102,7 +106,18 @@ pub fn seal_payload(genesis: &H256, pre_hash: &H256) -> Vec<u8> {
 
 /// The two voting phases.
 #[derive(
-	Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 pub enum VotePhase {
 	/// PREPARE (prevote).

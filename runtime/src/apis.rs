@@ -1,12 +1,12 @@
 //! The runtime APIs that the node and clients (polkadot.js apps, `cpc`) call.
 
 use alloc::vec::Vec;
+use cpchain_primitives::consensus::AuthorityId as DporId;
 use frame_support::{
 	genesis_builder_helper::{build_state, get_preset},
 	weights::Weight,
 };
 use sp_api::impl_runtime_apis;
-use cpchain_primitives::consensus::AuthorityId as DporId;
 use sp_core::{crypto::KeyTypeId, OpaqueMetadata};
 use sp_runtime::{
 	traits::Block as BlockT,
@@ -16,9 +16,9 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use crate::{
-	AccessControl, AccountId, Balance, Block, BlockNumber, Committee, Contracts,
-	DataRegistry, Dpor, Executive, Hash, InherentDataExt, Nonce, Runtime, RuntimeCall,
-	RuntimeEvent, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
+	AccessControl, AccountId, Balance, Block, BlockNumber, Committee, Contracts, DataRegistry,
+	Dpor, Executive, Hash, InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeEvent,
+	RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
 };
 
 /// Event records as returned by contract dry-runs.

@@ -8,9 +8,9 @@ use crate::{
 	RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig, CPC,
 };
 use alloc::{vec, vec::Vec};
+use cpchain_primitives::consensus::AuthorityId as DporId;
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
-use cpchain_primitives::consensus::AuthorityId as DporId;
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::Sr25519Keyring;
 

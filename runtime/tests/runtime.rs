@@ -30,10 +30,12 @@ fn presets_are_development_and_local_testnet() {
 #[test]
 fn development_genesis_has_one_authority_and_sudo_alice() {
 	genesis_ext(DEV_RUNTIME_PRESET).execute_with(|| {
-		let aura = pallet_aura::Authorities::<Runtime>::get();
-		assert_eq!(aura.len(), 1);
-		assert_eq!(aura[0], Sr25519Keyring::Alice.public().into());
-		assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 1);
+		let (term, committee) = committee_of_block(1);
+		assert_eq!(term, 0);
+		assert_eq!(
+			committee,
+			vec![(Sr25519Keyring::Alice.to_account_id(), Sr25519Keyring::Alice.public().into())]
+		);
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Sr25519Keyring::Alice.to_account_id()));
 		assert_eq!(Balances::free_balance(Sr25519Keyring::Bob.to_account_id()), ENDOWMENT);
 		assert_eq!(Balances::free_balance(Sr25519Keyring::Charlie.to_account_id()), 0);
@@ -43,7 +45,7 @@ fn development_genesis_has_one_authority_and_sudo_alice() {
 #[test]
 fn local_testnet_genesis_has_four_authorities() {
 	genesis_ext(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
-		let aura = pallet_aura::Authorities::<Runtime>::get();
+		let (_, committee) = committee_of_block(1);
 		let expected: Vec<_> = [
 			Sr25519Keyring::Alice,
 			Sr25519Keyring::Bob,
@@ -51,10 +53,9 @@ fn local_testnet_genesis_has_four_authorities() {
 			Sr25519Keyring::Dave,
 		]
 		.iter()
-		.map(|k| k.public().into())
+		.map(|k| (k.to_account_id(), k.public().into()))
 		.collect();
-		assert_eq!(aura.into_inner(), expected);
-		assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 4);
+		assert_eq!(committee, expected);
 		// Dave's RNode bond is held, not spent.
 		let dave = Sr25519Keyring::Dave.to_account_id();
 		let bond = cpchain_runtime::configs::dpor::RNodeBond::get();
@@ -310,14 +311,16 @@ fn elections_change_the_authority_set_term_after_term() {
 		let mut validators = pallet_session::Validators::<Runtime>::get();
 		validators.sort();
 		assert_eq!(validators, expected);
-		let mut aura = pallet_aura::Authorities::<Runtime>::get().into_inner();
-		aura.sort();
-		let mut expected_aura = vec![eve.aura.clone(), ferdie.aura.clone()];
-		expected_aura.sort();
-		assert_eq!(aura, expected_aura);
+		let (term, committee) = committee_of_block(u64::from(2 * TERM_LENGTH) + 1);
+		assert_eq!(term, 2);
+		let mut keys: Vec<_> = committee.into_iter().map(|(_, key)| key).collect();
+		keys.sort();
+		let mut expected_keys = vec![eve.dpor.clone(), ferdie.dpor.clone()];
+		expected_keys.sort();
+		assert_eq!(keys, expected_keys);
 		let digest_has_committee = System::digest().logs.iter().any(|item| {
 			item.consensus_try_to::<cpchain_primitives::dpor::ConsensusLog<
-				sp_consensus_aura::sr25519::AuthorityId,
+				cpchain_primitives::consensus::AuthorityId,
 			>>(&cpchain_primitives::dpor::DPOR_ENGINE_ID)
 			.is_some_and(|log| {
 				let cpchain_primitives::dpor::ConsensusLog::NewCommittee { term, members } = log;
@@ -335,52 +338,60 @@ fn elections_change_the_authority_set_term_after_term() {
 	});
 }
 
+/// The committee of block `number` with the members' `dpor` keys, as the engine and
+/// pallet-dpor see it.
+fn committee_of_block(
+	number: u64,
+) -> (u32, Vec<(cpchain_runtime::AccountId, cpchain_primitives::consensus::AuthorityId)>) {
+	<cpchain_runtime::configs::consensus::ElectedCommittee as pallet_dpor::CommitteeProvider<_>>::committee_of_block(number)
+}
+
 #[test]
-fn authored_blocks_and_missed_slots_feed_reputation() {
-	use cpchain_runtime::{Aura, Authorship};
+fn authors_and_impeached_leaders_feed_reputation() {
+	use cpchain_primitives::consensus::{pre_digest_item, vrf_input, PreDigest};
+	use cpchain_runtime::{Authorship, Dpor};
 	use frame_support::traits::{OnFinalize, OnInitialize};
-	use sp_consensus_aura::{Slot, AURA_ENGINE_ID};
-	use sp_runtime::{Digest, DigestItem};
+	use sp_core::crypto::VrfSecret;
+	use sp_runtime::Digest;
 
 	genesis_ext(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
-		// Builds block `number` in Aura slot `slot`, running the hooks that see the author.
-		let block_in_slot = |number: u32, slot: u64| {
-			let digest = Digest {
-				logs: vec![DigestItem::PreRuntime(AURA_ENGINE_ID, Slot::from(slot).encode())],
-			};
+		let keyring = [
+			Sr25519Keyring::Alice,
+			Sr25519Keyring::Bob,
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+		];
+		// Builds block `number` at `view`, sealed by its leader, running the hooks that see it.
+		let block_at_view = |number: u32, view: u32| {
+			let author = cpchain_primitives::consensus::leader(number.into(), view, 4);
+			let randomness = Dpor::randomness_of_term(0);
+			let vrf = keyring[author as usize]
+				.pair()
+				.vrf_sign(&vrf_input(&randomness, 0, number.into()).into_sign_data());
+			let digest =
+				Digest { logs: vec![pre_digest_item(&PreDigest { term: 0, view, author, vrf })] };
 			System::initialize(&number, &System::parent_hash(), &digest);
+			Dpor::on_initialize(number);
 			Authorship::on_initialize(number);
-			Aura::on_initialize(number);
 			// As in block execution: pallet-authorship forgets the block's author.
 			Authorship::on_finalize(number);
 		};
 		let activity = |who: Sr25519Keyring| {
 			pallet_reputation::Activities::<Runtime>::get(who.to_account_id())
 		};
-		// Slot 100 belongs to authority 100 mod 4 = 0: Alice.
-		block_in_slot(2, 100);
-		// Slots 101 (Bob) and 102 (Charlie) stay empty; 103 is Dave's.
-		block_in_slot(3, 103);
-		assert_eq!(
-			(activity(Sr25519Keyring::Alice).authored, activity(Sr25519Keyring::Alice).missed),
-			(1, 0)
-		);
-		assert_eq!(
-			(activity(Sr25519Keyring::Bob).authored, activity(Sr25519Keyring::Bob).missed),
-			(0, 1)
-		);
-		assert_eq!(activity(Sr25519Keyring::Charlie).missed, 1);
-		assert_eq!(
-			(activity(Sr25519Keyring::Dave).authored, activity(Sr25519Keyring::Dave).missed),
-			(1, 0)
-		);
-		// A long gap costs each authority at most one missed slot per block.
-		block_in_slot(4, 1_000);
-		assert_eq!(activity(Sr25519Keyring::Alice).missed, 1);
-		assert_eq!(activity(Sr25519Keyring::Bob).missed, 2);
-		assert_eq!(activity(Sr25519Keyring::Charlie).missed, 2);
-		// Slot 1 000 is Alice's (1 000 mod 4 = 0), who authored it.
-		assert_eq!(activity(Sr25519Keyring::Alice).authored, 2);
-		assert_eq!(activity(Sr25519Keyring::Dave).missed, 1);
+		// Block 4 at view 0: led by member 4 mod 4 = 0, Alice.
+		block_at_view(4, 0);
+		assert_eq!(activity(Sr25519Keyring::Alice).authored, 1);
+		assert_eq!(activity(Sr25519Keyring::Alice).penalty_points, 0);
+		let seed = pallet_dpor::Accumulator::<Runtime>::get();
+		assert_ne!(seed, [0; 32], "the VRF output feeds the election seed");
+		// Block 5 at view 2: Bob (view 0) and Charlie (view 1) were impeached, Dave built it.
+		block_at_view(5, 2);
+		assert_eq!(activity(Sr25519Keyring::Dave).authored, 1);
+		assert_eq!(activity(Sr25519Keyring::Bob).penalty_points, 1);
+		assert_eq!(activity(Sr25519Keyring::Charlie).penalty_points, 1);
+		assert_eq!(activity(Sr25519Keyring::Dave).penalty_points, 0);
+		assert_eq!(activity(Sr25519Keyring::Alice).authored, 1);
+		assert_ne!(pallet_dpor::Accumulator::<Runtime>::get(), seed);
 	});
 }

@@ -21,7 +21,13 @@ struct StoredVote {
 
 impl From<&Vote<H256>> for StoredVote {
 	fn from(v: &Vote<H256>) -> Self {
-		Self { height: v.height, view: v.view, commit: v.phase == Phase::Commit, block: v.block, voter: v.voter }
+		Self {
+			height: v.height,
+			view: v.view,
+			commit: v.phase == Phase::Commit,
+			block: v.block,
+			voter: v.voter,
+		}
 	}
 }
 
@@ -68,7 +74,10 @@ fn encode_state(s: &VoterState<H256>) -> Vec<u8> {
 			Step::Commit => 2,
 		},
 		locked: s.locked,
-		valid: s.valid.as_ref().map(|p| (p.view, p.block, p.votes.iter().map(Into::into).collect())),
+		valid: s
+			.valid
+			.as_ref()
+			.map(|p| (p.view, p.block, p.votes.iter().map(Into::into).collect())),
 		last_vote: s.last_vote.as_ref().map(Into::into),
 		last_proposal: s.last_proposal.as_ref().map(|p| StoredProposal {
 			height: p.height,
@@ -120,7 +129,9 @@ pub fn write_voter_state<A: AuxStore + ?Sized>(
 
 /// The stored voter state, if any (an undecodable one reads as none: it can only be from an
 /// incompatible version, and the core then starts the height afresh).
-pub fn read_voter_state<A: AuxStore + ?Sized>(store: &A) -> sp_blockchain::Result<Option<VoterState<H256>>> {
+pub fn read_voter_state<A: AuxStore + ?Sized>(
+	store: &A,
+) -> sp_blockchain::Result<Option<VoterState<H256>>> {
 	Ok(store.get_aux(VOTER_STATE_KEY)?.and_then(|bytes| decode_state(&bytes)))
 }
 
@@ -130,13 +141,23 @@ mod tests {
 
 	#[test]
 	fn the_voter_state_round_trips() {
-		let vote = |view, phase| Vote { height: 9, view, phase, block: Some(H256::repeat_byte(3)), voter: 2 };
+		let vote = |view, phase| Vote {
+			height: 9,
+			view,
+			phase,
+			block: Some(H256::repeat_byte(3)),
+			voter: 2,
+		};
 		let state = VoterState {
 			height: 9,
 			view: 4,
 			step: Step::Commit,
 			locked: Some((3, H256::repeat_byte(3))),
-			valid: Some(Prepared { view: 3, block: H256::repeat_byte(3), votes: vec![vote(3, Phase::Prepare)] }),
+			valid: Some(Prepared {
+				view: 3,
+				block: H256::repeat_byte(3),
+				votes: vec![vote(3, Phase::Prepare)],
+			}),
 			last_vote: Some(vote(4, Phase::Commit)),
 			last_proposal: Some(Proposal {
 				height: 9,

@@ -21,7 +21,8 @@ use crate::messages::{check_message, MAX_MESSAGE_SIZE};
 /// The reputation cost of a message that does not decode or is too large.
 pub const COST_MALFORMED: ReputationChange = ReputationChange::new(-500, "DPoR: malformed message");
 /// The reputation cost of a message with a bad signature or signer.
-pub const COST_BAD_SIGNATURE: ReputationChange = ReputationChange::new(-1000, "DPoR: bad signature");
+pub const COST_BAD_SIGNATURE: ReputationChange =
+	ReputationChange::new(-1000, "DPoR: bad signature");
 /// The reputation cost of a message far ahead of the chain.
 pub const COST_FUTURE: ReputationChange = ReputationChange::new(-100, "DPoR: far-future message");
 /// The reputation gain of a new valid message.
@@ -103,12 +104,12 @@ impl GossipValidator {
 				Ok(()) => {
 					self.report(sender, BENEFIT_VALID);
 					Verdict::Keep
-				},
+				}
 				Err(crate::messages::MessageError::WrongTerm) => Verdict::Discard,
 				Err(_) => {
 					self.report(sender, COST_BAD_SIGNATURE);
 					Verdict::Discard
-				},
+				}
 			};
 		}
 		// The next height: its committee may differ (term boundary), so the worker buffers

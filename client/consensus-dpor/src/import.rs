@@ -63,8 +63,14 @@ where
 		}
 		let decoded = justification::decode(&encoded).map_err(|e| e.to_string())?;
 		let rules = child_rules::<B, C>(&self.client, parent)?;
-		justification::verify(&decoded, hash, number.unique_saturated_into(), &rules.committee, &self.genesis)
-			.map_err(|e| format!("justification of #{number} {hash}: {e}"))?;
+		justification::verify(
+			&decoded,
+			hash,
+			number.unique_saturated_into(),
+			&rules.committee,
+			&self.genesis,
+		)
+		.map_err(|e| format!("justification of #{number} {hash}: {e}"))?;
 		self.client
 			.finalize_block(hash, Some(encoded), true)
 			.map_err(|e| format!("finalising #{number} {hash}: {e}"))?;
@@ -105,15 +111,16 @@ where
 		let mut result = (&*self.client).import_block(block).await?;
 		if let ImportResult::Imported(aux) = &mut result {
 			match justification {
-				Some(justification) =>
+				Some(justification) => {
 					if let Err(e) = self.finalize_with(hash, number, parent, justification) {
 						log::warn!(target: LOG_TARGET, "block #{number} {hash} came with a bad justification: {e}");
 						aux.bad_justification = true;
 						aux.needs_justification = true;
-					},
+					}
+				}
 				// Members finalise through votes; everybody else can also fetch the justification.
 				None if !own => aux.needs_justification = true,
-				None => {},
+				None => {}
 			}
 		}
 		Ok(result)

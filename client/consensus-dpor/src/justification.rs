@@ -47,7 +47,8 @@ pub fn decode(justification: &Justification) -> Result<DporJustification, Justif
 		return Err(JustificationError::Malformed);
 	}
 	let mut bytes = &justification.1[..];
-	let decoded = DporJustification::decode(&mut bytes).map_err(|_| JustificationError::Malformed)?;
+	let decoded =
+		DporJustification::decode(&mut bytes).map_err(|_| JustificationError::Malformed)?;
 	if !bytes.is_empty() {
 		return Err(JustificationError::Malformed);
 	}
@@ -63,9 +64,9 @@ pub fn verify(
 	committee: &Committee<AuthorityId>,
 	genesis: &H256,
 ) -> Result<(), JustificationError> {
-	if justification.block != block ||
-		justification.height != height ||
-		justification.term != committee.term
+	if justification.block != block
+		|| justification.height != height
+		|| justification.term != committee.term
 	{
 		return Err(JustificationError::WrongTarget);
 	}
@@ -77,10 +78,8 @@ pub fn verify(
 			return Err(JustificationError::BadSigner(*index));
 		}
 		previous = Some(*index);
-		let key = committee
-			.members
-			.get(*index as usize)
-			.ok_or(JustificationError::BadSigner(*index))?;
+		let key =
+			committee.members.get(*index as usize).ok_or(JustificationError::BadSigner(*index))?;
 		if !key.verify(&payload, signature) {
 			return Err(JustificationError::BadSignature(*index));
 		}
@@ -109,7 +108,11 @@ mod tests {
 		(pairs, Committee { term: 3, members })
 	}
 
-	fn justification(pairs: &[AuthorityPair], signers: &[u32], genesis: &H256) -> DporJustification {
+	fn justification(
+		pairs: &[AuthorityPair],
+		signers: &[u32],
+		genesis: &H256,
+	) -> DporJustification {
 		let mut j = DporJustification {
 			term: 3,
 			height: 10,
@@ -132,31 +135,56 @@ mod tests {
 		assert_eq!(decode(&encode(&good)), Ok(good.clone()));
 
 		let two = justification(&pairs, &[0, 3], &genesis);
-		assert_eq!(verify(&two, block, 10, &c, &genesis), Err(JustificationError::NoQuorum { got: 2, need: 3 }));
+		assert_eq!(
+			verify(&two, block, 10, &c, &genesis),
+			Err(JustificationError::NoQuorum { got: 2, need: 3 })
+		);
 		let mut dup = justification(&pairs, &[0, 2, 3], &genesis);
 		dup.signatures[2] = dup.signatures[1].clone();
 		assert_eq!(verify(&dup, block, 10, &c, &genesis), Err(JustificationError::BadSigner(2)));
 		let outsider = justification(&pairs, &[0, 2, 3], &genesis);
 		let mut outsider = outsider;
 		outsider.signatures.push((4, outsider.signatures[0].1.clone()));
-		assert_eq!(verify(&outsider, block, 10, &c, &genesis), Err(JustificationError::BadSigner(4)));
+		assert_eq!(
+			verify(&outsider, block, 10, &c, &genesis),
+			Err(JustificationError::BadSigner(4))
+		);
 		// Signed for another chain: replay refused.
 		let other_chain = justification(&pairs, &[0, 2, 3], &H256::repeat_byte(2));
-		assert_eq!(verify(&other_chain, block, 10, &c, &genesis), Err(JustificationError::BadSignature(0)));
+		assert_eq!(
+			verify(&other_chain, block, 10, &c, &genesis),
+			Err(JustificationError::BadSignature(0))
+		);
 		// Another block, height or term.
-		assert_eq!(verify(&good, H256::repeat_byte(8), 10, &c, &genesis), Err(JustificationError::WrongTarget));
+		assert_eq!(
+			verify(&good, H256::repeat_byte(8), 10, &c, &genesis),
+			Err(JustificationError::WrongTarget)
+		);
 		assert_eq!(verify(&good, block, 11, &c, &genesis), Err(JustificationError::WrongTarget));
 		let next_term = Committee { term: 4, members: c.members.clone() };
-		assert_eq!(verify(&good, block, 10, &next_term, &genesis), Err(JustificationError::WrongTarget));
+		assert_eq!(
+			verify(&good, block, 10, &next_term, &genesis),
+			Err(JustificationError::WrongTarget)
+		);
 		// A PREPARE signature does not count as a COMMIT.
 		let mut prepare = good.clone();
 		let mut data = good.vote_data();
 		data.phase = cpchain_primitives::consensus::VotePhase::Prepare;
 		prepare.signatures[0].1 = pairs[0].sign(&data.signing_payload(&genesis));
-		assert_eq!(verify(&prepare, block, 10, &c, &genesis), Err(JustificationError::BadSignature(0)));
+		assert_eq!(
+			verify(&prepare, block, 10, &c, &genesis),
+			Err(JustificationError::BadSignature(0))
+		);
 		// An empty committee justifies nothing.
 		let empty = Committee { term: 3, members: vec![] };
-		assert!(verify(&DporJustification { signatures: vec![], ..good.clone() }, block, 10, &empty, &genesis).is_err());
+		assert!(verify(
+			&DporJustification { signatures: vec![], ..good.clone() },
+			block,
+			10,
+			&empty,
+			&genesis
+		)
+		.is_err());
 		let _: Option<AuthoritySignature> = None;
 	}
 

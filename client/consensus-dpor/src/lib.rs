@@ -152,10 +152,25 @@ where
 	N: sc_network_gossip::Network<B> + Send + Sync + Clone + 'static,
 	S: sc_network_gossip::Syncing<B> + Send + Sync + Clone + 'static,
 {
-	let DporParams { client, block_import, env, network, sync, notification_service, protocol_name, keystore } =
-		params;
+	let DporParams {
+		client,
+		block_import,
+		env,
+		network,
+		sync,
+		notification_service,
+		protocol_name,
+		keystore,
+	} = params;
 	let validator = gossip::GossipValidator::new(client.info().genesis_hash);
-	let gossip = GossipEngine::new(network, sync, notification_service, protocol_name, validator.clone(), None);
+	let gossip = GossipEngine::new(
+		network,
+		sync,
+		notification_service,
+		protocol_name,
+		validator.clone(),
+		None,
+	);
 	let voter = worker::Voter::new(client, env, block_import, keystore, validator)?;
 	Ok(worker::run(voter, gossip))
 }

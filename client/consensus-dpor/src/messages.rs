@@ -90,10 +90,10 @@ pub fn check_message(
 					let mut voters = std::collections::BTreeSet::new();
 					for vote in &p.justification {
 						let d = &vote.data;
-						let matches = d.term == committee.term &&
-							d.height == height && d.view == valid_view &&
-							d.phase == VotePhase::Prepare &&
-							d.block == Some(p.data.block);
+						let matches = d.term == committee.term
+							&& d.height == height && d.view == valid_view
+							&& d.phase == VotePhase::Prepare
+							&& d.block == Some(p.data.block);
 						if !matches || !voters.insert(vote.voter) {
 							return Err(MessageError::BadJustification);
 						}
@@ -103,9 +103,9 @@ pub fn check_message(
 						return Err(MessageError::BadJustification);
 					}
 					Ok(())
-				},
+				}
 			}
-		},
+		}
 	}
 }
 

@@ -56,11 +56,14 @@ impl std::fmt::Display for HeaderError {
 		match self {
 			Self::MissingSeal => write!(f, "no DPoR seal"),
 			Self::MissingPreDigest => write!(f, "no single valid DPoR pre-digest"),
-			Self::WrongTerm { claimed, expected } =>
-				write!(f, "pre-digest names term {claimed}, the parent's committee serves {expected}"),
+			Self::WrongTerm { claimed, expected } => write!(
+				f,
+				"pre-digest names term {claimed}, the parent's committee serves {expected}"
+			),
 			Self::NoCommittee => write!(f, "no committee at the parent"),
-			Self::WrongLeader { author, leader } =>
-				write!(f, "author {author} is not the leader {leader} of this height and view"),
+			Self::WrongLeader { author, leader } => {
+				write!(f, "author {author} is not the leader {leader} of this height and view")
+			}
 			Self::BadSeal => write!(f, "bad seal"),
 			Self::BadVrf => write!(f, "bad VRF output"),
 		}
@@ -85,8 +88,9 @@ pub fn check_header<H: HeaderT<Hash = H256>>(
 ) -> Result<CheckedHeader<H>, HeaderError> {
 	let seal = header.digest_mut().pop().ok_or(HeaderError::MissingSeal)?;
 	let signature = match &seal {
-		DigestItem::Seal(id, bytes) if *id == DPOR_ENGINE_ID =>
-			AuthoritySignature::decode(&mut &bytes[..]).map_err(|_| HeaderError::MissingSeal)?,
+		DigestItem::Seal(id, bytes) if *id == DPOR_ENGINE_ID => {
+			AuthoritySignature::decode(&mut &bytes[..]).map_err(|_| HeaderError::MissingSeal)?
+		}
 		_ => return Err(HeaderError::MissingSeal),
 	};
 	let pre = find_pre_digest(&header).ok_or(HeaderError::MissingPreDigest)?;
@@ -137,7 +141,10 @@ where
 	C: ProvideRuntimeApi<B> + sp_blockchain::HeaderBackend<B> + Send + Sync,
 	C::Api: DporApi<B, AuthorityId>,
 {
-	async fn verify(&self, mut block: BlockImportParams<B>) -> Result<BlockImportParams<B>, String> {
+	async fn verify(
+		&self,
+		mut block: BlockImportParams<B>,
+	) -> Result<BlockImportParams<B>, String> {
 		// State imports (warp and state sync) come without the parent's state to check with.
 		if block.with_state() || block.state_action.skip_execution_checks() {
 			block.fork_choice = Some(ForkChoiceStrategy::LongestChain);
@@ -148,11 +155,129 @@ where
 		let rules = child_rules::<B, C>(&self.client, parent)?;
 		let checked = check_header(block.header.clone(), &rules, &self.genesis)
 			.map_err(|e| format!("DPoR block {hash}: {e}"))?;
-		block.fork_choice =
-			Some(crate::fork_choice::<B, C>(&*self.client, &checked.pre_header, checked.pre_digest.view));
+		block.fork_choice = Some(crate::fork_choice::<B, C>(
+			&*self.client,
+			&checked.pre_header,
+			checked.pre_digest.view,
+		));
 		block.header = checked.pre_header;
 		block.post_digests.push(checked.seal);
 		block.post_hash = Some(hash);
 		Ok(block)
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use codec::Encode;
+	use cpchain_primitives::{
+		consensus::{pre_digest_item, AuthorityPair},
+		dpor::Committee,
+	};
+	use sp_core::{crypto::VrfSecret, Pair};
+	use sp_runtime::{generic::Header, traits::BlakeTwo256};
+
+	type TestHeader = Header<u32, BlakeTwo256>;
+
+	fn pairs() -> Vec<AuthorityPair> {
+		(1..=4u8).map(|i| AuthorityPair::from_seed(&[i; 32])).collect()
+	}
+
+	fn rules(pairs: &[AuthorityPair]) -> ChildRules {
+		ChildRules {
+			committee: Committee { term: 2, members: pairs.iter().map(|p| p.public()).collect() },
+			randomness: [9; 32],
+			block_time_ms: 3_000,
+			base_timeout_ms: 6_000,
+		}
+	}
+
+	/// A header of `number` at `view` by member `author`, VRF by `vrf_by`, sealed by `seal_by`.
+	fn header(
+		pairs: &[AuthorityPair],
+		number: u32,
+		view: u32,
+		author: u32,
+		vrf_by: usize,
+		seal_by: usize,
+	) -> TestHeader {
+		let genesis = H256::repeat_byte(1);
+		let vrf = pairs[vrf_by]
+			.as_ref()
+			.vrf_sign(&vrf_input(&[9; 32], 2, number.into()).into_sign_data());
+		let mut header = TestHeader::new(
+			number,
+			Default::default(),
+			Default::default(),
+			H256::repeat_byte(5),
+			Default::default(),
+		);
+		header.digest_mut().push(pre_digest_item(&PreDigest { term: 2, view, author, vrf }));
+		let signature = pairs[seal_by].sign(&seal_payload(&genesis, &header.hash()));
+		header.digest_mut().push(DigestItem::Seal(DPOR_ENGINE_ID, signature.encode()));
+		header
+	}
+
+	#[test]
+	fn the_leaders_sealed_header_passes_and_every_fault_is_named() {
+		let pairs = pairs();
+		let rules = rules(&pairs);
+		let genesis = H256::repeat_byte(1);
+		// Height 6, view 1: leader (6 + 1) mod 4 = 3.
+		let good = header(&pairs, 6, 1, 3, 3, 3);
+		let checked = check_header(good.clone(), &rules, &genesis).map_err(|e| e.to_string());
+		let checked = checked.expect("the leader's header passes");
+		assert_eq!(checked.pre_digest.author, 3);
+		assert_eq!(checked.pre_header.digest().logs().len(), 1, "the seal is removed");
+
+		assert_eq!(
+			check_header(header(&pairs, 6, 1, 2, 2, 2), &rules, &genesis).err(),
+			Some(HeaderError::WrongLeader { author: 2, leader: 3 })
+		);
+		assert_eq!(
+			check_header(header(&pairs, 6, 1, 3, 3, 0), &rules, &genesis).err(),
+			Some(HeaderError::BadSeal)
+		);
+		assert_eq!(
+			check_header(header(&pairs, 6, 1, 3, 1, 3), &rules, &genesis).err(),
+			Some(HeaderError::BadVrf)
+		);
+		// Sealed for another chain.
+		assert_eq!(
+			check_header(good.clone(), &rules, &H256::repeat_byte(2)).err(),
+			Some(HeaderError::BadSeal)
+		);
+		// Another term's committee.
+		let mut next = rules.clone();
+		next.committee.term = 3;
+		assert_eq!(
+			check_header(good.clone(), &next, &genesis).err(),
+			Some(HeaderError::WrongTerm { claimed: 2, expected: 3 })
+		);
+		// No seal; a seal of another engine; no pre-digest.
+		let mut unsealed = good.clone();
+		unsealed.digest_mut().pop();
+		assert_eq!(
+			check_header(unsealed.clone(), &rules, &genesis).err(),
+			Some(HeaderError::MissingSeal)
+		);
+		let mut foreign = unsealed.clone();
+		foreign.digest_mut().push(DigestItem::Seal(*b"aura", vec![0; 64]));
+		assert_eq!(check_header(foreign, &rules, &genesis).err(), Some(HeaderError::MissingSeal));
+		let mut bare = TestHeader::new(
+			6,
+			Default::default(),
+			Default::default(),
+			H256::repeat_byte(5),
+			Default::default(),
+		);
+		let signature = pairs[3].sign(&seal_payload(&genesis, &bare.hash()));
+		bare.digest_mut().push(DigestItem::Seal(DPOR_ENGINE_ID, signature.encode()));
+		assert_eq!(check_header(bare, &rules, &genesis).err(), Some(HeaderError::MissingPreDigest));
+		// An empty committee checks nothing in.
+		let mut empty = rules.clone();
+		empty.committee.members.clear();
+		assert_eq!(check_header(good, &empty, &genesis).err(), Some(HeaderError::NoCommittee));
 	}
 }

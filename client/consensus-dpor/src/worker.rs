@@ -234,19 +234,19 @@ where
 				self.votes.entry(key).or_insert_with(|| vote.clone());
 				let actions = self.core.on_event(Event::Vote(core_vote(&vote)));
 				self.perform(actions);
-			},
+			}
 			DporMessage::Proposal(proposal) => {
 				for vote in &proposal.justification {
 					let key = (vote.data.view, 0, vote.voter);
 					self.votes.entry(key).or_insert_with(|| vote.clone());
 				}
-				if self.pending_proposals.len() < MAX_PENDING_PROPOSALS &&
-					!self.pending_proposals.contains(&proposal)
+				if self.pending_proposals.len() < MAX_PENDING_PROPOSALS
+					&& !self.pending_proposals.contains(&proposal)
 				{
 					self.pending_proposals.push(proposal);
 				}
 				self.deliver_proposals();
-			},
+			}
 		}
 	}
 
@@ -261,13 +261,13 @@ where
 				_ => {
 					self.pending_proposals.push(proposal);
 					continue;
-				},
+				}
 			};
 			let number: u64 = (*header.number()).unique_saturated_into();
 			let built_view = proposal.data.valid_view.unwrap_or(proposal.data.view);
-			let fits = number == self.height &&
-				*header.parent_hash() == self.finalized &&
-				find_pre_digest(&header).is_some_and(|pre: PreDigest| {
+			let fits = number == self.height
+				&& *header.parent_hash() == self.finalized
+				&& find_pre_digest(&header).is_some_and(|pre: PreDigest| {
 					pre.view == built_view && pre.author == leader(number, built_view, n)
 				});
 			if !fits {
@@ -333,17 +333,19 @@ where
 	fn perform(&mut self, actions: Vec<Action<H256>>) {
 		for action in actions {
 			match action {
-				Action::Persist(state) =>
+				Action::Persist(state) => {
 					if let Err(e) = aux_schema::write_voter_state(&*self.client, &state) {
 						// Without the state on disk, sending the votes it covers could make a
 						// restarted node sign twice: stop here.
 						log::error!(target: LOG_TARGET, "cannot persist the voter state, not voting: {e}");
 						return;
-					},
-				Action::Broadcast(Message::Vote(vote)) =>
+					}
+				}
+				Action::Broadcast(Message::Vote(vote)) => {
 					if let Some(signed) = self.signed_vote(&vote) {
 						self.outbox.push(DporMessage::Vote(signed));
-					},
+					}
+				}
 				Action::Broadcast(Message::Proposal(p)) => {
 					let justification: Option<Vec<SignedVote>> =
 						p.justification.iter().map(|v| self.signed_vote(v)).collect();
@@ -358,25 +360,28 @@ where
 						block: p.block,
 						valid_view: p.valid_view,
 					};
-					let Some(signature) = self.sign(&data.signing_payload(&self.genesis)) else { continue };
+					let Some(signature) = self.sign(&data.signing_payload(&self.genesis)) else {
+						continue;
+					};
 					self.outbox.push(DporMessage::Proposal(SignedProposal {
 						data,
 						justification,
 						proposer: p.proposer,
 						signature,
 					}));
-				},
-				Action::BuildBlock { height, view } =>
+				}
+				Action::BuildBlock { height, view } => {
 					if self.started_builds.insert((height, view)) {
 						self.build_requests.push((height, view));
-					},
+					}
+				}
 				Action::ScheduleTimeout { height, view, step, after_ms } => {
 					self.timers.push(
 						futures_timer::Delay::new(Duration::from_millis(after_ms))
 							.map(move |_| (height, view, step))
 							.boxed(),
 					);
-				},
+				}
 				Action::Finalize { height, block, justification } => {
 					let mut signatures: Vec<_> = justification
 						.iter()
@@ -396,14 +401,14 @@ where
 						signatures,
 					};
 					self.finalize(block, justification);
-				},
+				}
 				Action::Equivocation { first, second } => {
 					log::warn!(
 						target: LOG_TARGET,
 						"member {} equivocated at height {} view {}: {:?} and {:?}",
 						first.voter, first.height, first.view, first.block, second.block
 					);
-				},
+				}
 			}
 		}
 	}
@@ -413,11 +418,11 @@ where
 			return;
 		}
 		match self.client.header(block) {
-			Ok(Some(_)) => {},
+			Ok(Some(_)) => {}
 			_ => {
 				self.pending_finality = Some((block, justification));
 				return;
-			},
+			}
 		}
 		let encoded = justification::encode(&justification);
 		match self.client.finalize_block(block, Some(encoded), true) {
@@ -425,8 +430,10 @@ where
 				log::debug!(target: LOG_TARGET, "finalised #{} {block}", justification.height);
 				// Move on now rather than when the notification comes round.
 				self.on_finalized(justification.height, block);
-			},
-			Err(e) => log::warn!(target: LOG_TARGET, "cannot finalise #{} {block}: {e}", justification.height),
+			}
+			Err(e) => {
+				log::warn!(target: LOG_TARGET, "cannot finalise #{} {block}: {e}", justification.height)
+			}
 		}
 	}
 }
@@ -472,7 +479,8 @@ where
 		.ok_or("the DPoR key left the keystore")?;
 	let pre = PreDigest { term: rules.committee.term, view, author, vrf };
 	let proposer = env.lock().await.init(&parent_header).await.map_err(|e| e.to_string())?;
-	let max_duration = Duration::from_millis(rules.block_time_ms / 3).max(Duration::from_millis(200));
+	let max_duration =
+		Duration::from_millis(rules.block_time_ms / 3).max(Duration::from_millis(200));
 	let proposal = proposer
 		.propose(ProposeArgs {
 			inherent_data,
@@ -500,10 +508,8 @@ where
 }
 
 /// Runs the voter until the network shuts down.
-pub async fn run<B, C, BE, E, I>(
-	mut voter: Voter<B, C, BE, E, I>,
-	mut gossip: GossipEngine<B>,
-) where
+pub async fn run<B, C, BE, E, I>(mut voter: Voter<B, C, BE, E, I>, mut gossip: GossipEngine<B>)
+where
 	B: BlockT<Hash = H256>,
 	BE: Backend<B>,
 	C: ProvideRuntimeApi<B>
@@ -534,10 +540,13 @@ pub async fn run<B, C, BE, E, I>(
 			queued_builds.sort();
 			if let Some((height, view)) = queued_builds.pop() {
 				queued_builds.clear();
-				if let (Some((author, key)), Some(keystore)) = (voter.me.clone(), voter.keystore.clone()) {
+				if let (Some((author, key)), Some(keystore)) =
+					(voter.me.clone(), voter.keystore.clone())
+				{
 					let not_before = match voter.last_proposal_seen {
-						Some((h, at)) if h + 1 == height && view == 0 =>
-							at + Duration::from_millis(voter.rules.block_time_ms),
+						Some((h, at)) if h + 1 == height && view == 0 => {
+							at + Duration::from_millis(voter.rules.block_time_ms)
+						}
 						_ => Instant::now(),
 					};
 					building = build_block::<B, C, E, I>(
@@ -593,12 +602,12 @@ pub async fn run<B, C, BE, E, I>(
 			Input::Stop => {
 				log::info!(target: LOG_TARGET, "network gone: the DPoR voter stops");
 				return;
-			},
+			}
 			Input::Message(data, sender) => {
 				if let Ok(message) = <DporMessage as codec::Decode>::decode(&mut &data[..]) {
 					voter.on_message(message, sender);
 				}
-			},
+			}
 			Input::Imported(hash) => voter.on_imported(hash),
 			Input::Finalized(header) => {
 				let number: u64 = (*header.number()).unique_saturated_into();
@@ -610,10 +619,10 @@ pub async fn run<B, C, BE, E, I>(
 					}
 				}
 				voter.on_finalized(number, header.hash());
-			},
+			}
 			Input::Timeout(height, view, step) => {
 				actions = voter.core.on_event(Event::Timeout { height, view, step });
-			},
+			}
 			Input::Tick => {
 				tick.reset(tick_every);
 				actions = voter.core.on_event(Event::Tick);
@@ -623,12 +632,12 @@ pub async fn run<B, C, BE, E, I>(
 						queued_builds.push((h, v));
 					}
 				}
-			},
+			}
 			Input::Built(Ok((height, view, hash))) => {
 				log::info!(target: LOG_TARGET, "built #{height} {hash} at view {view}");
 				voter.last_proposal_seen = Some((height, Instant::now()));
 				actions = voter.core.on_event(Event::BlockBuilt { height, view, block: hash });
-			},
+			}
 			Input::Built(Err(e)) => log::warn!(target: LOG_TARGET, "block building failed: {e}"),
 		}
 		voter.perform(actions);
@@ -652,9 +661,12 @@ where
 	let (me, _) = voter.me.as_ref()?;
 	let state = voter.core.state();
 	let n = voter.rules.committee.members.len() as u32;
-	(state.step == Step::Propose &&
-		state.height == voter.height &&
-		leader(state.height, state.view, n) == *me &&
-		state.last_proposal.as_ref().is_none_or(|p| (p.height, p.view) != (state.height, state.view)))
+	(state.step == Step::Propose
+		&& state.height == voter.height
+		&& leader(state.height, state.view, n) == *me
+		&& state
+			.last_proposal
+			.as_ref()
+			.is_none_or(|p| (p.height, p.view) != (state.height, state.view)))
 	.then_some((state.height, state.view))
 }

@@ -28,9 +28,7 @@ mod tests;
 
 use alloc::vec::Vec;
 use cpchain_primitives::{
-	consensus::{
-		leader, vrf_input, AuthorityId, PreDigest, VRF_OUTPUT_CONTEXT,
-	},
+	consensus::{leader, vrf_input, AuthorityId, PreDigest, VRF_OUTPUT_CONTEXT},
 	dpor::{ReputationSink, Signal, TermIndex},
 };
 use frame_support::{
@@ -179,7 +177,7 @@ impl<T: Config> Pallet<T> {
 				let next = sp_io::hashing::blake2_256(&(Accumulator::<T>::get(), output).encode());
 				Accumulator::<T>::put(next);
 				weight = weight.saturating_add(db.writes(1));
-			},
+			}
 			None => Self::deposit_event(Event::InvalidVrf { author: pre.author }),
 		}
 

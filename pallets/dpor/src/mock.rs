@@ -62,7 +62,8 @@ impl pallet_dpor::Config for Test {
 }
 
 pub fn new_test_ext() -> sp_io::TestExternalities {
-	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().expect("genesis builds");
+	let storage =
+		frame_system::GenesisConfig::<Test>::default().build_storage().expect("genesis builds");
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| System::set_block_number(1));
 	ext

@@ -16,7 +16,8 @@ use crate::{mock::*, Accumulator, CurrentTerm, Event, TermRandomness, TERM_RANDO
 fn run_block(height: u64, author: u32, view: u32, signer: u64) {
 	let term = (height / TERM) as u32;
 	let randomness = crate::Pallet::<Test>::randomness_of_term(term);
-	let vrf = pair(signer).as_ref().vrf_sign(&vrf_input(&randomness, term, height).into_sign_data());
+	let vrf =
+		pair(signer).as_ref().vrf_sign(&vrf_input(&randomness, term, height).into_sign_data());
 	let pre = PreDigest { term, view, author, vrf };
 	start_block(height, Digest { logs: vec![pre_digest_item(&pre)] });
 }
@@ -69,8 +70,13 @@ fn a_vrf_output_by_another_key_or_for_another_height_is_ignored() {
 		System::assert_has_event(Event::InvalidVrf { author: 1 }.into());
 
 		// The right key, but over height 7's input, in block 2.
-		let vrf = pair(3).as_ref().vrf_sign(&vrf_input(&TermRandomness::<Test>::get(), 0, 7).into_sign_data());
-		start_block(2, Digest { logs: vec![pre_digest_item(&PreDigest { term: 0, view: 0, author: 2, vrf })] });
+		let vrf = pair(3)
+			.as_ref()
+			.vrf_sign(&vrf_input(&TermRandomness::<Test>::get(), 0, 7).into_sign_data());
+		start_block(
+			2,
+			Digest { logs: vec![pre_digest_item(&PreDigest { term: 0, view: 0, author: 2, vrf })] },
+		);
 		assert_eq!(Accumulator::<Test>::get(), [0; 32]);
 		System::assert_has_event(Event::InvalidVrf { author: 2 }.into());
 	});
@@ -86,7 +92,10 @@ fn a_pre_digest_of_another_term_an_unknown_author_or_a_duplicate_is_ignored() {
 		start_block(2, Digest { logs: vec![pre_digest_item(&unknown)] });
 		let ok = PreDigest { term: 0, view: 3, author: 0, vrf };
 		start_block(3, Digest { logs: vec![pre_digest_item(&ok), pre_digest_item(&ok)] });
-		start_block(4, Digest { logs: vec![DigestItem::PreRuntime(DPOR_ENGINE_ID, vec![1, 2, 3])] });
+		start_block(
+			4,
+			Digest { logs: vec![DigestItem::PreRuntime(DPOR_ENGINE_ID, vec![1, 2, 3])] },
+		);
 		start_block(5, Digest::default());
 		assert_eq!(Accumulator::<Test>::get(), [0; 32]);
 		assert!(signals().is_empty(), "no impeachment is read from a pre-digest that is not used");
@@ -152,7 +161,10 @@ fn the_author_is_the_member_at_the_pre_digest_index() {
 		assert_eq!(<crate::Pallet<Test> as FindAuthor<u64>>::find_author(other), None);
 		let unknown = PreDigest { author: 7, ..pre }.encode();
 		assert_eq!(
-			<crate::Pallet<Test> as FindAuthor<u64>>::find_author(vec![(DPOR_ENGINE_ID, &unknown[..])]),
+			<crate::Pallet<Test> as FindAuthor<u64>>::find_author(vec![(
+				DPOR_ENGINE_ID,
+				&unknown[..]
+			)]),
 			None
 		);
 	});

@@ -7,12 +7,12 @@
 //! read from its DPoR pre-digest, gets `BlockAuthored`) and `pallet-dpor` (the leaders voted
 //! out before a block get `Impeached`).
 
+use cpchain_primitives::consensus::AuthorityId as DporId;
 use cpchain_primitives::dpor::{ReputationSink, Signal};
 use frame_support::{
 	parameter_types,
 	traits::{ConstU32, Contains},
 };
-use cpchain_primitives::consensus::AuthorityId as DporId;
 use sp_runtime::{
 	traits::{Convert, ConvertInto, OpaqueKeys},
 	Percent,
@@ -139,9 +139,7 @@ pub(crate) mod benchmark_helper {
 				},
 			);
 			let raw = BlakeTwo256::hash_of(who).0;
-			let keys = SessionKeys {
-				dpor: sp_core::sr25519::Public::from_raw(raw).into(),
-			};
+			let keys = SessionKeys { dpor: sp_core::sr25519::Public::from_raw(raw).into() };
 			pallet_session::NextKeys::<Runtime>::insert(who, keys);
 			pallet_reputation::Reputations::<Runtime>::insert(who, 1_000);
 		}
