@@ -379,19 +379,19 @@ fn authors_and_impeached_leaders_feed_reputation() {
 		let activity = |who: Sr25519Keyring| {
 			pallet_reputation::Activities::<Runtime>::get(who.to_account_id())
 		};
-		// Block 4 at view 0: led by member 4 mod 4 = 0, Alice.
-		block_at_view(4, 0);
-		assert_eq!(activity(Sr25519Keyring::Alice).authored, 1);
-		assert_eq!(activity(Sr25519Keyring::Alice).penalty_points, 0);
+		// Block 2 at view 0: led by member 2 mod 4 = 2, Charlie.
+		block_at_view(2, 0);
+		assert_eq!(activity(Sr25519Keyring::Charlie).authored, 1);
+		assert_eq!(activity(Sr25519Keyring::Charlie).penalty_points, 0);
 		let seed = pallet_dpor::Accumulator::<Runtime>::get();
 		assert_ne!(seed, [0; 32], "the VRF output feeds the election seed");
-		// Block 5 at view 2: Bob (view 0) and Charlie (view 1) were impeached, Dave built it.
-		block_at_view(5, 2);
-		assert_eq!(activity(Sr25519Keyring::Dave).authored, 1);
-		assert_eq!(activity(Sr25519Keyring::Bob).penalty_points, 1);
-		assert_eq!(activity(Sr25519Keyring::Charlie).penalty_points, 1);
-		assert_eq!(activity(Sr25519Keyring::Dave).penalty_points, 0);
-		assert_eq!(activity(Sr25519Keyring::Alice).authored, 1);
+		// Block 3 at view 2: Dave (view 0) and Alice (view 1) were impeached, Bob built it.
+		block_at_view(3, 2);
+		assert_eq!(activity(Sr25519Keyring::Bob).authored, 1);
+		assert_eq!(activity(Sr25519Keyring::Dave).penalty_points, 1);
+		assert_eq!(activity(Sr25519Keyring::Alice).penalty_points, 1);
+		assert_eq!(activity(Sr25519Keyring::Bob).penalty_points, 0);
+		assert_eq!(activity(Sr25519Keyring::Charlie).penalty_points, 0);
 		assert_ne!(pallet_dpor::Accumulator::<Runtime>::get(), seed);
 	});
 }
