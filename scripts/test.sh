@@ -5,8 +5,9 @@
 #   3. unit and integration tests (cargo test),
 #   4. end-to-end tests with @polkadot/api against the built node (`--dev --tmp` on free ports)
 #      and against the local IPFS daemon (e2e/),
-#   5. the zombienet smoke test: the 4-authority local testnet connects, produces and
-#      finalises blocks (zombienet/smoke.zndsl).
+#   5. zombienet: the 4-member local testnet connects, produces and finalises blocks and
+#      changes terms (zombienet/smoke.zndsl); then DPoR under faults: one member down, two
+#      down, both back, a follower syncing from genesis (zombienet/faults.zndsl).
 # Each stage prints its duration.
 set -euo pipefail
 # shellcheck source=lib/common.sh
@@ -45,10 +46,11 @@ counted cargo cargo test "${CARGO_PROFILE[@]}" --locked --workspace "${CARGO_FEA
 
 counted e2e npm --prefix "$REPO_ROOT/e2e" test
 counted zombienet "$REPO_ROOT/scripts/zombienet.sh" test smoke.zndsl
+counted zombienet-faults "$REPO_ROOT/scripts/zombienet.sh" test faults.zndsl
 
 cargo_tests=$(count cargo '^test result: ok\. \([0-9]*\) passed.*')
 e2e_tests=$(count e2e '^# pass \([0-9]*\)$')
-zombienet_checks=$(grep -c '✅' "$logs/zombienet.log" || true)
+zombienet_checks=$(cat "$logs/zombienet.log" "$logs/zombienet-faults.log" | grep -c '✅' || true)
 [ "$cargo_tests" -gt 0 ] && [ "$e2e_tests" -gt 0 ] && [ "$zombienet_checks" -gt 0 ] ||
 	die "a test stage ran no tests (cargo $cargo_tests, e2e $e2e_tests, zombienet $zombienet_checks)"
 log "tests run: $cargo_tests Rust tests, $e2e_tests end-to-end tests, $zombienet_checks zombienet assertions"

@@ -132,7 +132,7 @@ pub fn start(params: StartParams<'_>) -> Result<(), ServiceError> {
 	let env = sc_basic_authorship::ProposerFactory::new(
 		task_manager.spawn_handle(),
 		client.clone(),
-		transaction_pool,
+		transaction_pool.clone(),
 		prometheus_registry.as_ref(),
 		telemetry,
 	);
@@ -145,6 +145,9 @@ pub fn start(params: StartParams<'_>) -> Result<(), ServiceError> {
 		notification_service: network_parts.notification_service,
 		protocol_name: network_parts.protocol_name,
 		keystore: role.is_authority().then_some(keystore),
+		offchain_tx_pool_factory: Some(
+			sc_transaction_pool_api::OffchainTransactionPoolFactory::new(transaction_pool),
+		),
 	})
 	.map_err(ServiceError::Other)?;
 	// Essential: a node whose voter fails stops rather than follow the chain blindly.

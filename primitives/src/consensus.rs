@@ -263,3 +263,26 @@ pub fn leader(height: Height, view: View, n: u32) -> MemberIndex {
 	let n = u64::from(n.max(1));
 	((height % n + u64::from(view) % n) % n) as MemberIndex
 }
+
+/// Proof that a committee member signed two different votes for one height, view and phase.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct EquivocationProof {
+	/// The vote seen first.
+	pub first: SignedVote,
+	/// The conflicting vote.
+	pub second: SignedVote,
+}
+
+impl EquivocationProof {
+	/// Whether the two votes are by one voter for one (term, height, view, phase) and differ in
+	/// the block (signatures are checked separately).
+	pub fn is_equivocation(&self) -> bool {
+		let (a, b) = (&self.first.data, &self.second.data);
+		self.first.voter == self.second.voter
+			&& a.term == b.term
+			&& a.height == b.height
+			&& a.view == b.view
+			&& a.phase == b.phase
+			&& a.block != b.block
+	}
+}

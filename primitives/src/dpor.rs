@@ -150,5 +150,11 @@ sp_api::decl_runtime_apis! {
 		fn base_view_timeout_ms() -> u64;
 		/// The randomness of the term of the next block: the input of its author's VRF.
 		fn term_randomness() -> [u8; 32];
+		/// Submits a report of an equivocation as an unsigned extrinsic through the node's
+		/// transaction pool (the caller registers the off-chain transaction pool extension).
+		/// `None` if the report could not be submitted.
+		fn submit_report_equivocation_unsigned_extrinsic(
+			proof: crate::consensus::EquivocationProof,
+		) -> Option<()>;
 	}
 }

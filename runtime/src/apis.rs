@@ -136,6 +136,12 @@ impl_runtime_apis! {
 			let next = System::block_number().saturating_add(1);
 			Dpor::randomness_of_term(Committee::term_of(next))
 		}
+
+		fn submit_report_equivocation_unsigned_extrinsic(
+			proof: cpchain_primitives::consensus::EquivocationProof,
+		) -> Option<()> {
+			Dpor::submit_unsigned_equivocation_report(proof)
+		}
 	}
 
 	impl cpchain_primitives::data::DataRegistryApi<Block, AccountId, BlockNumber> for Runtime {

@@ -392,6 +392,10 @@ fn authors_and_impeached_leaders_feed_reputation() {
 		assert_eq!(activity(Sr25519Keyring::Alice).penalty_points, 1);
 		assert_eq!(activity(Sr25519Keyring::Bob).penalty_points, 0);
 		assert_eq!(activity(Sr25519Keyring::Charlie).penalty_points, 0);
+		// The impeached leaders missed their slots too.
+		assert_eq!(activity(Sr25519Keyring::Dave).missed, 1);
+		assert_eq!(activity(Sr25519Keyring::Alice).missed, 1);
+		assert_eq!(activity(Sr25519Keyring::Bob).missed, 0);
 		assert_ne!(pallet_dpor::Accumulator::<Runtime>::get(), seed);
 	});
 }

@@ -111,7 +111,7 @@ pub fn peers_set_config<B: BlockT, N: NetworkBackend<B, <B as BlockT>::Hash>>(
 }
 
 /// What [`run_dpor`] needs.
-pub struct DporParams<C, E, I, N, S> {
+pub struct DporParams<B: BlockT, C, E, I, N, S> {
 	/// The client.
 	pub client: Arc<C>,
 	/// The block import shared with the import queue.
@@ -128,11 +128,14 @@ pub struct DporParams<C, E, I, N, S> {
 	pub protocol_name: ProtocolName,
 	/// The keystore with this node's `dpor` key, if it may be a committee member.
 	pub keystore: Option<KeystorePtr>,
+	/// Where equivocation reports go (the local transaction pool).
+	pub offchain_tx_pool_factory:
+		Option<sc_transaction_pool_api::OffchainTransactionPoolFactory<B>>,
 }
 
 /// The DPoR voter: a future to spawn as an essential task.
 pub fn run_dpor<B, C, BE, E, I, N, S>(
-	params: DporParams<C, E, I, N, S>,
+	params: DporParams<B, C, E, I, N, S>,
 ) -> Result<impl std::future::Future<Output = ()> + Send, String>
 where
 	B: BlockT<Hash = H256>,
@@ -161,6 +164,7 @@ where
 		notification_service,
 		protocol_name,
 		keystore,
+		offchain_tx_pool_factory,
 	} = params;
 	let validator = gossip::GossipValidator::new(client.info().genesis_hash);
 	let gossip = GossipEngine::new(
@@ -171,6 +175,13 @@ where
 		validator.clone(),
 		None,
 	);
-	let voter = worker::Voter::new(client, env, block_import, keystore, validator)?;
+	let voter = worker::Voter::new(
+		client,
+		env,
+		block_import,
+		keystore,
+		validator,
+		offchain_tx_pool_factory,
+	)?;
 	Ok(worker::run(voter, gossip))
 }

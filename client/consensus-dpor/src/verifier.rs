@@ -139,7 +139,7 @@ impl<B, C> Verifier<B> for DporVerifier<B, C>
 where
 	B: BlockT<Hash = H256>,
 	C: ProvideRuntimeApi<B> + sp_blockchain::HeaderBackend<B> + Send + Sync,
-	C::Api: DporApi<B, AuthorityId>,
+	C::Api: DporApi<B, AuthorityId> + sp_block_builder::BlockBuilder<B>,
 {
 	async fn verify(
 		&self,
@@ -155,6 +155,28 @@ where
 		let rules = child_rules::<B, C>(&self.client, parent)?;
 		let checked = check_header(block.header.clone(), &rules, &self.genesis)
 			.map_err(|e| format!("DPoR block {hash}: {e}"))?;
+		// The inherents (the timestamp: not too far in the future) are checked here, before
+		// any member votes for the block.
+		if let Some(body) = block.body.clone() {
+			use sp_block_builder::BlockBuilder;
+			use sp_inherents::InherentDataProvider;
+			let inherent_data = sp_timestamp::InherentDataProvider::from_system_time()
+				.create_inherent_data()
+				.await
+				.map_err(|e| format!("DPoR block {hash}: inherent data: {e}"))?;
+			let result = self
+				.client
+				.runtime_api()
+				.check_inherents(parent, B::new(checked.pre_header.clone(), body), inherent_data)
+				.map_err(|e| format!("DPoR block {hash}: checking inherents: {e}"))?;
+			if !result.ok() {
+				let errors: Vec<String> = result
+					.into_errors()
+					.map(|(id, e)| format!("{}: {e:?}", String::from_utf8_lossy(&id)))
+					.collect();
+				return Err(format!("DPoR block {hash}: inherents refused: {}", errors.join(", ")));
+			}
+		}
 		block.fork_choice = Some(crate::fork_choice::<B, C>(
 			&*self.client,
 			&checked.pre_header,

@@ -16,8 +16,8 @@ use cpchain_dpor_bft::{Action, Core, Event, Message, Phase, Step, View, VoterSta
 use cpchain_primitives::{
 	consensus::{
 		find_pre_digest, leader, pre_digest_item, seal_payload, vrf_input, AuthorityId,
-		DporJustification, DporMessage, Height, MemberIndex, PreDigest, ProposalData,
-		SignedProposal, SignedVote, VoteData, KEY_TYPE,
+		DporJustification, DporMessage, EquivocationProof, Height, MemberIndex, PreDigest,
+		ProposalData, SignedProposal, SignedVote, VoteData, KEY_TYPE,
 	},
 	dpor::{DporApi, DPOR_ENGINE_ID},
 };
@@ -29,7 +29,8 @@ use futures::{
 use sc_client_api::{AuxStore, Backend, BlockchainEvents, Finalizer};
 use sc_consensus::{BlockImport, BlockImportParams, StateAction, StorageChanges};
 use sc_network_gossip::GossipEngine;
-use sp_api::ProvideRuntimeApi;
+use sc_transaction_pool_api::OffchainTransactionPoolFactory;
+use sp_api::{ApiExt, ProvideRuntimeApi};
 use sp_application_crypto::ByteArray;
 use sp_blockchain::HeaderBackend;
 use sp_consensus::{BlockOrigin, Environment, ProposeArgs, Proposer};
@@ -74,6 +75,10 @@ pub struct Voter<B: BlockT, C, BE, E, I> {
 	core: Core<H256>,
 	/// Signed votes of the current height, by (view, phase, voter).
 	votes: BTreeMap<(View, u8, MemberIndex), SignedVote>,
+	/// A second, different signed vote for a key of `votes`: half of an equivocation proof.
+	conflicts: BTreeMap<(View, u8, MemberIndex), SignedVote>,
+	/// Submits equivocation reports to the local transaction pool.
+	offchain_tx_pool_factory: Option<OffchainTransactionPoolFactory<B>>,
 	pending_proposals: Vec<SignedProposal>,
 	pending_finality: Option<(H256, DporJustification)>,
 	future: Vec<DporMessage>,
@@ -118,6 +123,7 @@ where
 		block_import: I,
 		keystore: Option<KeystorePtr>,
 		validator: Arc<GossipValidator>,
+		offchain_tx_pool_factory: Option<OffchainTransactionPoolFactory<B>>,
 	) -> Result<Self, String> {
 		let info = client.info();
 		let rules = child_rules::<B, C>(&client, info.finalized_hash)?;
@@ -134,6 +140,8 @@ where
 			validator,
 			me: None,
 			votes: BTreeMap::new(),
+			conflicts: BTreeMap::new(),
+			offchain_tx_pool_factory,
 			pending_proposals: Vec::new(),
 			pending_finality: None,
 			future: Vec::new(),
@@ -168,6 +176,7 @@ where
 		self.finalized = finalized;
 		self.validator.set_round(Round { height, committee: rules.committee.clone() });
 		self.votes.retain(|_, v| v.data.height >= height);
+		self.conflicts.retain(|_, v| v.data.height >= height);
 		self.pending_proposals.retain(|p| p.data.height >= height);
 		self.started_builds.retain(|(h, _)| *h >= height);
 		if self.pending_finality.as_ref().is_some_and(|(_, j)| j.height < height) {
@@ -231,7 +240,15 @@ where
 		match message {
 			DporMessage::Vote(vote) => {
 				let key = (vote.data.view, phase_key(core_vote(&vote).phase), vote.voter);
-				self.votes.entry(key).or_insert_with(|| vote.clone());
+				match self.votes.get(&key) {
+					None => {
+						self.votes.insert(key, vote.clone());
+					}
+					Some(first) if first.data != vote.data => {
+						self.conflicts.entry(key).or_insert_with(|| vote.clone());
+					}
+					Some(_) => {}
+				}
 				let actions = self.core.on_event(Event::Vote(core_vote(&vote)));
 				self.perform(actions);
 			}
@@ -408,8 +425,29 @@ where
 						"member {} equivocated at height {} view {}: {:?} and {:?}",
 						first.voter, first.height, first.view, first.block, second.block
 					);
+					let key = (first.view, phase_key(first.phase), first.voter);
+					if let (Some(a), Some(b)) = (self.votes.get(&key), self.conflicts.get(&key)) {
+						let proof = EquivocationProof { first: a.clone(), second: b.clone() };
+						self.report_equivocation(proof);
+					}
 				}
 			}
+		}
+	}
+
+	/// Submits an equivocation report through the runtime (an unsigned transaction in the
+	/// local pool; the runtime checks the proof again when the transaction is included).
+	fn report_equivocation(&self, proof: EquivocationProof) {
+		let Some(factory) = &self.offchain_tx_pool_factory else { return };
+		let best = self.client.info().best_hash;
+		let mut api = self.client.runtime_api();
+		api.register_extension(factory.offchain_transaction_pool(best));
+		match api.submit_report_equivocation_unsigned_extrinsic(best, proof) {
+			Ok(Some(())) => log::info!(target: LOG_TARGET, "equivocation report submitted"),
+			Ok(None) => {
+				log::warn!(target: LOG_TARGET, "the runtime refused the equivocation report")
+			}
+			Err(e) => log::warn!(target: LOG_TARGET, "cannot report an equivocation: {e}"),
 		}
 	}
 

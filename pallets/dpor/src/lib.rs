@@ -11,7 +11,12 @@
 //! - fixes each term's randomness (the VRF input of its blocks) when the term starts;
 //! - lowers the reputation of impeached leaders: a block built at view `v` proves that the
 //!   leaders of views `0..v` of its height were voted out (members enter view `v` only after a
-//!   quorum timed out on view `v - 1`), so each of them gets a [`Signal::Impeached`].
+//!   quorum timed out on view `v - 1`), so each of them gets a [`Signal::SlotMissed`] and a
+//!   [`Signal::Impeached`];
+//! - takes equivocation reports ([`Pallet::report_equivocation`]): two different votes signed
+//!   by one committee member for one height, view and phase cost it a
+//!   [`Signal::Equivocated`]. Reports are unsigned transactions that only the node that saw
+//!   the equivocation submits (through `DporApi`), checked again when included.
 //!
 //! The committee itself is elected by `pallet-committee`; this pallet only reads it through
 //! [`CommitteeProvider`]. The pallet never rejects a block: the node's block verifier
@@ -28,7 +33,9 @@ mod tests;
 
 use alloc::vec::Vec;
 use cpchain_primitives::{
-	consensus::{leader, vrf_input, AuthorityId, PreDigest, VRF_OUTPUT_CONTEXT},
+	consensus::{
+		leader, vrf_input, AuthorityId, EquivocationProof, PreDigest, VotePhase, VRF_OUTPUT_CONTEXT,
+	},
 	dpor::{ReputationSink, Signal, TermIndex},
 };
 use frame_support::{
@@ -38,7 +45,15 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::*;
 use sp_core::crypto::VrfPublic;
-use sp_runtime::traits::UniqueSaturatedInto;
+use sp_core::H256;
+use sp_runtime::{
+	traits::UniqueSaturatedInto,
+	transaction_validity::{
+		InvalidTransaction, TransactionPriority, TransactionSource, TransactionValidity,
+		TransactionValidityError, ValidTransaction,
+	},
+	RuntimeAppPublic,
+};
 
 pub use pallet::*;
 
@@ -59,6 +74,12 @@ pub trait CommitteeProvider<AccountId> {
 /// reference machine, measured in `docs/benchmarks.md`; rounded up.
 pub const VRF_VERIFY_PICOS: u64 = 200_000_000;
 
+/// Upper bound of the reference time (picoseconds) of checking one sr25519 signature.
+pub const SIGNATURE_VERIFY_PICOS: u64 = 100_000_000;
+
+/// How many blocks an equivocation report stays valid in the transaction pool.
+pub const REPORT_LONGEVITY: u64 = 64;
+
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -67,7 +88,9 @@ pub mod pallet {
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
-	pub trait Config: frame_system::Config {
+	pub trait Config:
+		frame_system::Config<Hash = H256> + frame_system::offchain::CreateBare<Call<Self>>
+	{
 		/// The committee of each block.
 		type Committee: CommitteeProvider<Self::AccountId>;
 		/// Where impeachments are reported.
@@ -89,6 +112,120 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Accumulator<T: Config> = StorageValue<_, [u8; 32], ValueQuery>;
 
+	/// Equivocations already punished, by (voter account, height, view, phase): each is
+	/// punished once. Grows only with proven misbehaviour of committee members.
+	#[pallet::storage]
+	pub type Reported<T: Config> =
+		StorageMap<_, Blake2_128Concat, (T::AccountId, u64, u32, VotePhase), (), OptionQuery>;
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The two votes are not by one voter for one height, view and phase with different
+		/// blocks.
+		NotAnEquivocation,
+		/// The votes name another term than the one of their height.
+		WrongTerm,
+		/// The voter index is not in the committee of that height.
+		UnknownVoter,
+		/// A signature does not verify with the voter's committee key.
+		BadSignature,
+		/// This equivocation was already reported.
+		AlreadyReported,
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Checks an equivocation proof against the committee of its height and the chain's
+		/// genesis hash, and that it was not reported before; returns the offender.
+		pub fn check_equivocation(proof: &EquivocationProof) -> Result<T::AccountId, Error<T>> {
+			ensure!(proof.is_equivocation(), Error::<T>::NotAnEquivocation);
+			let d = &proof.first.data;
+			let (term, members) = T::Committee::committee_of_block(d.height);
+			ensure!(term == d.term, Error::<T>::WrongTerm);
+			let (who, key) =
+				members.get(proof.first.voter as usize).ok_or(Error::<T>::UnknownVoter)?.clone();
+			let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::default());
+			for vote in [&proof.first, &proof.second] {
+				ensure!(
+					key.verify(&vote.data.signing_payload(&genesis), &vote.signature),
+					Error::<T>::BadSignature
+				);
+			}
+			ensure!(
+				!Reported::<T>::contains_key((who.clone(), d.height, d.view, d.phase)),
+				Error::<T>::AlreadyReported
+			);
+			Ok(who)
+		}
+
+		/// Submits `proof` as an unsigned `report_equivocation` transaction to the local pool
+		/// (called by the node through `DporApi`, with the off-chain pool extension registered).
+		pub fn submit_unsigned_equivocation_report(proof: EquivocationProof) -> Option<()> {
+			use frame_system::offchain::{CreateBare, SubmitTransaction};
+			let call = Call::report_equivocation { proof: alloc::boxed::Box::new(proof) };
+			let xt = <T as CreateBare<Call<T>>>::create_bare(call.into());
+			SubmitTransaction::<T, Call<T>>::submit_transaction(xt).ok()
+		}
+
+		/// Reports a committee member that signed two different votes for one height, view
+		/// and phase. Unsigned: only the node that saw both votes submits it (local
+		/// transactions only), and it is checked again when included. The member gets an
+		/// `Equivocated` penalty in the reputation system.
+		#[pallet::call_index(0)]
+		#[pallet::weight(
+			Weight::from_parts(SIGNATURE_VERIFY_PICOS.saturating_mul(2), 0)
+				.saturating_add(T::DbWeight::get().reads_writes(4, 2))
+		)]
+		pub fn report_equivocation(
+			origin: OriginFor<T>,
+			proof: alloc::boxed::Box<EquivocationProof>,
+		) -> DispatchResult {
+			ensure_none(origin)?;
+			let who = Self::check_equivocation(&proof)?;
+			let d = &proof.first.data;
+			Reported::<T>::insert((who.clone(), d.height, d.view, d.phase), ());
+			T::Reputation::note(&who, Signal::Equivocated);
+			Self::deposit_event(Event::EquivocationReported {
+				who,
+				height: d.height,
+				view: d.view,
+			});
+			Ok(())
+		}
+	}
+
+	#[pallet::validate_unsigned]
+	impl<T: Config> ValidateUnsigned for Pallet<T> {
+		type Call = Call<T>;
+
+		fn validate_unsigned(source: TransactionSource, call: &Self::Call) -> TransactionValidity {
+			let Call::report_equivocation { proof } = call else {
+				return InvalidTransaction::Call.into();
+			};
+			// Reports come from the node that saw the votes, or inside blocks.
+			if !matches!(source, TransactionSource::Local | TransactionSource::InBlock) {
+				return InvalidTransaction::Call.into();
+			}
+			Self::check_equivocation(proof).map_err(|_| InvalidTransaction::BadProof)?;
+			let d = &proof.first.data;
+			ValidTransaction::with_tag_prefix("DporEquivocation")
+				.priority(TransactionPriority::MAX)
+				.and_provides((proof.first.voter, d.term, d.height, d.view, d.phase))
+				.longevity(REPORT_LONGEVITY)
+				.propagate(false)
+				.build()
+		}
+
+		fn pre_dispatch(call: &Self::Call) -> Result<(), TransactionValidityError> {
+			let Call::report_equivocation { proof } = call else {
+				return Err(InvalidTransaction::Call.into());
+			};
+			Self::check_equivocation(proof)
+				.map(|_| ())
+				.map_err(|_| InvalidTransaction::BadProof.into())
+		}
+	}
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -104,6 +241,15 @@ pub mod pallet {
 		InvalidVrf {
 			/// The committee index the block claims as its author.
 			author: u32,
+		},
+		/// A committee member was proven to have signed two different votes.
+		EquivocationReported {
+			/// The member's account.
+			who: T::AccountId,
+			/// The height of the votes.
+			height: u64,
+			/// Their view.
+			view: u32,
 		},
 	}
 
@@ -186,6 +332,8 @@ impl<T: Config> Pallet<T> {
 		let impeached = pre.view.min(n).min(T::MaxCommitteeSize::get());
 		for view in 0..impeached {
 			if let Some((who, _)) = members.get(leader(height, view, n) as usize) {
+				// It missed its slot (maintenance) and was voted out (a penalty).
+				T::Reputation::note(who, Signal::SlotMissed);
 				T::Reputation::note(who, Signal::Impeached);
 				Self::deposit_event(Event::LeaderImpeached { who: who.clone(), view });
 			}
@@ -230,15 +378,15 @@ impl<T: Config> sp_runtime::BoundToRuntimeAppPublic for Pallet<T> {
 impl<T: Config> OneSessionHandler<T::AccountId> for Pallet<T> {
 	type Key = AuthorityId;
 
-	fn on_genesis_session<'a, I: 'a>(_validators: I)
+	fn on_genesis_session<'a, I>(_validators: I)
 	where
-		I: Iterator<Item = (&'a T::AccountId, AuthorityId)>,
+		I: 'a + Iterator<Item = (&'a T::AccountId, AuthorityId)>,
 	{
 	}
 
-	fn on_new_session<'a, I: 'a>(_changed: bool, _validators: I, _queued: I)
+	fn on_new_session<'a, I>(_changed: bool, _validators: I, _queued: I)
 	where
-		I: Iterator<Item = (&'a T::AccountId, AuthorityId)>,
+		I: 'a + Iterator<Item = (&'a T::AccountId, AuthorityId)>,
 	{
 	}
 

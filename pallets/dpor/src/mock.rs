@@ -26,6 +26,25 @@ impl frame_system::Config for Test {
 	type Block = Block;
 }
 
+type Extrinsic = frame_system::mocking::MockUncheckedExtrinsic<Test>;
+
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type Extrinsic = Extrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<C> frame_system::offchain::CreateBare<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	fn create_bare(call: RuntimeCall) -> Extrinsic {
+		Extrinsic::new_bare(call)
+	}
+}
+
 /// Blocks per term in the tests.
 pub const TERM: u64 = 10;
 

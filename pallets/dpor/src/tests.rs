@@ -109,7 +109,15 @@ fn a_block_at_view_two_impeaches_the_leaders_of_views_zero_and_one() {
 		// Height 5, n = 4: view 0 is led by index 1 (account 2), view 1 by index 2 (account
 		// 3), view 2 by index 3 (account 4), the author.
 		run_block(5, 3, 2, 4);
-		assert_eq!(signals(), vec![(2, Signal::Impeached), (3, Signal::Impeached)]);
+		assert_eq!(
+			signals(),
+			vec![
+				(2, Signal::SlotMissed),
+				(2, Signal::Impeached),
+				(3, Signal::SlotMissed),
+				(3, Signal::Impeached)
+			]
+		);
 		System::assert_has_event(Event::LeaderImpeached { who: 2, view: 0 }.into());
 		System::assert_has_event(Event::LeaderImpeached { who: 3, view: 1 }.into());
 		assert_ne!(Accumulator::<Test>::get(), [0; 32]);
@@ -120,7 +128,11 @@ fn a_block_at_view_two_impeaches_the_leaders_of_views_zero_and_one() {
 fn many_views_impeach_each_member_at_most_once() {
 	new_test_ext().execute_with(|| {
 		run_block(4, 1, 9, 2);
-		let mut who: Vec<u64> = signals().into_iter().map(|(w, _)| w).collect();
+		let mut who: Vec<u64> = signals()
+			.into_iter()
+			.filter(|(_, s)| *s == Signal::Impeached)
+			.map(|(w, _)| w)
+			.collect();
 		who.sort();
 		assert_eq!(who, vec![1, 2, 3, 4]);
 	});
@@ -168,4 +180,136 @@ fn the_author_is_the_member_at_the_pre_digest_index() {
 			None
 		);
 	});
+}
+
+mod equivocation {
+	use super::*;
+	use crate::{Error, Reported};
+	use cpchain_primitives::consensus::{EquivocationProof, SignedVote, VoteData, VotePhase};
+	use frame_support::{assert_noop, assert_ok, pallet_prelude::ValidateUnsigned};
+	use sp_core::Pair;
+	use sp_runtime::transaction_validity::{InvalidTransaction, TransactionSource};
+
+	/// A vote of committee index `voter` signed by account `signer`'s key.
+	fn vote(voter: u32, signer: u64, block: u8, genesis: &H256) -> SignedVote {
+		let data = VoteData {
+			term: 0,
+			height: 3,
+			view: 1,
+			phase: VotePhase::Commit,
+			block: Some(H256::repeat_byte(block)),
+		};
+		let signature = pair(signer).sign(&data.signing_payload(genesis));
+		SignedVote { data, voter, signature }
+	}
+
+	fn genesis() -> H256 {
+		System::block_hash(0)
+	}
+
+	fn proof(first: SignedVote, second: SignedVote) -> Box<EquivocationProof> {
+		Box::new(EquivocationProof { first, second })
+	}
+
+	#[test]
+	fn two_different_signed_votes_cost_the_member_once() {
+		new_test_ext().execute_with(|| {
+			let g = genesis();
+			// Index 2 is account 3.
+			let p = proof(vote(2, 3, 1, &g), vote(2, 3, 2, &g));
+			assert_ok!(Dpor::report_equivocation(RuntimeOrigin::none(), p.clone()));
+			assert_eq!(signals(), vec![(3, Signal::Equivocated)]);
+			System::assert_last_event(
+				Event::EquivocationReported { who: 3, height: 3, view: 1 }.into(),
+			);
+			assert!(Reported::<Test>::contains_key((3, 3, 1, VotePhase::Commit)));
+			assert_noop!(
+				Dpor::report_equivocation(RuntimeOrigin::none(), p),
+				Error::<Test>::AlreadyReported
+			);
+		});
+	}
+
+	#[test]
+	fn anything_short_of_a_proven_equivocation_is_refused() {
+		new_test_ext().execute_with(|| {
+			let g = genesis();
+			let same = proof(vote(2, 3, 1, &g), vote(2, 3, 1, &g));
+			assert_noop!(
+				Dpor::report_equivocation(RuntimeOrigin::none(), same),
+				Error::<Test>::NotAnEquivocation
+			);
+			let two_voters = proof(vote(2, 3, 1, &g), vote(1, 2, 2, &g));
+			assert_noop!(
+				Dpor::report_equivocation(RuntimeOrigin::none(), two_voters),
+				Error::<Test>::NotAnEquivocation
+			);
+			let mut other_phase = vote(2, 3, 2, &g);
+			other_phase.data.phase = VotePhase::Prepare;
+			other_phase.signature = pair(3).sign(&other_phase.data.signing_payload(&g));
+			assert_noop!(
+				Dpor::report_equivocation(
+					RuntimeOrigin::none(),
+					proof(vote(2, 3, 1, &g), other_phase)
+				),
+				Error::<Test>::NotAnEquivocation
+			);
+			// Signed by another member's key, or for another chain.
+			let forged = proof(vote(2, 3, 1, &g), vote(2, 4, 2, &g));
+			assert_noop!(
+				Dpor::report_equivocation(RuntimeOrigin::none(), forged),
+				Error::<Test>::BadSignature
+			);
+			let other_chain = H256::repeat_byte(0xee);
+			let replayed = proof(vote(2, 3, 1, &other_chain), vote(2, 3, 2, &other_chain));
+			assert_noop!(
+				Dpor::report_equivocation(RuntimeOrigin::none(), replayed),
+				Error::<Test>::BadSignature
+			);
+			let outsider = proof(vote(7, 3, 1, &g), vote(7, 3, 2, &g));
+			assert_noop!(
+				Dpor::report_equivocation(RuntimeOrigin::none(), outsider),
+				Error::<Test>::UnknownVoter
+			);
+			let mut wrong_term = proof(vote(2, 3, 1, &g), vote(2, 3, 2, &g));
+			wrong_term.first.data.term = 4;
+			wrong_term.second.data.term = 4;
+			assert_noop!(
+				Dpor::report_equivocation(RuntimeOrigin::none(), wrong_term),
+				Error::<Test>::WrongTerm
+			);
+			// Only unsigned.
+			assert_noop!(
+				Dpor::report_equivocation(
+					RuntimeOrigin::signed(1),
+					proof(vote(2, 3, 1, &g), vote(2, 3, 2, &g))
+				),
+				sp_runtime::DispatchError::BadOrigin
+			);
+			assert!(signals().is_empty());
+		});
+	}
+
+	#[test]
+	fn reports_are_accepted_from_the_local_node_only() {
+		new_test_ext().execute_with(|| {
+			let g = genesis();
+			let call = crate::Call::report_equivocation {
+				proof: proof(vote(2, 3, 1, &g), vote(2, 3, 2, &g)),
+			};
+			assert!(Dpor::validate_unsigned(TransactionSource::Local, &call).is_ok());
+			assert!(Dpor::validate_unsigned(TransactionSource::InBlock, &call).is_ok());
+			assert_eq!(
+				Dpor::validate_unsigned(TransactionSource::External, &call),
+				InvalidTransaction::Call.into()
+			);
+			let bad = crate::Call::report_equivocation {
+				proof: proof(vote(2, 3, 1, &g), vote(2, 4, 2, &g)),
+			};
+			assert_eq!(
+				Dpor::validate_unsigned(TransactionSource::Local, &bad),
+				InvalidTransaction::BadProof.into()
+			);
+		});
+	}
 }

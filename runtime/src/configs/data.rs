@@ -78,6 +78,16 @@ where
 	type RuntimeCall = RuntimeCall;
 }
 
+/// Unsigned transactions (DPoR equivocation reports, submitted by the node that saw them).
+impl<C> frame_system::offchain::CreateBare<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	fn create_bare(call: RuntimeCall) -> UncheckedExtrinsic {
+		UncheckedExtrinsic::new_bare(call)
+	}
+}
+
 impl<C> frame_system::offchain::CreateSignedTransaction<C> for Runtime
 where
 	RuntimeCall: From<C>,

@@ -1,0 +1,116 @@
+// The finality benchmark: a 4-member `local` network on loopback (Alice, Bob, Charlie, Dave
+// with their dev keys), measured from Alice over RPC: time from a block's import to its
+// finality (median and p99) and blocks per minute, with all four members up and then with
+// Dave stopped (SIGSTOP: a silent member).
+//
+// Environment: CPCHAIN_NODE (the binary; the baseline's for the Aura + GRANDPA side),
+// LABEL (the row label), DURATION (seconds per phase, default 120), WARMUP (default 30).
+import { spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { openSync, closeSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ApiPromise, WsProvider } from '@polkadot/api'
+import { freePort, nodeBinary, rpc } from '../lib/processes.mjs'
+
+const DURATION = Number(process.env.DURATION || 120) * 1000
+const WARMUP = Number(process.env.WARMUP || 30) * 1000
+const LABEL = process.env.LABEL || 'DPoR'
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+// A fixed libp2p key for Alice, so that the others can name her as their bootnode.
+const ALICE_NODE_KEY = '0000000000000000000000000000000000000000000000000000000000000001'
+const ALICE_PEER_ID = '12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp'
+
+async function startMember (name, dir, bootnode) {
+  const [rpcPort, p2pPort] = [await freePort(), await freePort()]
+  const out = openSync(join(dir, `${name}.log`), 'w')
+  const args = [
+    '--chain', 'local', `--${name}`, '--base-path', join(dir, name),
+    '--rpc-port', String(rpcPort), '--port', String(p2pPort),
+    '--no-telemetry', '--no-mdns', '--no-prometheus'
+  ]
+  if (name === 'alice') args.push('--node-key', ALICE_NODE_KEY)
+  if (bootnode) args.push('--bootnodes', bootnode)
+  const child = spawn(nodeBinary(), args, { stdio: ['ignore', out, out] })
+  closeSync(out)
+  const httpUrl = `http://127.0.0.1:${rpcPort}`
+  for (let i = 0; i < 240; i++) {
+    try {
+      await rpc(httpUrl, 'system_health')
+      return { child, p2pPort, wsUrl: `ws://127.0.0.1:${rpcPort}` }
+    } catch {
+      await sleep(500)
+    }
+  }
+  throw new Error(`${name} did not start; see ${dir}/${name}.log`)
+}
+
+function percentile (sorted, p) {
+  if (sorted.length === 0) return NaN
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
+}
+
+/** Watches `api` for `ms` and returns { median, p99, perMinute, n }, latencies in ms. */
+async function measure (api, ms) {
+  const imported = new Map()
+  const latencies = []
+  let firstFinal = null
+  let lastFinal = null
+  const unsubNew = await api.rpc.chain.subscribeAllHeads((h) => {
+    const n = h.number.toNumber()
+    if (!imported.has(n)) imported.set(n, Date.now())
+  })
+  const unsubFinal = await api.rpc.chain.subscribeFinalizedHeads((h) => {
+    const n = h.number.toNumber()
+    const now = Date.now()
+    if (firstFinal === null) firstFinal = n
+    // Finality of `n` also covers every earlier block not seen finalised yet.
+    for (let k = (lastFinal ?? n - 1) + 1; k <= n; k++) {
+      if (imported.has(k)) latencies.push(now - imported.get(k))
+    }
+    lastFinal = n
+  })
+  await sleep(ms)
+  unsubNew()
+  unsubFinal()
+  latencies.sort((a, b) => a - b)
+  const blocks = lastFinal !== null && firstFinal !== null ? lastFinal - firstFinal : 0
+  return {
+    median: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    perMinute: (blocks * 60_000) / ms,
+    n: latencies.length
+  }
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'cpchain-bench-finality-'))
+const members = {}
+try {
+  members.alice = await startMember('alice', dir)
+  const bootnode = `/ip4/127.0.0.1/tcp/${members.alice.p2pPort}/p2p/${ALICE_PEER_ID}`
+  for (const name of ['bob', 'charlie', 'dave']) members[name] = await startMember(name, dir, bootnode)
+  const api = await ApiPromise.create({ provider: new WsProvider(members.alice.wsUrl), noInitWarn: true })
+  console.error(`# warming up for ${WARMUP / 1000} s`)
+  await sleep(WARMUP)
+  console.error(`# all four members up, ${DURATION / 1000} s`)
+  const all = await measure(api, DURATION)
+  members.dave.child.kill('SIGSTOP')
+  console.error(`# Dave silent, ${DURATION / 1000} s`)
+  const silent = await measure(api, DURATION)
+  members.dave.child.kill('SIGCONT')
+  await api.disconnect()
+  const row = (what, r) =>
+    `| ${LABEL} | ${what} | ${r.median} | ${r.p99} | ${r.perMinute.toFixed(1)} | ${r.n} |`
+  console.log('| engine | members | import to finality, median (ms) | p99 (ms) | finalised blocks per minute | blocks |')
+  console.log('|---|---|---|---|---|---|')
+  console.log(row('4 of 4', all))
+  console.log(row('3 of 4 (Dave silent)', silent))
+} finally {
+  for (const m of Object.values(members)) {
+    m.child.kill('SIGCONT')
+    m.child.kill('SIGINT')
+  }
+  await sleep(3000)
+  for (const m of Object.values(members)) m.child.kill('SIGKILL')
+  await rm(dir, { recursive: true, force: true })
+}
