@@ -158,24 +158,11 @@ where
 		// The inherents (the timestamp: not too far in the future) are checked here, before
 		// any member votes for the block.
 		if let Some(body) = block.body.clone() {
-			use sp_block_builder::BlockBuilder;
-			use sp_inherents::InherentDataProvider;
-			let inherent_data = sp_timestamp::InherentDataProvider::from_system_time()
-				.create_inherent_data()
+			let provider = sp_timestamp::InherentDataProvider::from_system_time();
+			let check = B::new(checked.pre_header.clone(), body);
+			sp_block_builder::check_inherents(self.client.clone(), parent, check, &provider)
 				.await
-				.map_err(|e| format!("DPoR block {hash}: inherent data: {e}"))?;
-			let result = self
-				.client
-				.runtime_api()
-				.check_inherents(parent, B::new(checked.pre_header.clone(), body), inherent_data)
-				.map_err(|e| format!("DPoR block {hash}: checking inherents: {e}"))?;
-			if !result.ok() {
-				let errors: Vec<String> = result
-					.into_errors()
-					.map(|(id, e)| format!("{}: {e:?}", String::from_utf8_lossy(&id)))
-					.collect();
-				return Err(format!("DPoR block {hash}: inherents refused: {}", errors.join(", ")));
-			}
+				.map_err(|e| format!("DPoR block {hash}: inherents refused: {e:?}"))?;
 		}
 		block.fork_choice = Some(crate::fork_choice::<B, C>(
 			&*self.client,

@@ -182,6 +182,7 @@ fn the_author_is_the_member_at_the_pre_digest_index() {
 	});
 }
 
+#[allow(deprecated)]
 mod equivocation {
 	use super::*;
 	use crate::{Error, Reported};
