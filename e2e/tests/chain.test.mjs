@@ -76,9 +76,11 @@ test('a signed transfer is finalised with its event and both balances right', as
   const amount = 7n * CPC
   const aliceBefore = (await api.query.system.account(alice.address)).data.free.toBigInt()
 
+  const statuses = []
   const { blockHash, events } = await new Promise((resolve, reject) => {
     api.tx.balances.transferKeepAlive(recipient.address, amount)
       .signAndSend(alice, ({ status, events, dispatchError }) => {
+        statuses.push(status.type)
         if (dispatchError) reject(new Error(`dispatch error: ${dispatchError.toString()}`))
         if (status.isFinalized) resolve({ blockHash: status.asFinalized, events })
         if (status.isInvalid || status.isDropped || status.isUsurped) {
@@ -88,6 +90,10 @@ test('a signed transfer is finalised with its event and both balances right', as
       .catch(reject)
   })
 
+  // Senders that wait for inclusion (isInBlock) hear of it before finality, even though a
+  // DPoR block is final within milliseconds of its import.
+  assert.deepEqual(statuses.filter((s) => s === 'InBlock' || s === 'Finalized'), ['InBlock', 'Finalized'],
+    `status sequence ${statuses.join(' -> ')}`)
   const transfer = events.find(({ event }) => api.events.balances.Transfer.is(event))
   assert.ok(transfer, 'Balances.Transfer event')
   const [from, to, value] = transfer.event.data

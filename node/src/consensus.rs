@@ -6,6 +6,8 @@
 
 use std::sync::Arc;
 
+use futures::FutureExt;
+
 use cpchain_consensus_dpor::{DporBlockImport, DporParams, DporVerifier};
 use cpchain_runtime::opaque::Block;
 use sc_client_api::BlockBackend;
@@ -17,6 +19,10 @@ use sp_runtime::traits::{Block as BlockT, NumberFor};
 use crate::service::{FullBackend, FullClient, FullPool};
 
 type BlockImport = DporBlockImport<Block, FullClient, FullBackend>;
+
+/// How long finality waits after the transaction pool took in a block's import (see
+/// [`start`]).
+const FINALITY_AFTER_POOL: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// What block import hands over to the voter.
 pub struct ConsensusLink {
@@ -129,6 +135,22 @@ pub fn start(params: StartParams<'_>) -> Result<(), ServiceError> {
 		telemetry,
 	} = params;
 
+	// Finality waits until the pool has taken in the block's import (at most a second) and a
+	// moment more, so that senders of its transactions see `InBlock` before `Finalized`: with
+	// a finality that follows import within milliseconds, the pool would otherwise end their
+	// status streams with `Finalized` alone (polkadot.js callers waiting for `isInBlock` hang).
+	let pool = transaction_pool.clone();
+	let wait_for_pool: cpchain_consensus_dpor::worker::WaitForPool = Arc::new(move |hash| {
+		let pool = pool.clone();
+		async move {
+			use sc_transaction_pool_api::TransactionPool;
+			let _ = pool.ready_at_with_timeout(hash, std::time::Duration::from_secs(1)).await;
+			// The pool's watchers forward `InBlock` from the block's view on their own task:
+			// give it a moment before `Finalized` ends their streams.
+			futures_timer::Delay::new(FINALITY_AFTER_POOL).await;
+		}
+		.boxed()
+	});
 	let env = sc_basic_authorship::ProposerFactory::new(
 		task_manager.spawn_handle(),
 		client.clone(),
@@ -145,6 +167,7 @@ pub fn start(params: StartParams<'_>) -> Result<(), ServiceError> {
 		notification_service: network_parts.notification_service,
 		protocol_name: network_parts.protocol_name,
 		keystore: role.is_authority().then_some(keystore),
+		wait_for_pool: Some(wait_for_pool),
 		offchain_tx_pool_factory: Some(
 			sc_transaction_pool_api::OffchainTransactionPoolFactory::new(transaction_pool),
 		),

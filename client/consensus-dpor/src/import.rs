@@ -5,16 +5,11 @@
 
 use std::{marker::PhantomData, sync::Arc};
 
-use cpchain_primitives::{
-	consensus::AuthorityId,
-	dpor::{DporApi, DPOR_ENGINE_ID},
-};
-use sc_client_api::{backend::Backend, Finalizer};
+use cpchain_primitives::dpor::DPOR_ENGINE_ID;
+use sc_client_api::backend::Backend;
 use sc_consensus::{
 	BlockCheckParams, BlockImport, BlockImportParams, ImportResult, JustificationImport,
 };
-use sp_api::ProvideRuntimeApi;
-use sp_blockchain::HeaderBackend;
 use sp_consensus::{BlockOrigin, Error as ConsensusError};
 use sp_core::H256;
 use sp_runtime::{
@@ -22,7 +17,7 @@ use sp_runtime::{
 	Justification,
 };
 
-use crate::{chain::child_rules, justification, LOG_TARGET};
+use crate::{chain::child_rules, justification, DporClient, LOG_TARGET};
 
 /// DPoR's block import: wraps the client's.
 pub struct DporBlockImport<B, C, BE> {
@@ -41,8 +36,7 @@ impl<B, C, BE> DporBlockImport<B, C, BE>
 where
 	B: BlockT<Hash = H256>,
 	BE: Backend<B>,
-	C: ProvideRuntimeApi<B> + HeaderBackend<B> + Finalizer<B, BE> + Send + Sync,
-	C::Api: DporApi<B, AuthorityId>,
+	C: DporClient<B, BE>,
 {
 	/// Wraps `client`, the chain with genesis `genesis`.
 	pub fn new(client: Arc<C>, genesis: H256) -> Self {
@@ -84,8 +78,7 @@ impl<B, C, BE> BlockImport<B> for DporBlockImport<B, C, BE>
 where
 	B: BlockT<Hash = H256>,
 	BE: Backend<B>,
-	C: ProvideRuntimeApi<B> + HeaderBackend<B> + Finalizer<B, BE> + Send + Sync,
-	C::Api: DporApi<B, AuthorityId>,
+	C: DporClient<B, BE>,
 	for<'a> &'a C: BlockImport<B, Error = ConsensusError>,
 {
 	type Error = ConsensusError;
@@ -132,8 +125,7 @@ impl<B, C, BE> JustificationImport<B> for DporBlockImport<B, C, BE>
 where
 	B: BlockT<Hash = H256>,
 	BE: Backend<B>,
-	C: ProvideRuntimeApi<B> + HeaderBackend<B> + Finalizer<B, BE> + Send + Sync,
-	C::Api: DporApi<B, AuthorityId>,
+	C: DporClient<B, BE>,
 {
 	type Error = ConsensusError;
 

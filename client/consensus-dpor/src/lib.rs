@@ -110,6 +110,36 @@ pub fn peers_set_config<B: BlockT, N: NetworkBackend<B, <B as BlockT>::Hash>>(
 	)
 }
 
+/// What the engine needs of the client: the runtime's `DporApi`, headers, import and finality
+/// notifications, the aux store and finalisation.
+pub trait DporClient<B: BlockT, BE: Backend<B>>:
+	ProvideRuntimeApi<B, Api: DporApi<B, AuthorityId>>
+	+ HeaderBackend<B>
+	+ BlockchainEvents<B>
+	+ AuxStore
+	+ Finalizer<B, BE>
+	+ Send
+	+ Sync
+	+ 'static
+{
+}
+
+impl<B, BE, T> DporClient<B, BE> for T
+where
+	B: BlockT,
+	BE: Backend<B>,
+	T: ProvideRuntimeApi<B>
+		+ HeaderBackend<B>
+		+ BlockchainEvents<B>
+		+ AuxStore
+		+ Finalizer<B, BE>
+		+ Send
+		+ Sync
+		+ 'static,
+	T::Api: DporApi<B, AuthorityId>,
+{
+}
+
 /// What [`run_dpor`] needs.
 pub struct DporParams<B: BlockT, C, E, I, N, S> {
 	/// The client.
@@ -128,6 +158,9 @@ pub struct DporParams<B: BlockT, C, E, I, N, S> {
 	pub protocol_name: ProtocolName,
 	/// The keystore with this node's `dpor` key, if it may be a committee member.
 	pub keystore: Option<KeystorePtr>,
+	/// Resolves once the transaction pool has taken in a block's import (see
+	/// [`worker::WaitForPool`]); `None` finalises at once.
+	pub wait_for_pool: Option<worker::WaitForPool>,
 	/// Where equivocation reports go (the local transaction pool).
 	pub offchain_tx_pool_factory:
 		Option<sc_transaction_pool_api::OffchainTransactionPoolFactory<B>>,
@@ -140,15 +173,7 @@ pub fn run_dpor<B, C, BE, E, I, N, S>(
 where
 	B: BlockT<Hash = H256>,
 	BE: Backend<B> + 'static,
-	C: ProvideRuntimeApi<B>
-		+ HeaderBackend<B>
-		+ BlockchainEvents<B>
-		+ AuxStore
-		+ Finalizer<B, BE>
-		+ Send
-		+ Sync
-		+ 'static,
-	C::Api: DporApi<B, AuthorityId>,
+	C: DporClient<B, BE>,
 	E: Environment<B> + Send + Sync + 'static,
 	E::Proposer: Send,
 	I: BlockImport<B> + Clone + Send + Sync + 'static,
@@ -165,6 +190,7 @@ where
 		protocol_name,
 		keystore,
 		offchain_tx_pool_factory,
+		wait_for_pool,
 	} = params;
 	let validator = gossip::GossipValidator::new(client.info().genesis_hash);
 	let gossip = GossipEngine::new(
@@ -182,6 +208,7 @@ where
 		keystore,
 		validator,
 		offchain_tx_pool_factory,
+		wait_for_pool,
 	)?;
 	Ok(worker::run(voter, gossip))
 }

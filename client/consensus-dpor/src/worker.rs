@@ -26,11 +26,11 @@ use futures::{
 	prelude::*,
 	stream::FuturesUnordered,
 };
-use sc_client_api::{AuxStore, Backend, BlockchainEvents, Finalizer};
+use sc_client_api::Backend;
 use sc_consensus::{BlockImport, BlockImportParams, StateAction, StorageChanges};
 use sc_network_gossip::GossipEngine;
 use sc_transaction_pool_api::OffchainTransactionPoolFactory;
-use sp_api::{ApiExt, ProvideRuntimeApi};
+use sp_api::ApiExt;
 use sp_application_crypto::ByteArray;
 use sp_blockchain::HeaderBackend;
 use sp_consensus::{BlockOrigin, Environment, ProposeArgs, Proposer};
@@ -48,7 +48,7 @@ use crate::{
 	gossip::{topic, GossipValidator, Round},
 	justification,
 	messages::{check_message, core_proposal, core_vote, wire_phase},
-	LOG_TARGET,
+	DporClient, LOG_TARGET,
 };
 
 /// Proposals kept while their block is being imported.
@@ -58,6 +58,11 @@ const MAX_FUTURE_MESSAGES: usize = 1024;
 
 /// A block the leader built.
 type Built = Result<(Height, View, H256), String>;
+
+/// Resolves once the transaction pool has taken in the import of a block. Finality waits for
+/// it: a pool that hears of a block's finality before its import skips the import, and its
+/// transactions would never be reported `InBlock` to their senders.
+pub type WaitForPool = Arc<dyn Fn(H256) -> BoxFuture<'static, ()> + Send + Sync>;
 
 /// Everything the voter needs.
 pub struct Voter<B: BlockT, C, BE, E, I> {
@@ -79,6 +84,9 @@ pub struct Voter<B: BlockT, C, BE, E, I> {
 	conflicts: BTreeMap<(View, u8, MemberIndex), SignedVote>,
 	/// Submits equivocation reports to the local transaction pool.
 	offchain_tx_pool_factory: Option<OffchainTransactionPoolFactory<B>>,
+	wait_for_pool: Option<WaitForPool>,
+	/// Blocks to finalise (with their justifications) once the pool has seen them.
+	finalizations: Vec<(H256, DporJustification)>,
 	pending_proposals: Vec<SignedProposal>,
 	pending_finality: Option<(H256, DporJustification)>,
 	future: Vec<DporMessage>,
@@ -104,15 +112,7 @@ impl<B, C, BE, E, I> Voter<B, C, BE, E, I>
 where
 	B: BlockT<Hash = H256>,
 	BE: Backend<B>,
-	C: ProvideRuntimeApi<B>
-		+ HeaderBackend<B>
-		+ BlockchainEvents<B>
-		+ AuxStore
-		+ Finalizer<B, BE>
-		+ Send
-		+ Sync
-		+ 'static,
-	C::Api: DporApi<B, AuthorityId>,
+	C: DporClient<B, BE>,
 	E: Environment<B> + Send + 'static,
 	I: BlockImport<B> + Clone + Send + Sync + 'static,
 {
@@ -124,6 +124,7 @@ where
 		keystore: Option<KeystorePtr>,
 		validator: Arc<GossipValidator>,
 		offchain_tx_pool_factory: Option<OffchainTransactionPoolFactory<B>>,
+		wait_for_pool: Option<WaitForPool>,
 	) -> Result<Self, String> {
 		let info = client.info();
 		let rules = child_rules::<B, C>(&client, info.finalized_hash)?;
@@ -142,6 +143,8 @@ where
 			votes: BTreeMap::new(),
 			conflicts: BTreeMap::new(),
 			offchain_tx_pool_factory,
+			wait_for_pool,
+			finalizations: Vec::new(),
 			pending_proposals: Vec::new(),
 			pending_finality: None,
 			future: Vec::new(),
@@ -304,8 +307,8 @@ where
 			self.deliver_proposals();
 		}
 		if self.pending_finality.as_ref().is_some_and(|(h, _)| *h == hash) {
-			if let Some((block, justification)) = self.pending_finality.take() {
-				self.finalize(block, justification);
+			if let Some(pending) = self.pending_finality.take() {
+				self.finalizations.push(pending);
 			}
 		}
 	}
@@ -417,7 +420,7 @@ where
 						block,
 						signatures,
 					};
-					self.finalize(block, justification);
+					self.finalizations.push((block, justification));
 				}
 				Action::Equivocation { first, second } => {
 					log::warn!(
@@ -550,15 +553,7 @@ pub async fn run<B, C, BE, E, I>(mut voter: Voter<B, C, BE, E, I>, mut gossip: G
 where
 	B: BlockT<Hash = H256>,
 	BE: Backend<B>,
-	C: ProvideRuntimeApi<B>
-		+ HeaderBackend<B>
-		+ BlockchainEvents<B>
-		+ AuxStore
-		+ Finalizer<B, BE>
-		+ Send
-		+ Sync
-		+ 'static,
-	C::Api: DporApi<B, AuthorityId>,
+	C: DporClient<B, BE>,
 	E: Environment<B> + Send + 'static,
 	I: BlockImport<B> + Clone + Send + Sync + 'static,
 {
@@ -570,14 +565,17 @@ where
 	let mut building: futures::future::Fuse<BoxFuture<'static, Built>> =
 		futures::future::Fuse::terminated();
 	let mut queued_builds: Vec<(Height, View)> = Vec::new();
+	let mut finalizing = FuturesUnordered::<BoxFuture<'static, (H256, DporJustification)>>::new();
 
 	loop {
 		queued_builds.append(&mut voter.build_requests);
 		if building.is_terminated() {
-			queued_builds.retain(|(h, _)| *h == voter.height);
+			// Builds of the next height wait until this one is final.
+			queued_builds.retain(|(h, _)| *h >= voter.height);
 			queued_builds.sort();
-			if let Some((height, view)) = queued_builds.pop() {
-				queued_builds.clear();
+			let due = queued_builds.iter().rposition(|(h, _)| *h == voter.height);
+			if let Some((height, view)) = due.map(|i| queued_builds.remove(i)) {
+				queued_builds.retain(|(h, _)| *h > height);
 				if let (Some((author, key)), Some(keystore)) =
 					(voter.me.clone(), voter.keystore.clone())
 				{
@@ -614,6 +612,7 @@ where
 			Timeout(Height, View, Step),
 			Tick,
 			Built(Built),
+			Finalize(H256, DporJustification),
 			Stop,
 		}
 		let input: Input<B> = futures::select! {
@@ -633,6 +632,7 @@ where
 			t = voter.timers.select_next_some() => Input::Timeout(t.0, t.1, t.2),
 			_ = (&mut tick).fuse() => Input::Tick,
 			b = building => Input::Built(b),
+			f = finalizing.select_next_some() => Input::Finalize(f.0, f.1),
 		};
 
 		let mut actions = Vec::new();
@@ -677,8 +677,17 @@ where
 				actions = voter.core.on_event(Event::BlockBuilt { height, view, block: hash });
 			}
 			Input::Built(Err(e)) => log::warn!(target: LOG_TARGET, "block building failed: {e}"),
+			Input::Finalize(block, justification) => voter.finalize(block, justification),
 		}
 		voter.perform(actions);
+		for (block, justification) in std::mem::take(&mut voter.finalizations) {
+			match &voter.wait_for_pool {
+				Some(wait) => {
+					finalizing.push(wait(block).map(move |_| (block, justification)).boxed())
+				}
+				None => voter.finalize(block, justification),
+			}
+		}
 
 		for message in std::mem::take(&mut voter.outbox) {
 			gossip.gossip_message(topic::<B>(), message.encode(), false);
