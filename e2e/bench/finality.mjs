@@ -6,7 +6,7 @@
 // Environment: CPCHAIN_NODE (the binary; the baseline's for the Aura + GRANDPA side),
 // LABEL (the row label), DURATION (seconds per phase, default 120), WARMUP (default 30).
 import { spawn } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { openSync, closeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -17,8 +17,9 @@ const DURATION = Number(process.env.DURATION || 120) * 1000
 const WARMUP = Number(process.env.WARMUP || 30) * 1000
 const LABEL = process.env.LABEL || 'DPoR'
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-// A fixed libp2p key for Alice, so that the others can name her as their bootnode.
-const ALICE_NODE_KEY = '0000000000000000000000000000000000000000000000000000000000000001'
+// Fixed libp2p keys (authorities must have one); Alice's, so that the others can name her as
+// their bootnode.
+const NODE_KEYS = { alice: 1, bob: 2, charlie: 3, dave: 4 }
 const ALICE_PEER_ID = '12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp'
 
 async function startMember (name, dir, bootnode) {
@@ -29,7 +30,7 @@ async function startMember (name, dir, bootnode) {
     '--rpc-port', String(rpcPort), '--port', String(p2pPort),
     '--no-telemetry', '--no-mdns', '--no-prometheus'
   ]
-  if (name === 'alice') args.push('--node-key', ALICE_NODE_KEY)
+  args.push('--node-key', NODE_KEYS[name].toString(16).padStart(64, '0'))
   if (bootnode) args.push('--bootnodes', bootnode)
   const child = spawn(nodeBinary(), args, { stdio: ['ignore', out, out] })
   closeSync(out)
@@ -42,7 +43,8 @@ async function startMember (name, dir, bootnode) {
       await sleep(500)
     }
   }
-  throw new Error(`${name} did not start; see ${dir}/${name}.log`)
+  const log = await readFile(join(dir, `${name}.log`), 'utf8').catch(() => '')
+  throw new Error(`${name} did not start:\n${log.slice(-2000)}`)
 }
 
 function percentile (sorted, p) {
@@ -90,7 +92,13 @@ try {
   const bootnode = `/ip4/127.0.0.1/tcp/${members.alice.p2pPort}/p2p/${ALICE_PEER_ID}`
   for (const name of ['bob', 'charlie', 'dave']) members[name] = await startMember(name, dir, bootnode)
   const api = await ApiPromise.create({ provider: new WsProvider(members.alice.wsUrl), noInitWarn: true })
-  console.error(`# warming up for ${WARMUP / 1000} s`)
+  // Start-up (genesis, wasm compilation, peering) takes a while: wait for finality to move.
+  for (;;) {
+    const head = await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())
+    if (head.number.toNumber() >= 3) break
+    await sleep(1000)
+  }
+  console.error(`# finality is moving; warming up for ${WARMUP / 1000} s more`)
   await sleep(WARMUP)
   console.error(`# all four members up, ${DURATION / 1000} s`)
   const all = await measure(api, DURATION)
