@@ -17,7 +17,7 @@ source "$REPO_ROOT/scripts/lib/build.sh"
 STEPS="${STEPS:-50}"
 REPEAT="${REPEAT:-20}"
 pallets=("$@")
-[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_reputation pallet_committee pallet_data_registry pallet_access_control)
+[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_reputation pallet_committee pallet_dpor pallet_data_registry pallet_access_control)
 
 "$REPO_ROOT/scripts/setup.sh"
 build_node

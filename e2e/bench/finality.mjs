@@ -4,7 +4,8 @@
 // Dave stopped (SIGSTOP: a silent member).
 //
 // Environment: CPCHAIN_NODE (the binary; the baseline's for the Aura + GRANDPA side),
-// LABEL (the row label), DURATION (seconds per phase, default 120), WARMUP (default 30).
+// LABEL (the row label), DURATION (seconds per phase, default 120), WARMUP (default 30),
+// KEEP_LOGS (set: keep the nodes' directories and logs).
 import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { openSync, closeSync } from 'node:fs'
@@ -52,20 +53,41 @@ function percentile (sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
 }
 
-/** Watches `api` for `ms` and returns { median, p99, perMinute, n }, latencies in ms. */
+/**
+ * The view of a DPoR block from its pre-digest (SCALE: term u32, view u32, author u32, VRF),
+ * or null for blocks of another engine (the Aura + GRANDPA baseline).
+ */
+function dporView (header) {
+  for (const log of header.digest.logs) {
+    if (log.isPreRuntime && log.asPreRuntime[0].toString() === 'DPOR') {
+      const data = log.asPreRuntime[1].toU8a(true)
+      return new DataView(data.buffer, data.byteOffset + 4, 4).getUint32(0, true)
+    }
+  }
+  return null
+}
+
+/**
+ * Watches `api` for `ms` and returns { median, p99, perMinute, n, viewChanges }: latencies
+ * in ms, and how many of the finalised blocks were built after a view change (view > 0).
+ */
 async function measure (api, ms) {
   const imported = new Map()
+  const views = new Map()
   const latencies = []
   let firstFinal = null
   let lastFinal = null
+  let viewChanges = 0
   const unsubNew = await api.rpc.chain.subscribeAllHeads((h) => {
     const n = h.number.toNumber()
     if (!imported.has(n)) imported.set(n, Date.now())
+    views.set(h.hash.toHex(), dporView(h))
   })
   const unsubFinal = await api.rpc.chain.subscribeFinalizedHeads((h) => {
     const n = h.number.toNumber()
     const now = Date.now()
     if (firstFinal === null) firstFinal = n
+    else if ((views.get(h.hash.toHex()) ?? 0) > 0) viewChanges++
     // Finality of `n` also covers every earlier block not seen finalised yet.
     for (let k = (lastFinal ?? n - 1) + 1; k <= n; k++) {
       if (imported.has(k)) latencies.push(now - imported.get(k))
@@ -81,7 +103,8 @@ async function measure (api, ms) {
     median: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     perMinute: (blocks * 60_000) / ms,
-    n: latencies.length
+    n: latencies.length,
+    viewChanges
   }
 }
 
@@ -108,9 +131,9 @@ try {
   members.dave.child.kill('SIGCONT')
   await api.disconnect()
   const row = (what, r) =>
-    `| ${LABEL} | ${what} | ${r.median} | ${r.p99} | ${r.perMinute.toFixed(1)} | ${r.n} |`
-  console.log('| engine | members | import to finality, median (ms) | p99 (ms) | finalised blocks per minute | blocks |')
-  console.log('|---|---|---|---|---|---|')
+    `| ${LABEL} | ${what} | ${r.median} | ${r.p99} | ${r.perMinute.toFixed(1)} | ${r.n} | ${r.viewChanges} |`
+  console.log('| engine | members | import to finality, median (ms) | p99 (ms) | finalised blocks per minute | blocks | blocks after a view change |')
+  console.log('|---|---|---|---|---|---|---|')
   console.log(row('4 of 4', all))
   console.log(row('3 of 4 (Dave silent)', silent))
 } finally {
@@ -120,5 +143,6 @@ try {
   }
   await sleep(3000)
   for (const m of Object.values(members)) m.child.kill('SIGKILL')
-  await rm(dir, { recursive: true, force: true })
+  if (process.env.KEEP_LOGS) console.error(`# node logs kept in ${dir}`)
+  else await rm(dir, { recursive: true, force: true })
 }

@@ -11,6 +11,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_contracts, Contracts]
 	[pallet_reputation, Reputation]
 	[pallet_committee, Committee]
+	[pallet_dpor, Dpor]
 	[pallet_data_registry, DataRegistry]
 	[pallet_access_control, AccessControl]
 );

@@ -26,10 +26,13 @@
 
 extern crate alloc;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
 mod tests;
+pub mod weights;
 
 use alloc::vec::Vec;
 use cpchain_primitives::{
@@ -56,6 +59,7 @@ use sp_runtime::{
 };
 
 pub use pallet::*;
+pub use weights::WeightInfo;
 
 /// The log target of this pallet.
 pub const LOG_TARGET: &str = "runtime::dpor";
@@ -70,12 +74,13 @@ pub trait CommitteeProvider<AccountId> {
 	fn committee_of_block(number: u64) -> (TermIndex, Vec<(AccountId, AuthorityId)>);
 }
 
-/// Upper bound of the reference time (picoseconds) of checking one VRF output on the
-/// reference machine, measured in `docs/benchmarks.md`; rounded up.
-pub const VRF_VERIFY_PICOS: u64 = 200_000_000;
-
-/// Upper bound of the reference time (picoseconds) of checking one sr25519 signature.
-pub const SIGNATURE_VERIFY_PICOS: u64 = 100_000_000;
+/// Sets up the committee for the benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// Makes `members` (accounts with their consensus keys, in slot order) the committee
+	/// that [`CommitteeProvider::committee_of_block`] returns for block `height`.
+	fn set_committee(height: u64, members: Vec<(AccountId, AuthorityId)>);
+}
 
 /// How many blocks an equivocation report stays valid in the transaction pool.
 pub const REPORT_LONGEVITY: u64 = 64;
@@ -103,6 +108,11 @@ pub mod pallet {
 		/// The largest committee (bounds the impeachment loop).
 		#[pallet::constant]
 		type MaxCommitteeSize: Get<u32>;
+		/// Weights of the hook and the extrinsic, from the benchmarks.
+		type WeightInfo: WeightInfo;
+		/// Sets up committees for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
 	/// The term whose randomness [`TermRandomness`] holds.
@@ -145,10 +155,7 @@ pub mod pallet {
 		/// transactions only), and it is checked again when included. The member gets an
 		/// `Equivocated` penalty in the reputation system.
 		#[pallet::call_index(0)]
-		#[pallet::weight(
-			Weight::from_parts(SIGNATURE_VERIFY_PICOS.saturating_mul(2), 0)
-				.saturating_add(T::DbWeight::get().reads_writes(4, 2))
-		)]
+		#[pallet::weight(T::WeightInfo::report_equivocation(T::MaxCommitteeSize::get()))]
 		pub fn report_equivocation(
 			origin: OriginFor<T>,
 			proof: alloc::boxed::Box<EquivocationProof>,
@@ -296,16 +303,20 @@ impl<T: Config> Pallet<T> {
 		found
 	}
 
+	/// Runs the block hook; returns its weight: the benchmarked worst case for the committee
+	/// size and the block's view (a VRF check, a term start and the impeachments), whichever
+	/// early return is taken.
 	fn process_block(height: u64) -> Weight {
-		let db = T::DbWeight::get();
 		let (term, members) = T::Committee::committee_of_block(height);
-		let mut weight = db.reads(4);
+		let n = members.len() as u32;
 		if CurrentTerm::<T>::get() != Some(term) {
 			TermRandomness::<T>::put(Self::randomness_of_term(term));
 			CurrentTerm::<T>::put(term);
-			weight = weight.saturating_add(db.writes(2));
 		}
-		let Some(pre) = Self::pre_digest() else { return weight };
+		let Some(pre) = Self::pre_digest() else { return T::WeightInfo::on_initialize(n, 0) };
+		// Views 0..pre.view of this height were impeached; at most one note per member.
+		let impeached = pre.view.min(n).min(T::MaxCommitteeSize::get());
+		let weight = T::WeightInfo::on_initialize(n, impeached);
 		if pre.term != term {
 			log::warn!(target: LOG_TARGET, "pre-digest of block {height} names term {} not {term}", pre.term);
 			return weight;
@@ -316,7 +327,6 @@ impl<T: Config> Pallet<T> {
 		};
 
 		let input = vrf_input(&TermRandomness::<T>::get(), term, height);
-		weight = weight.saturating_add(Weight::from_parts(VRF_VERIFY_PICOS, 0));
 		let public: &sp_core::sr25519::Public = key.as_ref();
 		let output = if public.vrf_verify(&input.clone().into_sign_data(), &pre.vrf) {
 			pre.vrf.pre_output.make_bytes::<32>(VRF_OUTPUT_CONTEXT, &input, public).ok()
@@ -327,14 +337,10 @@ impl<T: Config> Pallet<T> {
 			Some(output) => {
 				let next = sp_io::hashing::blake2_256(&(Accumulator::<T>::get(), output).encode());
 				Accumulator::<T>::put(next);
-				weight = weight.saturating_add(db.writes(1));
 			}
 			None => Self::deposit_event(Event::InvalidVrf { author: pre.author }),
 		}
 
-		// Views 0..pre.view of this height were impeached; at most one note per member.
-		let n = members.len() as u32;
-		let impeached = pre.view.min(n).min(T::MaxCommitteeSize::get());
 		for view in 0..impeached {
 			if let Some((who, _)) = members.get(leader(height, view, n) as usize) {
 				// It missed its slot (maintenance) and was voted out (a penalty).
@@ -343,7 +349,7 @@ impl<T: Config> Pallet<T> {
 				Self::deposit_event(Event::LeaderImpeached { who: who.clone(), view });
 			}
 		}
-		weight.saturating_add(db.writes(u64::from(impeached).saturating_mul(2)))
+		weight
 	}
 }
 

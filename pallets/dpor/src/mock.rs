@@ -51,6 +51,8 @@ pub const TERM: u64 = 10;
 thread_local! {
 	/// Signals the pallet reported.
 	pub static SIGNALS: RefCell<Vec<(u64, Signal)>> = const { RefCell::new(Vec::new()) };
+	/// A committee set by the benchmarks, instead of the four members.
+	pub static COMMITTEE: RefCell<Option<Vec<(u64, AuthorityId)>>> = const { RefCell::new(None) };
 }
 
 /// The committee key of account `i`.
@@ -58,11 +60,21 @@ pub fn pair(i: u64) -> AuthorityPair {
 	AuthorityPair::from_seed(&[i as u8; 32])
 }
 
-/// Four members, accounts 1..=4, in that slot order, the same for every term.
+/// Four members, accounts 1..=4, in that slot order, the same for every term (unless the
+/// benchmarks set [`COMMITTEE`]).
 pub struct FourMembers;
 impl CommitteeProvider<u64> for FourMembers {
 	fn committee_of_block(number: u64) -> (TermIndex, Vec<(u64, AuthorityId)>) {
-		((number / TERM) as TermIndex, (1..=4).map(|i| (i, pair(i).public())).collect())
+		let members = COMMITTEE.with(|c| c.borrow().clone());
+		let members = members.unwrap_or_else(|| (1..=4).map(|i| (i, pair(i).public())).collect());
+		((number / TERM) as TermIndex, members)
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<u64> for FourMembers {
+	fn set_committee(_height: u64, members: Vec<(u64, AuthorityId)>) {
+		COMMITTEE.with(|c| *c.borrow_mut() = Some(members));
 	}
 }
 
@@ -78,12 +90,20 @@ impl pallet_dpor::Config for Test {
 	type Committee = FourMembers;
 	type Reputation = RecordSignals;
 	type MaxCommitteeSize = ConstU32<4>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = FourMembers;
 }
 
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let storage =
 		frame_system::GenesisConfig::<Test>::default().build_storage().expect("genesis builds");
 	let mut ext = sp_io::TestExternalities::new(storage);
+	// Benchmarks sign votes with keystore keys.
+	ext.register_extension(sp_keystore::KeystoreExt::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	));
+	COMMITTEE.with(|c| *c.borrow_mut() = None);
 	ext.execute_with(|| System::set_block_number(1));
 	ext
 }

@@ -35,4 +35,32 @@ impl pallet_dpor::Config for Runtime {
 	type Committee = ElectedCommittee;
 	type Reputation = Reputation;
 	type MaxCommitteeSize = MaxCommitteeSize;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = benchmark_helper::SetCommittee;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmark_helper {
+	use super::*;
+	use crate::SessionKeys;
+	use frame_support::BoundedVec;
+
+	/// Writes a committee where `ElectedCommittee` reads it: pallet-committee's members of
+	/// the block's term, with their `dpor` keys as queued session keys.
+	pub struct SetCommittee;
+	impl pallet_dpor::BenchmarkHelper<AccountId> for SetCommittee {
+		fn set_committee(height: u64, members: Vec<(AccountId, DporId)>) {
+			let number = BlockNumber::try_from(height).unwrap_or(BlockNumber::MAX);
+			let mut accounts = Vec::with_capacity(members.len());
+			for (who, key) in members {
+				pallet_session::NextKeys::<Runtime>::insert(&who, SessionKeys { dpor: key });
+				accounts.push(who);
+			}
+			pallet_committee::Committees::<Runtime>::insert(
+				Committee::term_of(number),
+				BoundedVec::truncate_from(accounts),
+			);
+		}
+	}
 }

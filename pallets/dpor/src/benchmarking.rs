@@ -1,0 +1,155 @@
+//! Benchmarks of the DPoR pallet (frame-benchmarking v2).
+//!
+//! The block hook checks a real VRF output. The runtime has no host function to make one (a
+//! VRF proof needs fresh randomness), so the author's key and its output for the benchmark's
+//! block are fixed vectors below; `vector_tests` checks that they still verify and prints
+//! fresh ones when an input of the transcript changes.
+
+use super::*;
+use alloc::boxed::Box;
+use cpchain_primitives::consensus::{pre_digest_item, SignedVote, VoteData};
+use frame_benchmarking::v2::*;
+use frame_system::RawOrigin;
+use sp_core::sr25519::vrf::VrfSignature;
+
+/// The block the benchmarks run: the first of term 0.
+const HEIGHT: u64 = 1;
+/// Its term.
+const TERM: TermIndex = 0;
+/// The VRF accumulator before the block: its term randomness derives from it.
+const ACCUMULATOR: [u8; 32] = [7; 32];
+/// The seed of the author's key (for the vector tests only).
+#[cfg(test)]
+const AUTHOR_SEED: [u8; 32] = *b"cpchain/dpor/benchmark/author/01";
+/// The author's public key.
+const AUTHOR_PUBLIC: [u8; 32] = [0; 32];
+/// The author's VRF signature (pre-output and proof) over the VRF input of [`HEIGHT`] in
+/// [`TERM`], with the term randomness that [`ACCUMULATOR`] gives.
+const AUTHOR_VRF: [u8; 96] = [0; 96];
+
+/// The VRF input of the benchmark's block.
+#[cfg(test)]
+fn benchmark_vrf_input() -> sp_core::sr25519::vrf::VrfInput {
+	let randomness =
+		sp_io::hashing::blake2_256(&(TERM_RANDOMNESS_DOMAIN, ACCUMULATOR, TERM).encode());
+	vrf_input(&randomness, TERM, HEIGHT)
+}
+
+/// A placeholder consensus key for member `i` (only the author's and the voter's keys are
+/// ever used for cryptography).
+fn member_key(i: u32) -> AuthorityId {
+	let raw = sp_io::hashing::blake2_256(&(b"cpchain/dpor/benchmark/member", i).encode());
+	sp_core::sr25519::Public::from_raw(raw).into()
+}
+
+/// Makes `n` accounts the committee of [`HEIGHT`], `key` at slot `slot`; returns them.
+fn committee<T: Config>(n: u32, slot: u32, key: AuthorityId) -> Vec<T::AccountId> {
+	let members: Vec<(T::AccountId, AuthorityId)> = (0..n)
+		.map(|i| {
+			let key = if i == slot { key.clone() } else { member_key(i) };
+			(account("member", i, 0), key)
+		})
+		.collect();
+	let accounts = members.iter().map(|(who, _)| who.clone()).collect();
+	T::BenchmarkHelper::set_committee(HEIGHT, members);
+	accounts
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	/// The hook of a block at view `v` (the leaders of views `0..v` impeached), the first of
+	/// its term, with a valid VRF output, a committee of `n`.
+	#[benchmark]
+	fn on_initialize(
+		n: Linear<1, { T::MaxCommitteeSize::get() }>,
+		v: Linear<0, { T::MaxCommitteeSize::get() }>,
+	) {
+		let author = leader(HEIGHT, v, n);
+		let key: AuthorityId = sp_core::sr25519::Public::from_raw(AUTHOR_PUBLIC).into();
+		let members = committee::<T>(n, author, key);
+		let (term, _) = T::Committee::committee_of_block(HEIGHT);
+		assert_eq!(term, TERM, "the benchmark's VRF vector is for block {HEIGHT} in term {TERM}");
+		Accumulator::<T>::put(ACCUMULATOR);
+		CurrentTerm::<T>::kill();
+		let vrf = VrfSignature::decode(&mut &AUTHOR_VRF[..]).expect("a fixed valid vector; qed");
+		let height: BlockNumberFor<T> = HEIGHT.unique_saturated_into();
+		frame_system::Pallet::<T>::set_block_number(height);
+		frame_system::Pallet::<T>::deposit_log(pre_digest_item(&PreDigest {
+			term: TERM,
+			view: v,
+			author,
+			vrf,
+		}));
+
+		#[block]
+		{
+			Pallet::<T>::on_initialize(height);
+		}
+
+		assert_ne!(Accumulator::<T>::get(), ACCUMULATOR, "the VRF output was accepted");
+		assert_eq!(CurrentTerm::<T>::get(), Some(TERM));
+		if v > 0 {
+			let first = members[leader(HEIGHT, 0, n) as usize].clone();
+			frame_system::Pallet::<T>::assert_has_event(
+				Event::<T>::LeaderImpeached { who: first, view: 0 }.into(),
+			);
+		}
+	}
+
+	/// A report of two different COMMIT votes by the last member of a committee of `n`.
+	#[benchmark]
+	fn report_equivocation(n: Linear<1, { T::MaxCommitteeSize::get() }>) {
+		let key = AuthorityId::generate_pair(None);
+		let voter = n - 1;
+		let members = committee::<T>(n, voter, key.clone());
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::default());
+		let vote = |block: u8| {
+			let data = VoteData {
+				term: TERM,
+				height: HEIGHT,
+				view: 0,
+				phase: VotePhase::Commit,
+				block: Some(H256::repeat_byte(block)),
+			};
+			let signature =
+				key.sign(&data.signing_payload(&genesis)).expect("the key is in the keystore; qed");
+			SignedVote { data, voter, signature }
+		};
+		let proof = Box::new(EquivocationProof { first: vote(1), second: vote(2) });
+		let who = members[voter as usize].clone();
+
+		#[extrinsic_call]
+		_(RawOrigin::None, proof);
+
+		assert!(Reported::<T>::contains_key((who, HEIGHT, 0, VotePhase::Commit)));
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}
+
+#[cfg(test)]
+mod vector_tests {
+	use super::*;
+	use sp_core::{crypto::VrfSecret, Pair};
+
+	/// The fixed author key and VRF output verify; if not (the transcript or the term
+	/// randomness changed), the failure prints fresh vectors to paste above.
+	#[test]
+	fn the_benchmark_vrf_vector_verifies() {
+		let pair = sp_core::sr25519::Pair::from_seed(&AUTHOR_SEED);
+		let input = benchmark_vrf_input();
+		let fresh = pair.vrf_sign(&input.clone().into_sign_data());
+		let valid = VrfSignature::decode(&mut &AUTHOR_VRF[..]).is_ok_and(|vrf| {
+			pair.public().0 == AUTHOR_PUBLIC
+				&& pair.public().vrf_verify(&input.into_sign_data(), &vrf)
+		});
+		assert!(
+			valid,
+			"stale benchmark vectors; use\nconst AUTHOR_PUBLIC: [u8; 32] = {:?};\nconst AUTHOR_VRF: [u8; 96] = {:?};",
+			pair.public().0,
+			fresh.encode(),
+		);
+	}
+}
