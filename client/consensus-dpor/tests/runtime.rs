@@ -18,10 +18,11 @@ use cpchain_primitives::{
 	dpor::DporApi,
 	dpor::DPOR_ENGINE_ID,
 };
-use cpchain_runtime::{opaque::Block, RuntimeApi};
+use cpchain_runtime::{apis::RuntimeApi, opaque::Block};
 use sc_block_builder::BlockBuilderBuilder;
 use sc_client_api::{execution_extensions::ExecutionExtensions, BlockBackend};
 use sc_consensus::{BlockImport, BlockImportParams, ImportResult, JustificationImport, Verifier};
+use sp_api::{ApiExt, ProvideRuntimeApi};
 use sp_blockchain::HeaderBackend;
 use sp_consensus::{BlockOrigin, Error as ConsensusError};
 use sp_core::{crypto::VrfSecret, sr25519, Pair, H256};
@@ -29,9 +30,10 @@ use sp_inherents::InherentDataProvider;
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{
 	traits::{Block as BlockT, Header as HeaderT},
-	transaction_validity::TransactionSource,
+	transaction_validity::{TransactionSource, TransactionValidityError},
 	Digest, DigestItem, Justifications,
 };
+use sp_transaction_pool::runtime_api::TaggedTransactionQueue;
 
 type Executor = sc_executor::WasmExecutor<sp_io::SubstrateHostFunctions>;
 type Client = sc_service::TFullClient<Block, RuntimeApi, Executor>;
@@ -53,13 +55,14 @@ impl TestNode {
 	fn new() -> Self {
 		let wasm = cpchain_runtime::WASM_BINARY
 			.expect("the runtime's wasm is built (do not set SKIP_WASM_BUILD for this test)");
-		let storage = sc_chain_spec::GenesisConfigBuilderRuntimeCaller::<
+		let mut storage = sc_chain_spec::GenesisConfigBuilderRuntimeCaller::<
 			sp_io::SubstrateHostFunctions,
 		>::new(wasm)
 		.get_storage_for_named_preset(Some(
 			&sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET.into(),
 		))
 		.expect("the local preset builds");
+		storage.top.insert(sp_core::storage::well_known_keys::CODE.to_vec(), wasm.to_vec());
 		let dir = tempfile::tempdir().expect("a temporary directory");
 		let backend: Arc<Backend> = sc_service::new_db_backend(sc_client_db::DatabaseSettings {
 			trie_cache_maximum_size: None,
@@ -148,7 +151,7 @@ impl Default for Recipe {
 
 /// A block built by the runtime on `parent` at view 0 as `recipe` says, as it arrives from
 /// the network: the sealed header and the body.
-fn make_block(node: &TestNode, parent: H256, recipe: Recipe) -> Block {
+async fn make_block(node: &TestNode, parent: H256, recipe: Recipe) -> Block {
 	let parent_number = node.client.number(parent).expect("db").expect("known parent");
 	let height = u64::from(parent_number) + 1;
 	let rules = node.rules(parent);
@@ -170,10 +173,10 @@ fn make_block(node: &TestNode, parent: H256, recipe: Recipe) -> Block {
 		.build()
 		.expect("a block builder");
 	let now = sp_timestamp::Timestamp::current().as_millis() + recipe.timestamp_offset_ms;
-	let data = futures::executor::block_on(
-		sp_timestamp::InherentDataProvider::new(now.into()).create_inherent_data(),
-	)
-	.expect("timestamp inherent data");
+	let data = sp_timestamp::InherentDataProvider::new(now.into())
+		.create_inherent_data()
+		.await
+		.expect("timestamp inherent data");
 	for xt in builder.create_inherents(data).expect("inherents") {
 		builder.push(xt).expect("inherents apply");
 	}
@@ -242,7 +245,7 @@ async fn leaders_block_is_verified_imported_and_finalised() {
 	assert_eq!(rules.committee.members.len(), 4, "the local preset has four members");
 
 	// Block 1 by the leader of (1, 0) passes the verifier and is imported, not final yet.
-	let block = make_block(&node, genesis, Recipe::default());
+	let block = make_block(&node, genesis, Recipe::default()).await;
 	let header = block.header().clone();
 	let hash = header.hash();
 	let mut import = import_queue_parts(&node);
@@ -294,7 +297,7 @@ async fn leaders_block_is_verified_imported_and_finalised() {
 	));
 
 	// Block 2 arrives from sync with its justification: finalised on import.
-	let block = make_block(&node, hash, Recipe::default());
+	let block = make_block(&node, hash, Recipe::default()).await;
 	let header = block.header().clone();
 	let hash = header.hash();
 	let j = justification::encode(&justification_by(&node, &header, &[1, 2, 3]));
@@ -310,7 +313,7 @@ async fn leaders_block_is_verified_imported_and_finalised() {
 	assert!(node.client.justifications(hash).expect("db").is_some());
 
 	// Block 3 with a justification short of a quorum: imported, flagged, not finalised.
-	let block = make_block(&node, hash, Recipe::default());
+	let block = make_block(&node, hash, Recipe::default()).await;
 	let header = block.header().clone();
 	let j = justification::encode(&justification_by(&node, &header, &[0, 1]));
 	let mut params = verify(&node, block).await.expect("verifies");
@@ -373,7 +376,7 @@ async fn verifier_refuses_what_a_leader_did_not_make() {
 		),
 	];
 	for (what, recipe, expected) in cases {
-		let block = make_block(&node, genesis, recipe);
+		let block = make_block(&node, genesis, recipe).await;
 		match verify(&node, block).await {
 			Ok(_) => panic!("{what}: accepted"),
 			Err(e) => assert!(e.contains(expected), "{what}: refused for another reason: {e}"),
@@ -381,7 +384,7 @@ async fn verifier_refuses_what_a_leader_did_not_make() {
 	}
 	assert_ne!(leader_key, other);
 	// The same recipe with nothing bent passes: the refusals above are the bent parts'.
-	verify(&node, make_block(&node, genesis, Recipe::default()))
+	verify(&node, make_block(&node, genesis, Recipe::default()).await)
 		.await
 		.expect("the leader's block verifies");
 	assert_eq!(node.client.info().best_number, 0, "the verifier imports nothing");
@@ -405,16 +408,17 @@ impl sc_transaction_pool_api::LocalTransactionPool for CapturePool {
 		at: H256,
 		xt: <Block as BlockT>::Extrinsic,
 	) -> Result<H256, Self::Error> {
-		use sp_api::ProvideRuntimeApi;
-		use sp_transaction_pool::runtime_api::TaggedTransactionQueue;
 		let validity = self
 			.client
 			.runtime_api()
 			.validate_transaction(at, TransactionSource::Local, xt.clone(), at)
-			.map_err(|e| sc_transaction_pool_api::error::Error::RuntimeApi(e.to_string()))?;
-		validity.map_err(sc_transaction_pool_api::error::Error::InvalidTransaction)?;
+			.expect("the runtime answers");
+		validity.map_err(|e| match e {
+			TransactionValidityError::Invalid(e) => Self::Error::InvalidTransaction(e),
+			TransactionValidityError::Unknown(e) => Self::Error::UnknownTransaction(e),
+		})?;
 		self.accepted.lock().push(xt.clone());
-		Ok(sp_core::blake2_256(&xt.encode()).into())
+		Ok(sp_io::hashing::blake2_256(&xt.encode()).into())
 	}
 }
 
@@ -422,7 +426,7 @@ impl sc_transaction_pool_api::LocalTransactionPool for CapturePool {
 fn events(node: &TestNode, hash: H256) -> Vec<cpchain_runtime::RuntimeEvent> {
 	use codec::Decode;
 	use sc_client_api::StorageProvider;
-	let key = frame_system::Events::<cpchain_runtime::Runtime>::hashed_key();
+	let key = [sp_io::hashing::twox_128(b"System"), sp_io::hashing::twox_128(b"Events")].concat();
 	let raw = node
 		.client
 		.storage(hash, &sp_core::storage::StorageKey(key.to_vec()))
@@ -441,7 +445,6 @@ fn an_equivocation_becomes_an_on_chain_report_that_punishes_the_member() {
 }
 
 async fn equivocation_becomes_an_on_chain_report() {
-	use sp_api::ProvideRuntimeApi;
 	let node = TestNode::new();
 	let genesis = node.genesis;
 	let pool = CapturePool { client: node.client.clone(), accepted: Default::default() };
@@ -490,7 +493,8 @@ async fn equivocation_becomes_an_on_chain_report() {
 	assert!(external.is_err(), "reports are accepted from the local node only");
 
 	// A leader includes it: the member is punished, once.
-	let block = make_block(&node, genesis, Recipe { extrinsics: vec![xt], ..Default::default() });
+	let block =
+		make_block(&node, genesis, Recipe { extrinsics: vec![xt], ..Default::default() }).await;
 	let hash = block.header().hash();
 	let params = verify(&node, block).await.expect("verifies");
 	import_queue_parts(&node).import_block(params).await.expect("imports");

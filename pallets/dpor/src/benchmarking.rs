@@ -22,10 +22,19 @@ const ACCUMULATOR: [u8; 32] = [7; 32];
 #[cfg(test)]
 const AUTHOR_SEED: [u8; 32] = *b"cpchain/dpor/benchmark/author/01";
 /// The author's public key.
-const AUTHOR_PUBLIC: [u8; 32] = [0; 32];
+const AUTHOR_PUBLIC: [u8; 32] = [
+	112, 17, 36, 151, 64, 253, 49, 35, 103, 72, 219, 98, 180, 179, 175, 40, 74, 108, 174, 194, 238,
+	119, 243, 93, 238, 190, 87, 57, 172, 199, 59, 91,
+];
 /// The author's VRF signature (pre-output and proof) over the VRF input of [`HEIGHT`] in
 /// [`TERM`], with the term randomness that [`ACCUMULATOR`] gives.
-const AUTHOR_VRF: [u8; 96] = [0; 96];
+const AUTHOR_VRF: [u8; 96] = [
+	104, 112, 205, 15, 109, 96, 184, 169, 182, 204, 125, 162, 244, 43, 46, 11, 0, 228, 199, 138,
+	201, 253, 163, 202, 116, 93, 58, 32, 219, 141, 110, 9, 217, 75, 84, 252, 137, 211, 160, 177,
+	55, 1, 26, 215, 141, 172, 33, 39, 253, 89, 85, 169, 193, 177, 84, 190, 59, 162, 163, 51, 16,
+	243, 219, 5, 240, 118, 137, 193, 224, 162, 241, 253, 218, 15, 115, 209, 131, 117, 210, 96, 126,
+	169, 130, 151, 143, 65, 124, 150, 145, 132, 234, 86, 128, 213, 91, 3,
+];
 
 /// The VRF input of the benchmark's block.
 #[cfg(test)]
