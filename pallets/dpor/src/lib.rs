@@ -78,7 +78,8 @@ pub trait CommitteeProvider<AccountId> {
 #[cfg(feature = "runtime-benchmarks")]
 pub trait BenchmarkHelper<AccountId> {
 	/// Makes `members` (accounts with their consensus keys, in slot order) the committee
-	/// that [`CommitteeProvider::committee_of_block`] returns for block `height`.
+	/// that [`CommitteeProvider::committee_of_block`] returns for block `height`, each member
+	/// one whose signals the reputation system records (the worst case).
 	fn set_committee(height: u64, members: Vec<(AccountId, AuthorityId)>);
 }
 
@@ -303,8 +304,8 @@ impl<T: Config> Pallet<T> {
 		found
 	}
 
-	/// Runs the block hook; returns its weight: the benchmarked worst case for the committee
-	/// size and the block's view (a VRF check, a term start and the impeachments), whichever
+	/// Runs the block hook; returns its weight: the benchmarked worst case for the block's
+	/// view (a VRF check, a term start, the largest committee and the impeachments), whichever
 	/// early return is taken.
 	fn process_block(height: u64) -> Weight {
 		let (term, members) = T::Committee::committee_of_block(height);
@@ -313,10 +314,10 @@ impl<T: Config> Pallet<T> {
 			TermRandomness::<T>::put(Self::randomness_of_term(term));
 			CurrentTerm::<T>::put(term);
 		}
-		let Some(pre) = Self::pre_digest() else { return T::WeightInfo::on_initialize(n, 0) };
+		let Some(pre) = Self::pre_digest() else { return T::WeightInfo::on_initialize(0) };
 		// Views 0..pre.view of this height were impeached; at most one note per member.
 		let impeached = pre.view.min(n).min(T::MaxCommitteeSize::get());
-		let weight = T::WeightInfo::on_initialize(n, impeached);
+		let weight = T::WeightInfo::on_initialize(impeached);
 		if pre.term != term {
 			log::warn!(target: LOG_TARGET, "pre-digest of block {height} names term {} not {term}", pre.term);
 			return weight;

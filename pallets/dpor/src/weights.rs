@@ -11,22 +11,21 @@ use frame_support::weights::{constants::RocksDbWeight, Weight};
 
 /// Weight functions of the DPoR pallet.
 pub trait WeightInfo {
-	/// The block hook with a committee of `n` members and a pre-digest at view `v` (the
-	/// leaders of views `0..v` are impeached).
-	fn on_initialize(n: u32, v: u32) -> Weight;
+	/// The block hook with a pre-digest at view `v` (the leaders of views `0..v` are
+	/// impeached) and a committee of the largest size.
+	fn on_initialize(v: u32) -> Weight;
 	/// An equivocation report against a committee of `n` members.
 	fn report_equivocation(n: u32) -> Weight;
 }
 
 impl WeightInfo for () {
-	fn on_initialize(n: u32, v: u32) -> Weight {
-		Weight::from_parts(60_000_000, 2_000)
-			.saturating_add(Weight::from_parts(2_000_000, 2_500).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(15_000_000, 0).saturating_mul(v.into()))
-			.saturating_add(RocksDbWeight::get().reads(5))
-			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
+	fn on_initialize(v: u32) -> Weight {
+		Weight::from_parts(500_000_000, 80_000)
+			.saturating_add(Weight::from_parts(15_000_000, 2_500).saturating_mul(v.into()))
+			.saturating_add(RocksDbWeight::get().reads(40))
+			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(v.into())))
 			.saturating_add(RocksDbWeight::get().writes(3))
-			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(v.into())))
+			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(v.into())))
 	}
 	fn report_equivocation(n: u32) -> Weight {
 		Weight::from_parts(90_000_000, 4_000)

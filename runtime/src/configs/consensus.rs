@@ -35,7 +35,7 @@ impl pallet_dpor::Config for Runtime {
 	type Committee = ElectedCommittee;
 	type Reputation = Reputation;
 	type MaxCommitteeSize = MaxCommitteeSize;
-	type WeightInfo = ();
+	type WeightInfo = crate::weights::pallet_dpor::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = benchmark_helper::SetCommittee;
 }
@@ -47,13 +47,16 @@ mod benchmark_helper {
 	use frame_support::BoundedVec;
 
 	/// Writes a committee where `ElectedCommittee` reads it: pallet-committee's members of
-	/// the block's term, with their `dpor` keys as queued session keys.
+	/// the block's term, with their `dpor` keys as queued session keys. The members are
+	/// RNodes, so that the reputation system records their penalties (the worst case).
 	pub struct SetCommittee;
 	impl pallet_dpor::BenchmarkHelper<AccountId> for SetCommittee {
 		fn set_committee(height: u64, members: Vec<(AccountId, DporId)>) {
+			use pallet_committee::BenchmarkHelper as _;
 			let number = BlockNumber::try_from(height).unwrap_or(BlockNumber::MAX);
 			let mut accounts = Vec::with_capacity(members.len());
 			for (who, key) in members {
+				crate::configs::dpor::benchmark_helper::MakeEligible::make_eligible(&who);
 				pallet_session::NextKeys::<Runtime>::insert(&who, SessionKeys { dpor: key });
 				accounts.push(who);
 			}
