@@ -388,6 +388,15 @@ impl<B: Clone + Eq + Ord + core::fmt::Debug> Core<B> {
 			self.state.step = Step::Commit;
 			return true;
 		}
+		// Not in the paper: a quorum of COMMIT votes for nothing ends the view at once. At most
+		// f of those voters are byzantine and the others commit to nothing only, so at most
+		// n - q + f = 2f < q members can commit to a block in this view: nothing can be decided
+		// in it, and the commit timeout would only delay the next leader (a silent leader
+		// would cost two timeouts instead of one).
+		if self.book.count(view, Phase::Commit, &None) >= q {
+			self.start_view(view.saturating_add(1), actions);
+			return true;
+		}
 		// Line 47: a quorum of COMMIT votes of any kind: start the commit timeout.
 		if self.book.count_any(view, Phase::Commit) >= q && self.commit_timeout_set.insert(view) {
 			self.schedule(Step::Commit, actions);

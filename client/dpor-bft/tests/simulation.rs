@@ -556,6 +556,48 @@ fn a_restarted_member_never_signs_again_for_a_view() {
 		.any(|a| matches!(a, Action::Broadcast(Message::Vote(v)) if v.phase == Phase::Prepare)));
 }
 
+/// Member 0 of 4 at height 1 (leader: member 1), after the leader's silence: it has prepared
+/// and committed nothing. Returns the core and the actions of delivering `commits` (voter,
+/// block) as COMMIT votes of view 0.
+fn after_commits(commits: &[(MemberIndex, Option<u64>)]) -> (Core<u64>, Vec<Action<u64>>) {
+	let mut core = Core::new(4, Some(0), 1_000, VoterState::at(1));
+	let _ = core.start();
+	let _ = core.on_event(Event::Timeout { height: 1, view: 0, step: Step::Propose });
+	for voter in [2, 3] {
+		let vote = Vote { height: 1, view: 0, phase: Phase::Prepare, block: None, voter };
+		let _ = core.on_event(Event::Vote(vote));
+	}
+	assert_eq!(core.state().step, Step::Commit, "a quorum prepared nothing: commit nothing");
+	let mut actions = Vec::new();
+	for &(voter, block) in commits {
+		let vote = Vote { height: 1, view: 0, phase: Phase::Commit, block, voter };
+		actions.extend(core.on_event(Event::Vote(vote)));
+	}
+	(core, actions)
+}
+
+#[test]
+fn a_quorum_committing_nothing_hands_over_to_the_next_leader_at_once() {
+	// With its own, three COMMIT votes for nothing: no block can be decided in view 0.
+	let (core, actions) = after_commits(&[(2, None), (3, None)]);
+	assert_eq!(core.state().view, 1, "the next view starts without the commit timeout");
+	assert!(!actions
+		.iter()
+		.any(|a| matches!(a, Action::ScheduleTimeout { view: 0, step: Step::Commit, .. })));
+	assert!(actions.iter().any(|a| matches!(a, Action::ScheduleTimeout { view: 1, .. })));
+}
+
+#[test]
+fn mixed_commit_votes_still_wait_for_the_commit_timeout() {
+	// Nothing, nothing, block 9: a quorum of COMMIT votes, but a fourth vote for block 9
+	// could still come from a byzantine member that also voted for nothing.
+	let (core, actions) = after_commits(&[(2, None), (3, Some(9))]);
+	assert_eq!(core.state().view, 0);
+	assert!(actions
+		.iter()
+		.any(|a| matches!(a, Action::ScheduleTimeout { view: 0, step: Step::Commit, .. })));
+}
+
 #[test]
 fn malformed_or_foreign_messages_change_nothing() {
 	let mut core = Core::new(4, Some(0), 1_000, VoterState::at(5));
