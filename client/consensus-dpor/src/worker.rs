@@ -201,6 +201,16 @@ where
 				.map_err(|e| e.to_string())?
 				.filter(|s| s.height == height)
 				.unwrap_or_else(|| VoterState::at(height));
+			// After a restart: the signed votes behind the stored state's valid block and last
+			// proposal, so that a leader can still re-propose (checked when they came in).
+			for vote in
+				aux_schema::read_justifying_votes(&*self.client).map_err(|e| e.to_string())?
+			{
+				if vote.data.height == height && vote.data.term == rules.committee.term {
+					let key = (vote.data.view, phase_key(core_vote(&vote).phase), vote.voter);
+					self.votes.entry(key).or_insert(vote);
+				}
+			}
 			log::info!(
 				target: LOG_TARGET,
 				"height {height}: term {}, {n} members, {}",
@@ -329,6 +339,22 @@ where
 		Some(signature.into())
 	}
 
+	/// The signed PREPARE votes behind `state`'s valid block and last proposal (those this
+	/// node has; a re-proposal needs every one of them).
+	fn justifying_votes(&self, state: &VoterState<H256>) -> Vec<SignedVote> {
+		let valid = state.valid.iter().flat_map(|p| p.votes.iter());
+		let proposed = state.last_proposal.iter().flat_map(|p| p.justification.iter());
+		let mut votes: Vec<SignedVote> = valid
+			.chain(proposed)
+			.filter_map(|vote| {
+				let key = (vote.view, phase_key(vote.phase), vote.voter);
+				self.votes.get(&key).filter(|s| core_vote(s) == *vote).cloned()
+			})
+			.collect();
+		votes.dedup();
+		votes
+	}
+
 	fn signed_vote(&mut self, vote: &cpchain_dpor_bft::Vote<H256>) -> Option<SignedVote> {
 		let key = (vote.view, phase_key(vote.phase), vote.voter);
 		if let Some(signed) = self.votes.get(&key).filter(|s| core_vote(s) == *vote) {
@@ -354,7 +380,8 @@ where
 		for action in actions {
 			match action {
 				Action::Persist(state) => {
-					if let Err(e) = aux_schema::write_voter_state(&*self.client, &state) {
+					let votes = self.justifying_votes(&state);
+					if let Err(e) = aux_schema::write_voter_state(&*self.client, &state, &votes) {
 						// Without the state on disk, sending the votes it covers could make a
 						// restarted node sign twice: stop here.
 						log::error!(target: LOG_TARGET, "cannot persist the voter state, not voting: {e}");
