@@ -1,7 +1,7 @@
 //! The gossip validator of `/<genesis>/dpor/1`: drops malformed, oversized, stale,
-//! far-future and badly signed messages (lowering the sender's reputation for all but stale
-//! ones), and keeps valid messages of the current height so that every node, committee
-//! member or not, relays them.
+//! far-future, replayed (another term) and badly signed messages (lowering the sender's
+//! reputation for all but stale ones), and keeps valid messages of the current height so that
+//! every node, committee member or not, relays them.
 
 use std::sync::Arc;
 
@@ -23,6 +23,10 @@ pub const COST_MALFORMED: ReputationChange = ReputationChange::new(-500, "DPoR: 
 /// The reputation cost of a message with a bad signature or signer.
 pub const COST_BAD_SIGNATURE: ReputationChange =
 	ReputationChange::new(-1000, "DPoR: bad signature");
+/// The reputation cost of a message of the current height for another term: no honest node
+/// sends one (a height's term is fixed), so it is a replay.
+pub const COST_REPLAY: ReputationChange =
+	ReputationChange::new(-1000, "DPoR: message of another term");
 /// The reputation cost of a message far ahead of the chain.
 pub const COST_FUTURE: ReputationChange = ReputationChange::new(-100, "DPoR: far-future message");
 /// The reputation gain of a new valid message.
@@ -105,7 +109,10 @@ impl GossipValidator {
 					self.report(sender, BENEFIT_VALID);
 					Verdict::Keep
 				}
-				Err(crate::messages::MessageError::WrongTerm) => Verdict::Discard,
+				Err(crate::messages::MessageError::WrongTerm) => {
+					self.report(sender, COST_REPLAY);
+					Verdict::Discard
+				}
 				Err(_) => {
 					self.report(sender, COST_BAD_SIGNATURE);
 					Verdict::Discard
