@@ -21,7 +21,9 @@ use cpchain_primitives::{
 use cpchain_runtime::{apis::RuntimeApi, opaque::Block};
 use sc_block_builder::BlockBuilderBuilder;
 use sc_client_api::{execution_extensions::ExecutionExtensions, BlockBackend};
-use sc_consensus::{BlockImport, BlockImportParams, ImportResult, JustificationImport, Verifier};
+use sc_consensus::{
+	BlockImport, BlockImportParams, ImportResult, ImportedAux, JustificationImport, Verifier,
+};
 use sp_api::{ApiExt, ProvideRuntimeApi};
 use sp_blockchain::HeaderBackend;
 use sp_consensus::{BlockOrigin, Error as ConsensusError};
@@ -229,8 +231,19 @@ fn justification_by(node: &TestNode, header: &Header, slots: &[MemberIndex]) -> 
 	DporJustification { term, height, view: 0, block, signatures }
 }
 
-fn import_queue_parts(node: &TestNode) -> DporBlockImport<Block, Client, Backend> {
+fn block_import(node: &TestNode) -> DporBlockImport<Block, Client, Backend> {
 	DporBlockImport::new(node.client.clone(), node.genesis)
+}
+
+/// Imports `params`, which must be a new block; what the import says about it.
+async fn import_new(
+	import: &DporBlockImport<Block, Client, Backend>,
+	params: BlockImportParams<Block>,
+) -> ImportedAux {
+	match import.import_block(params).await.expect("imports") {
+		ImportResult::Imported(aux) => aux,
+		other => panic!("unexpected import result {other:?}"),
+	}
 }
 
 #[test]
@@ -248,15 +261,11 @@ async fn leaders_block_is_verified_imported_and_finalised() {
 	let block = make_block(&node, genesis, Recipe::default()).await;
 	let header = block.header().clone();
 	let hash = header.hash();
-	let mut import = import_queue_parts(&node);
+	let mut import = block_import(&node);
 	let checked = verify(&node, block).await.expect("the leader's block verifies");
 	assert_eq!(checked.post_hash(), hash);
-	match import.import_block(checked).await.expect("imports") {
-		ImportResult::Imported(aux) => {
-			assert!(aux.needs_justification, "a network block without one asks sync for it")
-		}
-		other => panic!("unexpected import result {other:?}"),
-	}
+	let aux = import_new(&import, checked).await;
+	assert!(aux.needs_justification, "a network block without one asks sync for it");
 	assert_eq!(node.client.info().best_hash, hash);
 	assert_eq!(node.client.info().finalized_number, 0);
 
@@ -303,12 +312,8 @@ async fn leaders_block_is_verified_imported_and_finalised() {
 	let j = justification::encode(&justification_by(&node, &header, &[1, 2, 3]));
 	let mut params = verify(&node, block).await.expect("verifies");
 	params.justifications = Some(Justifications::from(j));
-	match import.import_block(params).await.expect("imports") {
-		ImportResult::Imported(aux) => {
-			assert!(!aux.bad_justification && !aux.needs_justification)
-		}
-		other => panic!("unexpected import result {other:?}"),
-	}
+	let aux = import_new(&import, params).await;
+	assert!(!aux.bad_justification && !aux.needs_justification);
 	assert_eq!(node.client.info().finalized_hash, hash);
 	assert!(node.client.justifications(hash).expect("db").is_some());
 
@@ -318,12 +323,8 @@ async fn leaders_block_is_verified_imported_and_finalised() {
 	let j = justification::encode(&justification_by(&node, &header, &[0, 1]));
 	let mut params = verify(&node, block).await.expect("verifies");
 	params.justifications = Some(Justifications::from(j));
-	match import.import_block(params).await.expect("imports") {
-		ImportResult::Imported(aux) => {
-			assert!(aux.bad_justification && aux.needs_justification)
-		}
-		other => panic!("unexpected import result {other:?}"),
-	}
+	let aux = import_new(&import, params).await;
+	assert!(aux.bad_justification && aux.needs_justification);
 	assert_eq!(node.client.info().finalized_hash, hash);
 	assert_eq!(node.client.info().best_hash, header.hash());
 }
@@ -497,7 +498,7 @@ async fn equivocation_becomes_an_on_chain_report() {
 		make_block(&node, genesis, Recipe { extrinsics: vec![xt], ..Default::default() }).await;
 	let hash = block.header().hash();
 	let params = verify(&node, block).await.expect("verifies");
-	import_queue_parts(&node).import_block(params).await.expect("imports");
+	import_new(&block_import(&node), params).await;
 	let charlie = Sr25519Keyring::Charlie.to_account_id();
 	let events = events(&node, hash);
 	assert!(
