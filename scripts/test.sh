@@ -8,7 +8,9 @@
 #   5. zombienet: the 4-member local testnet connects, produces and finalises blocks and
 #      changes terms (zombienet/smoke.zndsl); then DPoR under faults: one member down, two
 #      down, both back, a follower syncing from genesis (zombienet/faults.zndsl).
-# Each stage prints its duration.
+# Each stage prints its duration; a failure names the stage it happened in, and the run ends
+# with the duration of every stage. Every wait inside a stage is bounded (test timeouts in
+# e2e/, `within` in the zombienet files), so a hang fails the stage instead of the whole run.
 set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -18,7 +20,30 @@ cd "$REPO_ROOT"
 
 total_start=$SECONDS
 logs="$(mktemp -d)"
-trap 'rm -rf "$logs"' EXIT
+
+# The stage running now, and "name seconds" of each finished one.
+current_stage=""
+stage_start=$SECONDS
+finished_stages=()
+# Starts stage `name` (and ends the one before).
+stage() {
+	end_stage
+	current_stage="$1"
+	stage_start=$SECONDS
+}
+end_stage() {
+	[ -z "$current_stage" ] || finished_stages+=("$current_stage $((SECONDS - stage_start))s")
+	current_stage=""
+}
+on_exit() {
+	local rc=$?
+	rm -rf "$logs"
+	if [ "$rc" -ne 0 ]; then
+		printf '\033[1;31merror:\033[0m stage "%s" failed after %d s (exit %d); stages before it: %s\n' \
+			"${current_stage:-?}" $((SECONDS - stage_start)) "$rc" "${finished_stages[*]:-none}" >&2
+	fi
+}
+trap on_exit EXIT
 
 # Runs a stage with `step`, keeping a copy of its output in $logs/<name>.log for the summary.
 counted() {
@@ -32,21 +57,31 @@ count() {
 	sed -n "s/$2/\1/p" "$logs/$1.log" | awk '{ sum += $1 } END { print sum + 0 }'
 }
 
+stage setup
 step "$REPO_ROOT/scripts/setup.sh" --with-js
 
+stage checks
 step cargo fmt --all -- --check
 for f in scripts/*.sh scripts/lib/*.sh .ci/run; do bash -n "$f" || die "syntax error in $f"; done
 for f in e2e/lib/*.mjs e2e/tests/*.mjs e2e/bench/*.mjs zombienet/checks/*.js scripts/ipfs/*.cjs; do
 	node --check "$f" || die "syntax error in $f"
 done
 
+stage build
 build_node
+stage clippy
 step cargo clippy "${CARGO_PROFILE[@]}" --locked --workspace --all-targets "${CARGO_FEATURES[@]}" -- -D warnings
+stage cargo-test
 counted cargo cargo test "${CARGO_PROFILE[@]}" --locked --workspace "${CARGO_FEATURES[@]}"
 
+stage e2e
 counted e2e npm --prefix "$REPO_ROOT/e2e" test
+stage zombienet-smoke
 counted zombienet "$REPO_ROOT/scripts/zombienet.sh" test smoke.zndsl
+stage zombienet-faults
 counted zombienet-faults "$REPO_ROOT/scripts/zombienet.sh" test faults.zndsl
+
+end_stage
 
 cargo_tests=$(count cargo '^test result: ok\. \([0-9]*\) passed.*')
 e2e_tests=$(count e2e '^# pass \([0-9]*\)$')
@@ -54,4 +89,5 @@ zombienet_checks=$(cat "$logs/zombienet.log" "$logs/zombienet-faults.log" | grep
 [ "$cargo_tests" -gt 0 ] && [ "$e2e_tests" -gt 0 ] && [ "$zombienet_checks" -gt 0 ] ||
 	die "a test stage ran no tests (cargo $cargo_tests, e2e $e2e_tests, zombienet $zombienet_checks)"
 log "tests run: $cargo_tests Rust tests, $e2e_tests end-to-end tests, $zombienet_checks zombienet assertions"
+log "stage durations: ${finished_stages[*]}"
 log "all tests passed in $((SECONDS - total_start)) s"

@@ -18,12 +18,12 @@ before(async () => {
   keyring = new Keyring({ type: 'sr25519', ss58Format: 42 })
   node = await startNode()
   api = await ApiPromise.create({ provider: new WsProvider(node.wsUrl), noInitWarn: true })
-})
+}, { timeout: 180_000 })
 
 after(async () => {
   if (api) await api.disconnect()
   if (node) await node.stop()
-})
+}, { timeout: 60_000 })
 
 /** Resolves once the finalised head reaches `target`, rejects after `timeoutMs`. */
 async function finalisedAtLeast (target, timeoutMs = 60_000) {
@@ -77,7 +77,10 @@ test('a signed transfer is finalised with its event and both balances right', as
   const aliceBefore = (await api.query.system.account(alice.address)).data.free.toBigInt()
 
   const statuses = []
+  let timer
   const { blockHash, events } = await new Promise((resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(
+      `timed out after 60 s waiting for the transfer to be finalised (statuses: ${statuses.join(' -> ')})`)), 60_000)
     api.tx.balances.transferKeepAlive(recipient.address, amount)
       .signAndSend(alice, ({ status, events, dispatchError }) => {
         statuses.push(status.type)
@@ -88,12 +91,11 @@ test('a signed transfer is finalised with its event and both balances right', as
         }
       })
       .catch(reject)
-  })
+  }).finally(() => clearTimeout(timer))
 
-  // Senders that wait for inclusion (isInBlock) hear of it before finality, even though a
-  // DPoR block is final within milliseconds of its import.
-  assert.deepEqual(statuses.filter((s) => s === 'InBlock' || s === 'Finalized'), ['InBlock', 'Finalized'],
-    `status sequence ${statuses.join(' -> ')}`)
+  // Finalized is the last status. (That InBlock comes before it, from the node, is checked
+  // under load in watchers.test.mjs; @polkadot/api's callback may skip InBlock.)
+  assert.equal(statuses.at(-1), 'Finalized', `status sequence ${statuses.join(' -> ')}`)
   const transfer = events.find(({ event }) => api.events.balances.Transfer.is(event))
   assert.ok(transfer, 'Balances.Transfer event')
   const [from, to, value] = transfer.event.data

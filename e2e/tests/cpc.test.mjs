@@ -35,7 +35,8 @@ const intervalsText = (first, last) => {
 /** Runs cpc; resolves to { code, stdout, stderr } (never rejects on a non-zero exit). */
 function cpc (args, { extraEnv = {}, kill } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cpcBinary(), args, { env: { ...env, ...extraEnv } })
+    // Bounded: a cpc that hangs is killed and its test fails with what it printed.
+    const child = spawn(cpcBinary(), args, { env: { ...env, ...extraEnv }, timeout: 300_000, killSignal: 'SIGKILL' })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => { stdout += d })
@@ -76,13 +77,13 @@ before(async () => {
     CPC_PASSWORD: 'correct horse'
   }
   await writeFile(join(dir, 'readings.jsonl'), input)
-})
+}, { timeout: 180_000 })
 
 after(async () => {
   if (node) await node.stop()
   if (ipfs) await ipfs.stop()
   if (dir) await rm(dir, { recursive: true, force: true })
-})
+}, { timeout: 60_000 })
 
 const accounts = {}
 

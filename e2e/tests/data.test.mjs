@@ -12,6 +12,7 @@ import { Keyring } from '@polkadot/keyring'
 import { u8aToHex, stringToHex } from '@polkadot/util'
 import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto'
 import { startNode, startIpfs, rpc } from '../lib/processes.mjs'
+import { send as sendTx } from '../lib/tx.mjs'
 
 let node
 let ipfs
@@ -40,33 +41,24 @@ before(async () => {
   await rpc(node.httpUrl, 'offchain_localStorageSet',
     ['PERSISTENT', stringToHex('cpchain::ipfs-api'), stringToHex(ipfs.apiUrl)])
   api = await ApiPromise.create({ provider: new WsProvider(node.wsUrl), noInitWarn: true })
-})
+}, { timeout: 180_000 })
 
 after(async () => {
   if (api) await api.disconnect()
   if (node) await node.stop()
   if (ipfs) await ipfs.stop()
-})
+}, { timeout: 60_000 })
 
 /**
- * Signs and sends `tx` (as the data owner by default); resolves to the block's events, with the block
- * hash as `events.blockHash`; rejects on a dispatch error.
+ * Signs and sends `tx` (as the data owner by default); resolves to the block's events, with the
+ * block hash as `events.blockHash`, once it is in a block; rejects on a dispatch error or after
+ * a minute (lib/tx.mjs).
  */
-function send (tx, signer = owner) {
-  return new Promise((resolve, reject) => {
-    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
-      if (dispatchError) {
-        const { section, name } = dispatchError.isModule
-          ? api.registry.findMetaError(dispatchError.asModule)
-          : { section: 'dispatch', name: dispatchError.toString() }
-        reject(new Error(`${section}.${name}`))
-      } else if (status.isInBlock) {
-        const list = events.map(({ event }) => event)
-        list.blockHash = status.asInBlock
-        resolve(list)
-      }
-    }).catch(reject)
-  })
+async function send (tx, signer = owner) {
+  const { blockHash, events } = await sendTx(api, tx, signer)
+  const list = events.map(({ event }) => event)
+  list.blockHash = blockHash
+  return list
 }
 
 async function ipfsAdd (bytes) {

@@ -6,6 +6,7 @@ import { ApiPromise, WsProvider } from '@polkadot/api'
 import { Keyring } from '@polkadot/keyring'
 import { cryptoWaitReady } from '@polkadot/util-crypto'
 import { startNode } from '../lib/processes.mjs'
+import { send } from '../lib/tx.mjs'
 
 let node
 let api
@@ -16,12 +17,12 @@ before(async () => {
   alice = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri('//Alice')
   node = await startNode()
   api = await ApiPromise.create({ provider: new WsProvider(node.wsUrl), noInitWarn: true })
-})
+}, { timeout: 180_000 })
 
 after(async () => {
   if (api) await api.disconnect()
   if (node) await node.stop()
-})
+}, { timeout: 60_000 })
 
 test('Alice is the bonded RNode and the committee of one', async () => {
   const rnodes = (await api.query.reputation.rNodes()).map((a) => a.toString())
@@ -63,13 +64,8 @@ test('a term ends and the next one starts with an elected (fallback) committee',
 
 test('campaigning without session keys is refused with a clear error', async () => {
   const bob = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri('//Bob')
-  const error = await new Promise((resolve, reject) => {
-    api.tx.committee.claimCampaign(1)
-      .signAndSend(bob, ({ status, dispatchError }) => {
-        if (status.isInBlock) resolve(dispatchError)
-      })
-      .catch(reject)
-  })
+  const { dispatchError: error } = await send(api, api.tx.committee.claimCampaign(1), bob,
+    { allowDispatchError: true })
   assert.ok(error && error.isModule, 'a module error')
   const { section, name } = api.registry.findMetaError(error.asModule)
   assert.equal(`${section}.${name}`, 'committee.NotRNode')

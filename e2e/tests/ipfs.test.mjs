@@ -7,8 +7,8 @@ import { startIpfs } from '../lib/processes.mjs'
 
 let ipfs
 
-before(async () => { ipfs = await startIpfs() })
-after(async () => { if (ipfs) await ipfs.stop() })
+before(async () => { ipfs = await startIpfs() }, { timeout: 60_000 })
+after(async () => { if (ipfs) await ipfs.stop() }, { timeout: 60_000 })
 
 async function call (verb, args = {}, body) {
   const url = new URL(`/api/v0/${verb}`, ipfs.apiUrl)

@@ -20,8 +20,11 @@ use crate::service::{FullBackend, FullClient, FullPool};
 
 type BlockImport = DporBlockImport<Block, FullClient, FullBackend>;
 
-/// How long finality waits after the transaction pool took in a block's import (see
-/// [`start`]).
+/// How long finality waits, at most, for the transaction pool to take in a block's import
+/// (see [`start`]): a pool that is slow or never builds the block's view must not stall
+/// consensus for longer.
+const POOL_ACK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+/// How long finality waits after the pool took in the import (see [`start`]).
 const FINALITY_AFTER_POOL: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// What block import hands over to the voter.
@@ -135,18 +138,28 @@ pub fn start(params: StartParams<'_>) -> Result<(), ServiceError> {
 		telemetry,
 	} = params;
 
-	// Finality waits until the pool has taken in the block's import (at most a second) and a
-	// moment more, so that senders of its transactions see `InBlock` before `Finalized`: with
-	// a finality that follows import within milliseconds, the pool would otherwise end their
-	// status streams with `Finalized` alone (polkadot.js callers waiting for `isInBlock` hang).
+	// Finality waits until the pool has taken in the block's import, then 100 ms more. This is
+	// not what orders a transaction's statuses: the fork-aware pool processes imports and
+	// finality one event at a time, enacts a finalised block it has not seen imported first,
+	// and emits `InBlock` before `Finalized` either way (docs/dpor-engine.md, "Transaction
+	// status order"). It gives RPC clients the time to fetch the block they were just told
+	// about before `Finalized` follows: @polkadot/api drops its `InBlock` report when
+	// `Finalized` arrives while it still fetches the block's events. `ready_at` resolves once
+	// the pool has built its view of the block (the acknowledgement); it is bounded by
+	// `POOL_ACK_TIMEOUT`, and unlike `ready_at_with_timeout` it does no fallback work.
 	let pool = transaction_pool.clone();
 	let wait_for_pool: cpchain_consensus_dpor::worker::WaitForPool = Arc::new(move |hash| {
 		let pool = pool.clone();
 		async move {
 			use sc_transaction_pool_api::TransactionPool;
-			let _ = pool.ready_at_with_timeout(hash, std::time::Duration::from_secs(1)).await;
-			// The pool's watchers forward `InBlock` from the block's view on their own task:
-			// give it a moment before `Finalized` ends their streams.
+			let ack = pool.ready_at(hash).map(drop);
+			let timeout = futures_timer::Delay::new(POOL_ACK_TIMEOUT);
+			if let futures::future::Either::Right(_) = futures::future::select(ack, timeout).await {
+				log::debug!(
+					target: "dpor",
+					"the transaction pool did not take in {hash} within {POOL_ACK_TIMEOUT:?}"
+				);
+			}
 			futures_timer::Delay::new(FINALITY_AFTER_POOL).await;
 		}
 		.boxed()

@@ -33,17 +33,25 @@ async function run (nodeName, networkInfo) {
     await zombie.util.cryptoWaitReady()
     const keyring = new zombie.Keyring({ type: 'sr25519' })
     const [alice, bob, charlie] = ['//Alice', '//Bob', '//Charlie'].map((u) => keyring.addFromUri(u))
-    const send = (tx, signer) => new Promise((resolve, reject) => {
-      tx.signAndSend(signer, ({ status, dispatchError, events }) => {
-        if (dispatchError) reject(new Error(`dispatch error: ${dispatchError.toString()}`))
-        if (status.isInBlock) {
-          const failed = events.find(({ event }) => api.events.sudo.Sudid.is(event) && event.data.sudoResult.isErr)
-          if (failed) reject(new Error(`sudo call failed: ${failed.event.data.sudoResult.toString()}`))
-          resolve()
-        }
-        if (status.isInvalid || status.isDropped) reject(new Error(`transaction ${status.type}`))
-      }).catch(reject)
-    })
+    // Resolves once the transaction is in a block (InBlock, or Finalized when the client
+    // reports that first: @polkadot/api may drop InBlock under DPoR's fast finality), within a
+    // minute.
+    const send = (tx, signer) => {
+      const what = `${tx.method.section}.${tx.method.method}`
+      let timer
+      return new Promise((resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after 60 s waiting for ${what} in a block`)), 60_000)
+        tx.signAndSend(signer, ({ status, dispatchError, events }) => {
+          if (dispatchError) reject(new Error(`${what}: dispatch error ${dispatchError.toString()}`))
+          if (status.isInBlock || status.isFinalized) {
+            const failed = events.find(({ event }) => api.events.sudo.Sudid.is(event) && event.data.sudoResult.isErr)
+            if (failed) reject(new Error(`sudo call failed: ${failed.event.data.sudoResult.toString()}`))
+            resolve()
+          }
+          if (status.isInvalid || status.isDropped || status.isUsurped) reject(new Error(`${what}: transaction ${status.type}`))
+        }).catch(reject)
+      }).finally(() => clearTimeout(timer))
+    }
 
     const claimedAt = (await api.query.committee.currentTerm()).toNumber()
     await Promise.all([

@@ -11,15 +11,17 @@ async function run (nodeName, networkInfo) {
     const recipient = keyring.addFromUri(`//zombienet-${Date.now()}`)
     const amount = 5n * 10n ** 18n
 
+    let timer
     const blockHash = await new Promise((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error('timed out after 90 s waiting for the transfer to be finalised')), 90_000)
       api.tx.balances.transferKeepAlive(recipient.address, amount)
         .signAndSend(bob, ({ status, dispatchError }) => {
           if (dispatchError) reject(new Error(`dispatch error: ${dispatchError.toString()}`))
           if (status.isFinalized) resolve(status.asFinalized)
-          if (status.isInvalid || status.isDropped) reject(new Error(`transaction ${status.type}`))
+          if (status.isInvalid || status.isDropped || status.isUsurped) reject(new Error(`transaction ${status.type}`))
         })
         .catch(reject)
-    })
+    }).finally(() => clearTimeout(timer))
     const at = await api.at(blockHash)
     const free = (await at.query.system.account(recipient.address)).data.free.toBigInt()
     if (free !== amount) throw new Error(`recipient has ${free}, expected ${amount}`)

@@ -59,9 +59,11 @@ const MAX_FUTURE_MESSAGES: usize = 1024;
 /// A block the leader built.
 type Built = Result<(Height, View, H256), String>;
 
-/// Resolves once the transaction pool has taken in the import of a block. Finality waits for
-/// it: a pool that hears of a block's finality before its import skips the import, and its
-/// transactions would never be reported `InBlock` to their senders.
+/// Resolves once the transaction pool has taken in the import of a block (bounded by the
+/// node). Finality waits for it: not for the order of a transaction's statuses, which the
+/// pool guarantees itself (`InBlock` before `Finalized`), but so that RPC clients that fetch a
+/// block when told a transaction is in it have time to fetch it before `Finalized` follows (see
+/// docs/dpor-engine.md, "Transaction status order").
 pub type WaitForPool = Arc<dyn Fn(H256) -> BoxFuture<'static, ()> + Send + Sync>;
 
 /// Everything the voter needs.
