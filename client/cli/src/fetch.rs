@@ -26,12 +26,26 @@ use crate::{
 	upload::{open_block, Expected, Upload},
 };
 
-/// Fetches and checks the upload of `record`.
+/// The largest upload `cpc` reads (256 MiB): a record registers its upload's size on chain,
+/// and an upload must be held in memory to be checked, so a record that registers more is
+/// refused before anything is downloaded. `cpc ingest` writes uploads of one upload interval
+/// of readings, far below this.
+pub const MAX_UPLOAD_BYTES: u64 = 256 << 20;
+
+/// Fetches and checks the upload of `record`. At most the record's registered size is read
+/// from storage: an object behind the CID that is larger is refused as soon as it shows.
 pub async fn upload<S: Storage>(storage: &S, stream: u64, record: &Record) -> Result<Upload> {
 	let cid = String::from_utf8(record.cid.clone())
 		.map_err(|_| anyhow!("record {} has a CID that is not text", record.index))?;
+	if record.size > MAX_UPLOAD_BYTES {
+		bail!(
+			"record {} registers an upload of {} bytes, more than cpc reads ({MAX_UPLOAD_BYTES})",
+			record.index,
+			record.size
+		);
+	}
 	let bytes = storage
-		.get(&cid)
+		.get(&cid, record.size)
 		.await
 		.with_context(|| format!("record {}: cannot get {cid} from IPFS", record.index))?;
 	let expected = Expected {
@@ -305,4 +319,76 @@ async fn interval_key(
 fn short(account: &AccountId32) -> String {
 	use sp_core::crypto::Ss58Codec;
 	account.to_ss58check()
+}
+
+#[cfg(test)]
+mod tests {
+	use std::sync::Mutex;
+
+	use cpchain_primitives::data::IntervalRange;
+
+	use super::*;
+
+	/// Storage that serves `object` for every CID and remembers the limits it was asked for.
+	struct Serving {
+		object: Vec<u8>,
+		asked: Mutex<Vec<u64>>,
+	}
+
+	impl Storage for Serving {
+		async fn put(&self, _: Vec<u8>) -> Result<String, StorageError> {
+			unreachable!("fetch never stores")
+		}
+		async fn get(&self, cid: &str, max_len: u64) -> Result<Vec<u8>, StorageError> {
+			self.asked.lock().expect("not poisoned").push(max_len);
+			if self.object.len() as u64 > max_len {
+				return Err(StorageError::TooLarge { cid: cid.to_owned(), limit: max_len });
+			}
+			Ok(self.object.clone())
+		}
+		async fn pin(&self, _: &str) -> Result<(), StorageError> {
+			Ok(())
+		}
+		async fn has(&self, _: &str) -> Result<bool, StorageError> {
+			Ok(true)
+		}
+	}
+
+	fn record(size: u64) -> Record {
+		Record {
+			index: 4,
+			cid: b"bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy".to_vec(),
+			content_hash: H256::zero(),
+			merkle_root: H256::zero(),
+			size,
+			intervals: IntervalRange { first: 0, last: 0 },
+			timestamp_ms: 0,
+			prev: H256::zero(),
+			hash: H256::zero(),
+			device_signed: false,
+			registered_at: 1,
+		}
+	}
+
+	#[tokio::test]
+	async fn reads_at_most_the_registered_size() {
+		let storage = Serving { object: vec![0; 100], asked: Mutex::new(Vec::new()) };
+		let error = upload(&storage, 0, &record(99)).await.expect_err("larger than registered");
+		assert!(
+			matches!(
+				error.root_cause().downcast_ref::<StorageError>(),
+				Some(StorageError::TooLarge { limit: 99, .. })
+			),
+			"{error:#}"
+		);
+		assert_eq!(*storage.asked.lock().expect("not poisoned"), vec![99]);
+	}
+
+	#[tokio::test]
+	async fn a_record_registering_a_huge_upload_is_refused_before_any_read() {
+		let storage = Serving { object: Vec::new(), asked: Mutex::new(Vec::new()) };
+		let error = upload(&storage, 0, &record(MAX_UPLOAD_BYTES + 1)).await.expect_err("refused");
+		assert!(format!("{error:#}").contains("more than cpc reads"), "{error:#}");
+		assert!(storage.asked.lock().expect("not poisoned").is_empty(), "nothing was read");
+	}
 }

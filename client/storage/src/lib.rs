@@ -9,7 +9,11 @@
 //! retried with exponential backoff; a daemon that stays unreachable gives
 //! [`StorageError::Unreachable`] naming the endpoint. Errors that the daemon answers (a bad
 //! CID, say) are not retried. Reads time out, because an offline daemon looks for a missing
-//! CID forever.
+//! CID forever, and are bounded: [`Storage::get`] takes the most bytes the caller will accept
+//! (for an upload, the size its record registers on chain), asks the daemon for one byte
+//! more, stops reading as soon as more arrive and answers [`StorageError::TooLarge`]. A CID
+//! on chain is chosen by whoever registered it, so the object behind it may be of any size;
+//! a read holds at most `max_len` bytes and one chunk more in memory.
 #![deny(missing_docs)]
 
 mod retry;
@@ -51,14 +55,27 @@ pub enum StorageError {
 	/// The daemon answered something this client does not understand.
 	#[error("unexpected answer from the IPFS daemon: {0}")]
 	Protocol(String),
+	/// The content is larger than the caller accepts; reading stopped there.
+	#[error("{cid} is larger than the {limit} bytes expected; reading stopped")]
+	TooLarge {
+		/// The CID asked for.
+		cid: String,
+		/// The most bytes the caller accepted.
+		limit: u64,
+	},
 }
 
 /// Where ciphertext lives: content-addressed blobs.
 pub trait Storage {
 	/// Stores `data` and pins it; returns its CID (CIDv1, base32).
 	fn put(&self, data: Vec<u8>) -> impl Future<Output = Result<String, StorageError>> + Send;
-	/// The bytes of `cid`.
-	fn get(&self, cid: &str) -> impl Future<Output = Result<Vec<u8>, StorageError>> + Send;
+	/// The bytes of `cid`, if there are at most `max_len` of them; [`StorageError::TooLarge`]
+	/// otherwise, without reading (or holding) much more than `max_len` bytes.
+	fn get(
+		&self,
+		cid: &str,
+		max_len: u64,
+	) -> impl Future<Output = Result<Vec<u8>, StorageError>> + Send;
 	/// Pins `cid`, so that garbage collection keeps it.
 	fn pin(&self, cid: &str) -> impl Future<Output = Result<(), StorageError>> + Send;
 	/// Whether `cid` is pinned here.
@@ -136,12 +153,28 @@ impl Storage for IpfsStorage {
 		Ok(response.hash)
 	}
 
-	async fn get(&self, cid: &str) -> Result<Vec<u8>, StorageError> {
-		let read = self.run(|| self.client.cat(cid).map_ok(|chunk| chunk.to_vec()).try_concat());
-		tokio::time::timeout(self.read_timeout, read).await.map_err(|_| StorageError::NotFound {
-			cid: cid.to_owned(),
-			timeout: self.read_timeout,
-		})?
+	async fn get(&self, cid: &str, max_len: u64) -> Result<Vec<u8>, StorageError> {
+		// One byte more than accepted tells "exactly max_len" from "larger".
+		let ask = usize::try_from(max_len.saturating_add(1)).unwrap_or(usize::MAX);
+		let read = self.run(|| async move {
+			let mut chunks = self.client.cat_range(cid, 0, ask);
+			let mut bytes = Vec::new();
+			while let Some(chunk) = chunks.try_next().await? {
+				// The daemon may ignore the length it was asked for: count here too.
+				if (bytes.len() as u64).saturating_add(chunk.len() as u64) > max_len {
+					return Ok(None);
+				}
+				bytes.extend_from_slice(&chunk);
+			}
+			Ok(Some(bytes))
+		});
+		tokio::time::timeout(self.read_timeout, read)
+			.await
+			.map_err(|_| StorageError::NotFound {
+				cid: cid.to_owned(),
+				timeout: self.read_timeout,
+			})??
+			.ok_or_else(|| StorageError::TooLarge { cid: cid.to_owned(), limit: max_len })
 	}
 
 	async fn pin(&self, cid: &str) -> Result<(), StorageError> {

@@ -88,7 +88,17 @@ async fn put_get_pin_has_against_a_real_daemon() {
 	// base32 ("b..."), js-ipfs base58btc ("z...").
 	assert!(cid.starts_with('b') || cid.starts_with('z'), "a CIDv1: {cid}");
 	assert!(cid.bytes().all(|c| c.is_ascii_alphanumeric()), "usable on chain: {cid}");
-	assert_eq!(storage.get(&cid).await.expect("reads"), data);
+	assert_eq!(storage.get(&cid, data.len() as u64).await.expect("reads"), data);
+	// An object larger than the caller accepts is refused, by one byte or by far.
+	for limit in [data.len() as u64 - 1, 1000, 0] {
+		assert!(
+			matches!(
+				storage.get(&cid, limit).await,
+				Err(StorageError::TooLarge { limit: l, .. }) if l == limit
+			),
+			"{limit} bytes accepted"
+		);
+	}
 	assert!(storage.has(&cid).await.expect("answers"));
 	storage.pin(&cid).await.expect("pinning twice is fine");
 
@@ -102,10 +112,10 @@ async fn put_get_pin_has_against_a_real_daemon() {
 	let missing = IpfsStorage::new(&daemon.api_url)
 		.expect("valid endpoint")
 		.with_read_timeout(Duration::from_secs(2));
-	assert!(matches!(missing.get(absent).await, Err(StorageError::NotFound { .. })));
+	assert!(matches!(missing.get(absent, 1 << 20).await, Err(StorageError::NotFound { .. })));
 
 	// A malformed CID is refused, not retried.
-	assert!(matches!(storage.get("not-a-cid").await, Err(StorageError::Refused(_))));
+	assert!(matches!(storage.get("not-a-cid", 1 << 20).await, Err(StorageError::Refused(_))));
 }
 
 #[tokio::test]
@@ -121,4 +131,49 @@ async fn an_unreachable_daemon_is_reported_after_retries() {
 		other => panic!("expected Unreachable, got {other:?}"),
 	}
 	assert!(matches!(IpfsStorage::new("not a url"), Err(StorageError::InvalidEndpoint(_))));
+}
+
+/// A daemon that answers every request with an endless body, ignoring the length it was
+/// asked for: the worst an object (or a broken daemon) can do to a reader.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endless_object_is_refused_after_the_accepted_length() {
+	use std::io::{Read, Write};
+	let listener = TcpListener::bind("127.0.0.1:0").expect("binds");
+	let endpoint = format!("http://{}", listener.local_addr().expect("has an address"));
+	let server = std::thread::spawn(move || {
+		let (mut socket, _) = listener.accept().expect("accepts");
+		// A reader that stops reading without hanging up ends the test too (as a failure).
+		socket.set_write_timeout(Some(Duration::from_secs(10))).expect("sets a timeout");
+		let mut request = [0u8; 4096];
+		let _ = socket.read(&mut request);
+		let _ = socket.write_all(
+			b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\
+			  Transfer-Encoding: chunked\r\n\r\n",
+		);
+		let chunk = [7u8; 1 << 16];
+		let mut sent: u64 = 0;
+		// Until the reader hangs up, or far more than it could ever buffer.
+		while sent < 1 << 32 {
+			let head = format!("{:x}\r\n", chunk.len());
+			if socket.write_all(head.as_bytes()).is_err()
+				|| socket.write_all(&chunk).is_err()
+				|| socket.write_all(b"\r\n").is_err()
+			{
+				break;
+			}
+			sent += chunk.len() as u64;
+		}
+		sent
+	});
+	let storage = IpfsStorage::new(&endpoint).expect("valid endpoint");
+	let limit = 1 << 20;
+	match storage.get("bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy", limit).await {
+		Err(StorageError::TooLarge { limit: l, .. }) => assert_eq!(l, limit),
+		other => panic!("expected TooLarge, got {:?}", other.map(|b| b.len())),
+	}
+	drop(storage);
+	let sent = server.join().expect("the server ends once the reader hangs up");
+	// What the server got out before the reader hung up: the accepted length, a chunk, and
+	// what the sockets' buffers hold; nowhere near the 4 GiB it would have sent.
+	assert!(sent < 64 << 20, "the reader took {sent} bytes");
 }
