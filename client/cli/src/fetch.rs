@@ -221,8 +221,16 @@ pub async fn fetch<S: Storage>(
 			let key = match keys.get(&sealed.interval) {
 				Some(k) => k,
 				None => {
-					let k =
-						interval_key(chain, data_dir, &role, id, &upload, sealed.interval).await?;
+					let k = interval_key(
+						chain,
+						storage,
+						data_dir,
+						&role,
+						(id, record.index),
+						&upload,
+						sealed.interval,
+					)
+					.await?;
 					keys.entry(sealed.interval).or_insert(k)
 				}
 			};
@@ -254,14 +262,19 @@ pub async fn fetch<S: Storage>(
 	Ok(fetched)
 }
 
-async fn interval_key(
+/// The key of `interval`, from the upload of record `at.1` of stream `at.0`: unwrapped by the
+/// owner, or opened by a grantee with capsule fragments from the grant's proxies (who take
+/// the capsule from the same upload, as the chain registered it, never from the request).
+async fn interval_key<S: Storage>(
 	chain: &Chain,
+	storage: &S,
 	data_dir: &std::path::Path,
 	role: &Role<'_>,
-	stream: u64,
+	at: (u64, u64),
 	upload: &Upload,
 	interval: u64,
 ) -> Result<IntervalKey> {
+	let (stream, record) = at;
 	let wrapped = upload
 		.key(interval)
 		.ok_or_else(|| anyhow!("the upload has no key for interval {interval}"))?;
@@ -285,10 +298,10 @@ async fn interval_key(
 					&account.pair,
 					grant.id,
 					stream,
+					record,
 					interval,
-					wrapped.capsule.clone(),
 				);
-				let service = LocalProxy::new(data_dir, proxy.clone(), chain);
+				let service = LocalProxy::new(data_dir, proxy.clone(), chain, storage);
 				match service.reencrypt(&request).await {
 					Ok(bytes) => fragments.push(wire::capsule_fragment_from_bytes(&bytes)?),
 					Err(e) => refusals.push(format!("{}: {e:#}", short(proxy))),

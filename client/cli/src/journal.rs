@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::keystore::write_atomically;
+use crate::files::{create_private_dir, write_atomically};
 
 /// A 32-byte hash as `0x` hex in JSON.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -145,8 +145,7 @@ impl Journal {
 						chain.next_record
 					);
 				}
-				std::fs::create_dir_all(dir)
-					.with_context(|| format!("cannot create {}", dir.display()))?;
+				create_private_dir(dir)?;
 				Ok(Journal {
 					genesis: Hex32(genesis),
 					stream,

@@ -7,11 +7,14 @@
 //! public header as associated data, so a header cannot be swapped onto another secret.
 //! Files are written to a temporary name and renamed, so a crash never leaves half a key.
 //! Secrets are zeroized after use and never printed.
+//!
+//! An account's Umbral keys are derived from its secret key
+//! ([`OwnerKeys::from_account_secret`]): importing the same secret URI or mnemonic into any
+//! key store gives the same Umbral keys, so a lost key file loses no data. Key files written
+//! before (random Umbral seeds) keep their stored seed and keep working; the data wrapped for
+//! them opens only with those files.
 
-use std::{
-	fs,
-	path::{Path, PathBuf},
-};
+use std::{fs, path::PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 use chacha20poly1305::{
@@ -23,6 +26,8 @@ use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
 use sp_core::{crypto::Ss58Codec, ecdsa, ed25519, sr25519, Pair};
 use zeroize::Zeroizing;
+
+use crate::files;
 
 /// What a key is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -46,11 +51,19 @@ pub enum Scheme {
 	Ecdsa,
 }
 
-/// scrypt cost: 2^15 iterations, r = 8, p = 1 (about 32 MiB and a fraction of a second).
-const SCRYPT_LOG_N: u8 = 15;
+/// scrypt cost of new key files: N = 2^17, r = 8, p = 1 (128 MiB, under a second), the
+/// minimum OWASP's password storage guidance names for scrypt.
+const SCRYPT_LOG_N: u8 = 17;
 const SCRYPT_R: u32 = 8;
 const SCRYPT_P: u32 = 1;
-const FORMAT_VERSION: u32 = 1;
+/// The most memory a key file may make scrypt use (1 GiB): the parameters are read from the
+/// file before anything is authenticated, so a tampered file must not make `cpc` allocate
+/// without bound.
+const SCRYPT_MAX_MEMORY: u64 = 1 << 30;
+/// Format of new key files: the scrypt parameters and salt are authenticated with the header.
+const FORMAT_VERSION: u32 = 2;
+/// Files written before: only the header is authenticated; still read.
+const FORMAT_VERSION_1: u32 = 1;
 
 /// The public header of a stored key.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -94,7 +107,8 @@ struct StoredKey {
 	crypto: Sealed,
 }
 
-#[derive(Serialize, Deserialize)]
+/// The encrypted part of a key file; wiped from memory when dropped.
+#[derive(Serialize, Deserialize, zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
 struct Secret {
 	suri: String,
 	#[serde(skip_serializing_if = "Option::is_none", default)]
@@ -156,8 +170,35 @@ fn derive_key(
 	Ok(key)
 }
 
+/// Refuses scrypt parameters that are too weak to be ours or would make scrypt use more than
+/// [`SCRYPT_MAX_MEMORY`], before any work is done with them.
+fn check_scrypt_params(log_n: u8, r: u32, p: u32) -> Result<()> {
+	let memory = 128u64.saturating_mul(u64::from(r)).checked_shl(u32::from(log_n));
+	if !(14..=20).contains(&log_n)
+		|| !(1..=16).contains(&r)
+		|| !(1..=4).contains(&p)
+		|| memory.is_none_or(|m| m > SCRYPT_MAX_MEMORY)
+	{
+		bail!("scrypt parameters out of bounds (log_n {log_n}, r {r}, p {p})");
+	}
+	Ok(())
+}
+
+/// The associated data of a format-1 file: its header.
 fn header_aad(info: &KeyInfo) -> Result<Vec<u8>> {
 	Ok(serde_json::to_vec(info)?)
+}
+
+/// The associated data of a format-2 file: its header, the scrypt parameters and the salt, so
+/// that none of them can be changed without the file failing to open.
+fn aad(info: &KeyInfo, log_n: u8, r: u32, p: u32, salt: &[u8]) -> Result<Vec<u8>> {
+	let mut aad = header_aad(info)?;
+	aad.extend_from_slice(b"\0scrypt");
+	aad.push(log_n);
+	aad.extend_from_slice(&r.to_le_bytes());
+	aad.extend_from_slice(&p.to_le_bytes());
+	aad.extend_from_slice(salt);
+	Ok(aad)
 }
 
 impl KeyStore {
@@ -171,7 +212,8 @@ impl KeyStore {
 	}
 
 	/// Adds a key from a secret URI (`//Alice`, a mnemonic, `0x` seed, with derivations).
-	/// Accounts are sr25519 and get fresh Umbral keys. Fails if the name is taken.
+	/// Accounts are sr25519, with Umbral keys derived from their secret. Fails if the name is
+	/// taken.
 	pub fn add(
 		&self,
 		name: &str,
@@ -191,9 +233,12 @@ impl KeyStore {
 			bail!("a key named {name:?} already exists in {}", self.dir.display());
 		}
 		let bad_suri = || anyhow!("not a valid secret URI or mnemonic for {scheme:?}");
+		let mut account_secret = None;
 		let public = match scheme {
 			Scheme::Sr25519 => {
-				sr25519::Pair::from_string(suri, None).map_err(|_| bad_suri())?.public().0.to_vec()
+				let pair = sr25519::Pair::from_string(suri, None).map_err(|_| bad_suri())?;
+				account_secret = Some(Zeroizing::new(pair.to_raw_vec()));
+				pair.public().0.to_vec()
 			}
 			Scheme::Ed25519 => {
 				ed25519::Pair::from_string(suri, None).map_err(|_| bad_suri())?.public().0.to_vec()
@@ -202,16 +247,17 @@ impl KeyStore {
 				ecdsa::Pair::from_string(suri, None).map_err(|_| bad_suri())?.public().0.to_vec()
 			}
 		};
-		let (address, umbral, umbral_seed) = if kind == Kind::Account {
-			let mut raw = [0u8; 32];
-			raw.copy_from_slice(&public);
-			let address = sr25519::Public::from_raw(raw).to_ss58check();
-			let umbral = OwnerKeys::generate();
-			let seed = hex::encode(umbral.seed().as_ref());
-			(Some(address), Some(umbral), Some(seed))
-		} else {
-			(None, None, None)
-		};
+		let (address, umbral, umbral_seed) =
+			if let (Kind::Account, Some(secret)) = (kind, account_secret.as_ref()) {
+				let mut raw = [0u8; 32];
+				raw.copy_from_slice(&public);
+				let address = sr25519::Public::from_raw(raw).to_ss58check();
+				let umbral = OwnerKeys::from_account_secret(secret);
+				let seed = hex::encode(umbral.seed().as_ref());
+				(Some(address), Some(umbral), Some(seed))
+			} else {
+				(None, None, None)
+			};
 		let info = KeyInfo {
 			version: FORMAT_VERSION,
 			name: name.to_owned(),
@@ -233,7 +279,7 @@ impl KeyStore {
 		let mut nonce = [0u8; 24];
 		OsRng.fill_bytes(&mut nonce);
 		let key = derive_key(password, &salt, SCRYPT_LOG_N, SCRYPT_R, SCRYPT_P)?;
-		let aad = header_aad(&info)?;
+		let aad = aad(&info, SCRYPT_LOG_N, SCRYPT_R, SCRYPT_P, &salt)?;
 		let ciphertext = XChaCha20Poly1305::new(key.as_ref().into())
 			.encrypt(XNonce::from_slice(&nonce), Payload { msg: &secret, aad: &aad })
 			.map_err(|_| anyhow!("encrypting the key failed"))?;
@@ -249,16 +295,16 @@ impl KeyStore {
 				ciphertext: hex::encode(ciphertext),
 			},
 		};
-		fs::create_dir_all(&self.dir)
+		files::create_private_dir(&self.dir)
 			.with_context(|| format!("cannot create the key store {}", self.dir.display()))?;
-		write_atomically(&path, &serde_json::to_vec_pretty(&stored)?)?;
+		files::write_atomically(&path, &serde_json::to_vec_pretty(&stored)?)?;
 		Ok(info)
 	}
 
 	fn load(&self, name: &str) -> Result<StoredKey> {
 		valid_name(name)?;
 		let path = self.path(name);
-		let bytes = fs::read(&path).map_err(|e| match e.kind() {
+		let bytes = files::read_secret_file(&path).map_err(|e| match e.kind() {
 			std::io::ErrorKind::NotFound => anyhow!(
 				"no key named {name:?} in {} (see `cpc key list`, `cpc key create`)",
 				self.dir.display()
@@ -298,9 +344,11 @@ impl KeyStore {
 	fn unlock(&self, name: &str, password: &str) -> Result<(KeyInfo, Secret)> {
 		let stored = self.load(name)?;
 		let c = &stored.crypto;
-		if c.kdf != "scrypt" || stored.info.version != FORMAT_VERSION {
+		if c.kdf != "scrypt" || ![FORMAT_VERSION, FORMAT_VERSION_1].contains(&stored.info.version) {
 			bail!("key {name:?} uses an unknown format");
 		}
+		check_scrypt_params(c.log_n, c.r, c.p)
+			.with_context(|| format!("key file of {name:?} refused"))?;
 		let bad = || anyhow!("key file of {name:?} is damaged");
 		let salt = hex::decode(&c.salt).map_err(|_| bad())?;
 		let nonce = hex::decode(&c.nonce).map_err(|_| bad())?;
@@ -309,7 +357,11 @@ impl KeyStore {
 			return Err(bad());
 		}
 		let key = derive_key(password, &salt, c.log_n, c.r, c.p)?;
-		let aad = header_aad(&stored.info)?;
+		let aad = if stored.info.version == FORMAT_VERSION_1 {
+			header_aad(&stored.info)?
+		} else {
+			aad(&stored.info, c.log_n, c.r, c.p, &salt)?
+		};
 		let plain = Zeroizing::new(
 			XChaCha20Poly1305::new(key.as_ref().into())
 				.decrypt(XNonce::from_slice(&nonce), Payload { msg: &ciphertext, aad: &aad })
@@ -355,20 +407,6 @@ impl KeyStore {
 		};
 		Ok((info, pair))
 	}
-}
-
-/// Writes `bytes` to `path` through a temporary file and a rename, so readers see the old or
-/// the new content, never a part.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-	use std::io::Write;
-	let tmp = path.with_extension("tmp");
-	let mut file =
-		fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
-	file.write_all(bytes)?;
-	file.sync_all()?;
-	drop(file);
-	fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))?;
-	Ok(())
 }
 
 /// A new random secret phrase (BIP-39, 12 words) for `scheme`.
@@ -420,6 +458,92 @@ mod tests {
 		assert_eq!(names, ["alice", "sensor"]);
 		let file = fs::read_to_string(dir.path().join("keys/alice.json")).expect("reads");
 		assert!(!file.contains("Alice"), "the secret URI is not stored in clear");
+	}
+
+	#[test]
+	fn the_same_secret_gives_the_same_umbral_keys_in_any_key_store() {
+		let (one, two) =
+			(tempfile::tempdir().expect("temp dir"), tempfile::tempdir().expect("dir"));
+		let (a, b) = (KeyStore::new(one.path()), KeyStore::new(two.path()));
+		let phrase = generate_phrase(Scheme::Sr25519);
+		let first = a.add("owner", Kind::Account, Scheme::Sr25519, &phrase, "pw").expect("adds");
+		let again = b.add("again", Kind::Account, Scheme::Sr25519, &phrase, "other").expect("adds");
+		assert_eq!(first.umbral_public, again.umbral_public);
+		assert_eq!(first.umbral_verifying, again.umbral_verifying);
+		let (x, y) = (
+			a.account("owner", "pw").expect("unlocks"),
+			b.account("again", "other").expect("unlocks"),
+		);
+		assert_eq!(x.umbral.public_key(), y.umbral.public_key());
+		// A derivation of the same phrase is another account with other Umbral keys.
+		let derived = format!("{}//data", phrase.as_str());
+		let other = b.add("other", Kind::Account, Scheme::Sr25519, &derived, "pw").expect("adds");
+		assert_ne!(other.umbral_public, first.umbral_public);
+	}
+
+	/// Rewrites one field of the `crypto` part of key `name`'s file.
+	fn tamper(dir: &std::path::Path, name: &str, field: &str, value: serde_json::Value) {
+		let path = dir.join(format!("{name}.json"));
+		let mut file: serde_json::Value =
+			serde_json::from_slice(&fs::read(&path).expect("reads")).expect("JSON");
+		file["crypto"][field] = value;
+		fs::write(&path, serde_json::to_vec(&file).expect("encodes")).expect("writes");
+	}
+
+	#[test]
+	fn tampered_scrypt_parameters_are_refused() {
+		let dir = tempfile::tempdir().expect("temp dir");
+		let store = KeyStore::new(dir.path());
+		for name in ["huge", "weak", "salt"] {
+			store.add(name, Kind::Account, Scheme::Sr25519, "//Dave", "pw").expect("adds");
+		}
+		// Parameters that would make scrypt allocate 2^40 × 1 KiB: refused before any work.
+		tamper(dir.path(), "huge", "log_n", 40.into());
+		let error = format!("{:#}", store.account("huge", "pw").err().expect("refused"));
+		assert!(error.contains("scrypt parameters out of bounds"), "{error}");
+		tamper(dir.path(), "huge", "log_n", 17.into());
+		tamper(dir.path(), "huge", "r", 100_000.into());
+		let error = format!("{:#}", store.account("huge", "pw").err().expect("refused"));
+		assert!(error.contains("scrypt parameters out of bounds"), "{error}");
+		// Weaker parameters, or another salt, within bounds: the file no longer opens, since
+		// they are authenticated with it.
+		tamper(dir.path(), "weak", "log_n", 14.into());
+		let error = format!("{:#}", store.account("weak", "pw").err().expect("refused"));
+		assert!(error.contains("wrong password"), "{error}");
+		tamper(dir.path(), "salt", "salt", hex::encode([9u8; 32]).into());
+		assert!(store.account("salt", "pw").is_err());
+	}
+
+	#[test]
+	fn key_files_are_private_and_never_read_through_links() {
+		let dir = tempfile::tempdir().expect("temp dir");
+		let keys = dir.path().join("keys");
+		let store = KeyStore::new(&keys);
+		store.add("owner", Kind::Account, Scheme::Sr25519, "//Eve", "pw").expect("adds");
+		files::check_mode(&keys, files::DIR_MODE).expect("the key store is 0700");
+		files::check_mode(&keys.join("owner.json"), files::FILE_MODE).expect("the key is 0600");
+		// A key file replaced by a link to another file is refused, not followed.
+		fs::rename(keys.join("owner.json"), dir.path().join("elsewhere.json")).expect("moves");
+		std::os::unix::fs::symlink(dir.path().join("elsewhere.json"), keys.join("owner.json"))
+			.expect("links");
+		let error = format!("{:#}", store.account("owner", "pw").err().expect("refused"));
+		assert!(error.contains("not a regular file"), "{error}");
+	}
+
+	#[test]
+	fn a_key_file_with_a_random_umbral_seed_keeps_its_keys() {
+		// Written by cpc before Umbral keys were derived from the account's secret.
+		let dir = tempfile::tempdir().expect("temp dir");
+		fs::write(dir.path().join("legacy.json"), include_str!("testdata/legacy-account.json"))
+			.expect("writes");
+		let store = KeyStore::new(dir.path());
+		let info = store.info("legacy").expect("reads");
+		let account = store.account("legacy", "pw").expect("unlocks");
+		assert_eq!(account.pair.public(), sp_keyring::Sr25519Keyring::Charlie.public());
+		let umbral = hex::encode(wire::public_key_to_bytes(&account.umbral.public_key()));
+		assert_eq!(info.umbral_public.as_deref(), Some(umbral.as_str()), "its stored keys");
+		let derived = OwnerKeys::from_account_secret(&account.pair.to_raw_vec());
+		assert_ne!(derived.public_key(), account.umbral.public_key(), "not the derived keys");
 	}
 
 	#[test]

@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod context;
 mod fetch;
+mod files;
 mod ingest;
 mod journal;
 mod keystore;

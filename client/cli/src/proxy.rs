@@ -8,10 +8,17 @@
 //! - a key fragment is accepted only if it verifies: made by the owner's Umbral keys towards
 //!   the grant's grantee;
 //! - a request must be signed by the grantee's account over a domain-separated payload bound
-//!   to the chain (genesis), the grant, the stream, the interval and the capsule;
+//!   to the chain (genesis), the grant, the stream, the record and the interval;
 //! - before every re-encryption the proxy asks the chain: the grant must exist, name this proxy
 //!   and the requester, cover the interval, and `AccessControlApi::is_authorized` must say yes.
-//!   A revoked or expired grant gets no fragment, whatever the proxy holds on disk.
+//!   A revoked or expired grant gets no fragment, whatever the proxy holds on disk;
+//! - the capsule is never the requester's: the proxy reads the record from the chain (it must
+//!   cover the interval), fetches the record's upload from storage, checks it against the
+//!   record (size, content hash, stream and index, Merkle root; see [`crate::upload`]) and
+//!   re-encrypts the capsule the upload holds for that interval. Every interval key of an
+//!   owner is wrapped under the owner's one Umbral key and uploads are public, so a proxy that
+//!   re-encrypted a capsule the request carried would open any interval of any of the owner's
+//!   streams to the holder of any grant (docs/data-plane.md, "Trust model").
 
 use std::path::PathBuf;
 
@@ -22,10 +29,16 @@ use cpchain_primitives::access::GrantId;
 use serde::{Deserialize, Serialize};
 use sp_core::{crypto::AccountId32, sr25519, Pair};
 
-use crate::{chain::Chain, keystore::write_atomically, records::Grant};
+use cpchain_storage::Storage;
 
-/// Domain tag of a grantee's re-encryption request.
-pub const REQUEST_DOMAIN: &[u8] = b"cpchain/reencryption-request/v1";
+use crate::{
+	chain::Chain,
+	files::{create_private_dir, write_atomically},
+	records::{Grant, Record},
+};
+
+/// Domain tag of a grantee's re-encryption request (v2: names the record, carries no capsule).
+pub const REQUEST_DOMAIN: &[u8] = b"cpchain/reencryption-request/v2";
 
 /// A grantee's request for a capsule fragment.
 pub struct Request {
@@ -35,10 +48,10 @@ pub struct Request {
 	pub grantee: AccountId32,
 	/// The stream.
 	pub stream: u64,
-	/// The interval whose key the capsule wraps.
+	/// The record whose upload holds the interval's wrapped key.
+	pub record: u64,
+	/// The interval whose key is asked for.
 	pub interval: u64,
-	/// The capsule's bytes.
-	pub capsule: Vec<u8>,
 	/// The grantee's signature over [`Request::payload`].
 	pub signature: sr25519::Signature,
 }
@@ -49,10 +62,10 @@ impl Request {
 		genesis: [u8; 32],
 		grant: GrantId,
 		stream: u64,
+		record: u64,
 		interval: u64,
-		capsule: &[u8],
 	) -> Vec<u8> {
-		(REQUEST_DOMAIN, genesis, grant, stream, interval, capsule).encode()
+		(REQUEST_DOMAIN, genesis, grant, stream, record, interval).encode()
 	}
 
 	/// A request signed by the grantee.
@@ -61,11 +74,11 @@ impl Request {
 		grantee: &sr25519::Pair,
 		grant: GrantId,
 		stream: u64,
+		record: u64,
 		interval: u64,
-		capsule: Vec<u8>,
 	) -> Self {
-		let signature = grantee.sign(&Self::payload(genesis, grant, stream, interval, &capsule));
-		Self { grant, grantee: grantee.public().into(), stream, interval, capsule, signature }
+		let signature = grantee.sign(&Self::payload(genesis, grant, stream, record, interval));
+		Self { grant, grantee: grantee.public().into(), stream, record, interval, signature }
 	}
 }
 
@@ -108,6 +121,8 @@ pub trait AccessQueries {
 		stream: u64,
 		interval: u64,
 	) -> Result<bool>;
+	/// Record `index` of `stream`, or `None` when it does not exist (never appended, or pruned).
+	async fn record(&self, stream: u64, index: u64) -> Result<Option<Record>>;
 }
 
 impl AccessQueries for Chain {
@@ -127,14 +142,21 @@ impl AccessQueries for Chain {
 	) -> Result<bool> {
 		self.runtime_api("AccessControlApi_is_authorized", (grantee, stream, interval)).await
 	}
+
+	async fn record(&self, stream: u64, index: u64) -> Result<Option<Record>> {
+		let page: Vec<Record> =
+			self.runtime_api("DataRegistryApi_records", (stream, index, 1u32)).await?;
+		Ok(page.into_iter().next().filter(|r| r.index == index))
+	}
 }
 
 /// The proxy role of one proxy account, run from this data directory: fragments are kept in
-/// `<data-dir>/proxy/<address>/grant-<id>.json`.
-pub struct LocalProxy<'a, Q> {
+/// `<data-dir>/proxy/<address>/grant-<id>.json`; uploads are read from `storage`.
+pub struct LocalProxy<'a, Q, S> {
 	account: AccountId32,
 	dir: PathBuf,
 	chain: &'a Q,
+	storage: &'a S,
 }
 
 fn key(hex_text: &str) -> Result<umbral_pre::PublicKey> {
@@ -161,12 +183,17 @@ fn share(delivery: &Delivery) -> Result<ProxyShare> {
 	})
 }
 
-impl<'a, Q: AccessQueries> LocalProxy<'a, Q> {
-	/// The role of proxy `account` under `data_dir`.
-	pub fn new(data_dir: &std::path::Path, account: AccountId32, chain: &'a Q) -> Self {
+impl<'a, Q: AccessQueries, S: Storage> LocalProxy<'a, Q, S> {
+	/// The role of proxy `account` under `data_dir`, reading uploads from `storage`.
+	pub fn new(
+		data_dir: &std::path::Path,
+		account: AccountId32,
+		chain: &'a Q,
+		storage: &'a S,
+	) -> Self {
 		use sp_core::crypto::Ss58Codec;
 		let dir = data_dir.join("proxy").join(account.to_ss58check());
-		Self { account, dir, chain }
+		Self { account, dir, chain, storage }
 	}
 
 	fn path(&self, grant: GrantId) -> PathBuf {
@@ -174,11 +201,10 @@ impl<'a, Q: AccessQueries> LocalProxy<'a, Q> {
 	}
 }
 
-impl<Q: AccessQueries> ProxyService for LocalProxy<'_, Q> {
+impl<Q: AccessQueries, S: Storage> ProxyService for LocalProxy<'_, Q, S> {
 	async fn deliver(&self, delivery: Delivery) -> Result<()> {
 		share(&delivery)?;
-		std::fs::create_dir_all(&self.dir)
-			.with_context(|| format!("cannot create {}", self.dir.display()))?;
+		create_private_dir(&self.dir)?;
 		write_atomically(&self.path(delivery.grant), &serde_json::to_vec_pretty(&delivery)?)
 	}
 
@@ -187,8 +213,8 @@ impl<Q: AccessQueries> ProxyService for LocalProxy<'_, Q> {
 			self.chain.genesis(),
 			request.grant,
 			request.stream,
+			request.record,
 			request.interval,
-			&request.capsule,
 		);
 		let grantee = sr25519::Public::from_raw(*request.grantee.as_ref());
 		if !sr25519::Pair::verify(&request.signature, &payload, &grantee) {
@@ -215,9 +241,27 @@ impl<Q: AccessQueries> ProxyService for LocalProxy<'_, Q> {
 			Ok(bytes) => serde_json::from_slice(&bytes).context("damaged key fragment file")?,
 			Err(_) => bail!("this proxy holds no key fragment for grant {}", request.grant),
 		};
-		let capsule = wire::capsule_from_bytes(&request.capsule)
-			.map_err(|_| anyhow!("the request's capsule is malformed"))?;
-		let fragment = share(&delivery)?.reencrypt(&capsule);
+		// The capsule of the interval, from the record's upload as the chain registered it.
+		let record =
+			self.chain.record(request.stream, request.record).await?.ok_or_else(|| {
+				anyhow!("stream {} has no record {}", request.stream, request.record)
+			})?;
+		if !record.intervals.contains(request.interval) {
+			bail!("record {} does not cover interval {}", request.record, request.interval);
+		}
+		let upload = crate::fetch::upload(self.storage, request.stream, &record).await?;
+		let wrapped = upload
+			.key(request.interval)
+			.ok_or_else(|| {
+				anyhow!(
+					"record {} has no key for interval {} (no data in it)",
+					request.record,
+					request.interval
+				)
+			})?
+			.wrapped()
+			.map_err(|_| anyhow!("record {}: a wrapped key does not decode", request.record))?;
+		let fragment = share(&delivery)?.reencrypt(&wrapped.capsule);
 		Ok(wire::capsule_fragment_to_bytes(&fragment)?)
 	}
 }
@@ -225,14 +269,20 @@ impl<Q: AccessQueries> ProxyService for LocalProxy<'_, Q> {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use cpchain_crypto::{cipher::IntervalKey, keys::OwnerKeys};
+	use cpchain_crypto::{cipher::IntervalKey, hash::blake2_256, keys::OwnerKeys};
 	use cpchain_primitives::data::IntervalRange;
-	use std::cell::RefCell;
+	use cpchain_storage::StorageError;
+	use sp_core::H256;
+	use std::{cell::RefCell, collections::BTreeMap};
 
-	/// The chain as a proxy sees it: one grant that tests change.
+	use crate::upload::{SealedBlock, Upload, WrappedIntervalKey, MAGIC, VERSION};
+
+	/// The chain as a proxy sees it: one grant and the records of two streams, which tests
+	/// change.
 	struct FakeChain {
 		grant: RefCell<Option<Grant>>,
 		authorized: RefCell<bool>,
+		records: BTreeMap<(u64, u64), Record>,
 	}
 
 	impl AccessQueries for FakeChain {
@@ -255,28 +305,121 @@ mod tests {
 			});
 			Ok(covered && *self.authorized.borrow())
 		}
+
+		async fn record(&self, stream: u64, index: u64) -> Result<Option<Record>> {
+			Ok(self.records.get(&(stream, index)).cloned())
+		}
+	}
+
+	/// IPFS as a map from CID to bytes.
+	struct FakeStorage(std::sync::Mutex<BTreeMap<String, Vec<u8>>>);
+
+	impl Storage for FakeStorage {
+		async fn put(&self, _: Vec<u8>) -> Result<String, StorageError> {
+			unreachable!("a proxy never stores")
+		}
+		async fn get(&self, cid: &str, max_len: u64) -> Result<Vec<u8>, StorageError> {
+			let bytes =
+				self.0.lock().expect("not poisoned").get(cid).cloned().ok_or_else(|| {
+					StorageError::NotFound {
+						cid: cid.to_owned(),
+						timeout: std::time::Duration::ZERO,
+					}
+				})?;
+			if bytes.len() as u64 > max_len {
+				return Err(StorageError::TooLarge { cid: cid.to_owned(), limit: max_len });
+			}
+			Ok(bytes)
+		}
+		async fn pin(&self, _: &str) -> Result<(), StorageError> {
+			Ok(())
+		}
+		async fn has(&self, _: &str) -> Result<bool, StorageError> {
+			Ok(true)
+		}
 	}
 
 	struct World {
 		chain: FakeChain,
+		storage: FakeStorage,
 		dir: tempfile::TempDir,
 		proxy: AccountId32,
 		grantee: sr25519::Pair,
 		owner: OwnerKeys,
 		grantee_keys: OwnerKeys,
-		capsule: Vec<u8>,
-		wrapped: cpchain_crypto::keys::WrappedKey,
-		key: IntervalKey,
+		/// The interval keys of stream 1 (intervals 3 to 7) and stream 2 (interval 4).
+		keys: BTreeMap<(u64, u64), IntervalKey>,
 	}
 
+	/// An upload of `stream`, record `index`, with one block and one wrapped key per interval,
+	/// stored in `storage` and registered as a record in `records`.
+	fn register(
+		owner: &OwnerKeys,
+		stream: u64,
+		index: u64,
+		intervals: (u64, u64),
+		keys: &mut BTreeMap<(u64, u64), IntervalKey>,
+		storage: &FakeStorage,
+		records: &mut BTreeMap<(u64, u64), Record>,
+	) {
+		let mut wrapped = Vec::new();
+		let mut blocks = Vec::new();
+		for (n, interval) in (intervals.0..=intervals.1).enumerate() {
+			let key = IntervalKey::generate();
+			wrapped.push(
+				WrappedIntervalKey::new(interval, &owner.wrap(&key).expect("wraps")).expect("ok"),
+			);
+			keys.insert((stream, interval), key);
+			// The proxy never decrypts blocks: any sealed bytes do.
+			blocks.push(SealedBlock {
+				index: index * 10 + n as u64,
+				interval,
+				sealed: vec![1; 40],
+			});
+		}
+		let upload = Upload {
+			magic: MAGIC,
+			version: VERSION,
+			stream,
+			record: index,
+			owner_key: wire::public_key_to_bytes(&owner.public_key()),
+			owner_verifying_key: wire::public_key_to_bytes(&owner.verifying_key()),
+			keys: wrapped,
+			blocks,
+		};
+		let bytes = upload.to_bytes();
+		let cid = format!("bafy-{stream}-{index}");
+		records.insert(
+			(stream, index),
+			Record {
+				index,
+				cid: cid.clone().into_bytes(),
+				content_hash: H256(blake2_256(&[&bytes])),
+				merkle_root: H256(upload.merkle_root().expect("has blocks")),
+				size: bytes.len() as u64,
+				intervals: IntervalRange { first: intervals.0, last: intervals.1 },
+				timestamp_ms: 0,
+				prev: H256::zero(),
+				hash: H256::zero(),
+				device_signed: false,
+				registered_at: 1,
+			},
+		);
+		storage.0.lock().expect("not poisoned").insert(cid, bytes);
+	}
+
+	/// Stream 1 has record 0 over intervals 3..=4 and record 1 over 5..=7; stream 2 (the same
+	/// owner's) record 0 over 4..=4. The grant: stream 1, intervals 3..=5.
 	fn world() -> World {
 		let proxy: AccountId32 =
 			sr25519::Pair::from_string("//proxy", None).expect("valid").public().into();
 		let grantee = sr25519::Pair::from_string("//grantee", None).expect("valid");
 		let owner = OwnerKeys::generate();
-		let grantee_keys = OwnerKeys::generate();
-		let key = IntervalKey::generate();
-		let wrapped = owner.wrap(&key).expect("wraps");
+		let storage = FakeStorage(std::sync::Mutex::new(BTreeMap::new()));
+		let (mut keys, mut records) = (BTreeMap::new(), BTreeMap::new());
+		register(&owner, 1, 0, (3, 4), &mut keys, &storage, &mut records);
+		register(&owner, 1, 1, (5, 7), &mut keys, &storage, &mut records);
+		register(&owner, 2, 0, (4, 4), &mut keys, &storage, &mut records);
 		let grant = Grant {
 			id: 3,
 			stream: 1,
@@ -288,15 +431,18 @@ mod tests {
 			threshold: 1,
 		};
 		World {
-			chain: FakeChain { grant: RefCell::new(Some(grant)), authorized: RefCell::new(true) },
+			chain: FakeChain {
+				grant: RefCell::new(Some(grant)),
+				authorized: RefCell::new(true),
+				records,
+			},
+			storage,
 			dir: tempfile::tempdir().expect("temp dir"),
 			proxy,
 			grantee,
-			capsule: wire::capsule_to_bytes(&wrapped.capsule).expect("encodes"),
 			owner,
-			grantee_keys,
-			wrapped,
-			key,
+			grantee_keys: OwnerKeys::generate(),
+			keys,
 		}
 	}
 
@@ -311,12 +457,29 @@ mod tests {
 		}
 	}
 
-	fn request(w: &World, interval: u64) -> Request {
-		Request::signed([7; 32], &w.grantee, 3, 1, interval, w.capsule.clone())
+	fn request(w: &World, stream: u64, record: u64, interval: u64) -> Request {
+		Request::signed([7; 32], &w.grantee, 3, stream, record, interval)
+	}
+
+	fn proxy(w: &World) -> LocalProxy<'_, FakeChain, FakeStorage> {
+		LocalProxy::new(w.dir.path(), w.proxy.clone(), &w.chain, &w.storage)
 	}
 
 	async fn served(w: &World, request: &Request) -> Result<Vec<u8>> {
-		LocalProxy::new(w.dir.path(), w.proxy.clone(), &w.chain).reencrypt(request).await
+		proxy(w).reencrypt(request).await
+	}
+
+	/// Whether capsule fragment `bytes` opens the key of `interval` of `stream` for the grantee.
+	fn opens(w: &World, bytes: &[u8], stream: u64, record: u64, interval: u64) -> bool {
+		let fragment = wire::capsule_fragment_from_bytes(bytes).expect("decodes");
+		let cid = String::from_utf8(w.chain.records[&(stream, record)].cid.clone()).expect("text");
+		let bytes = w.storage.0.lock().expect("not poisoned")[&cid].clone();
+		let upload = <Upload as codec::Decode>::decode(&mut &bytes[..]).expect("an upload");
+		let wrapped = upload.key(interval).expect("a key").wrapped().expect("decodes");
+		w.grantee_keys
+			.grantee()
+			.open(&wrapped, vec![fragment], &w.owner.verifying_key(), &w.owner.public_key())
+			.is_ok_and(|key| key == w.keys[&(stream, interval)])
 	}
 
 	fn block_on<F: std::future::Future>(f: F) -> F::Output {
@@ -327,50 +490,92 @@ mod tests {
 	fn an_authorised_request_gets_a_fragment_that_opens_the_key() {
 		block_on(async {
 			let w = world();
-			let proxy = LocalProxy::new(w.dir.path(), w.proxy.clone(), &w.chain);
+			let proxy = proxy(&w);
 			proxy.deliver(delivery(&w, &w.grantee_keys.public_key())).await.expect("accepted");
-			let bytes = served(&w, &request(&w, 4)).await.expect("served");
-			let fragment = wire::capsule_fragment_from_bytes(&bytes).expect("decodes");
-			let key = w
-				.grantee_keys
-				.grantee()
-				.open(&w.wrapped, vec![fragment], &w.owner.verifying_key(), &w.owner.public_key())
-				.expect("opens");
-			assert_eq!(key, w.key);
+			// The fragment is kept private to this user.
+			crate::files::check_mode(&proxy.path(3), crate::files::FILE_MODE).expect("0600");
+			crate::files::check_mode(&proxy.dir, crate::files::DIR_MODE).expect("0700");
+			for (record, interval) in [(0, 3), (0, 4), (1, 5)] {
+				let bytes = served(&w, &request(&w, 1, record, interval)).await.expect("served");
+				assert!(opens(&w, &bytes, 1, record, interval), "interval {interval}");
+			}
 		});
 	}
 
 	#[test]
-	fn revoked_expired_uncovered_or_forged_requests_get_nothing() {
+	fn a_grantee_gets_no_capsule_outside_its_stream_and_intervals() {
 		block_on(async {
 			let w = world();
-			let proxy = LocalProxy::new(w.dir.path(), w.proxy.clone(), &w.chain);
-			proxy.deliver(delivery(&w, &w.grantee_keys.public_key())).await.expect("accepted");
+			proxy(&w).deliver(delivery(&w, &w.grantee_keys.public_key())).await.expect("accepted");
+			let refused = |r: Result<Vec<u8>>, why: &str| {
+				let e = format!("{:#}", r.expect_err(why));
+				assert!(e.contains(why), "{e}");
+			};
+			// Interval 6, in a record that holds granted intervals too.
+			refused(served(&w, &request(&w, 1, 1, 6)).await, "does not cover interval 6");
+			// A granted interval number with another record: the record must cover it.
+			refused(served(&w, &request(&w, 1, 1, 4)).await, "record 1 does not cover interval 4");
+			// The same owner's other stream, at a granted interval number.
+			refused(served(&w, &request(&w, 2, 0, 4)).await, "not for this grantee and stream");
+			// A record that does not exist.
+			refused(served(&w, &request(&w, 1, 9, 4)).await, "has no record 9");
+			// What is served for interval 5 opens interval 5 and nothing else of the owner's.
+			let bytes = served(&w, &request(&w, 1, 1, 5)).await.expect("served");
+			assert!(opens(&w, &bytes, 1, 1, 5));
+			assert!(!opens(&w, &bytes, 1, 1, 6), "interval 6 stays closed");
+			assert!(!opens(&w, &bytes, 2, 0, 4), "the other stream stays closed");
+		});
+	}
+
+	#[test]
+	fn an_upload_that_is_not_the_registered_one_gets_nothing() {
+		block_on(async {
+			let w = world();
+			proxy(&w).deliver(delivery(&w, &w.grantee_keys.public_key())).await.expect("accepted");
+			// Stream 1's record 0 replaced on storage by the upload of record 1 (same owner,
+			// genuine bytes): the proxy checks the bytes against record 0 and refuses.
+			{
+				let mut stored = w.storage.0.lock().expect("not poisoned");
+				let other = stored["bafy-1-1"].clone();
+				stored.insert("bafy-1-0".into(), other);
+			}
+			let e = format!("{:#}", served(&w, &request(&w, 1, 0, 4)).await.expect_err("refused"));
+			assert!(e.contains("record 0"), "{e}");
+		});
+	}
+
+	#[test]
+	fn revoked_expired_or_forged_requests_get_nothing() {
+		block_on(async {
+			let w = world();
+			proxy(&w).deliver(delivery(&w, &w.grantee_keys.public_key())).await.expect("accepted");
 			let refused = |r: Result<Vec<u8>>, why: &str| {
 				let e = r.expect_err(why).to_string();
 				assert!(e.contains(why), "{e}");
 			};
-			refused(served(&w, &request(&w, 6)).await, "does not cover interval 6");
 			// Signed by someone else.
-			let mut forged = request(&w, 4);
+			let mut forged = request(&w, 1, 0, 4);
 			forged.signature = sr25519::Pair::from_string("//mallory", None)
 				.expect("valid")
-				.sign(&Request::payload([7; 32], 3, 1, 4, &w.capsule));
+				.sign(&Request::payload([7; 32], 3, 1, 0, 4));
 			refused(served(&w, &forged).await, "not signed by the grantee");
-			// Signed for another chain.
-			let other_chain = Request::signed([8; 32], &w.grantee, 3, 1, 4, w.capsule.clone());
+			// Signed for another chain, or another record than it names.
+			let other_chain = Request::signed([8; 32], &w.grantee, 3, 1, 0, 4);
 			refused(served(&w, &other_chain).await, "not signed by the grantee");
+			let mut moved = request(&w, 1, 0, 4);
+			moved.record = 1;
+			refused(served(&w, &moved).await, "not signed by the grantee");
 			// Expired (or the stream changed owner).
 			*w.chain.authorized.borrow_mut() = false;
-			refused(served(&w, &request(&w, 4)).await, "does not authorise");
+			refused(served(&w, &request(&w, 1, 0, 4)).await, "does not authorise");
 			*w.chain.authorized.borrow_mut() = true;
 			// Another proxy's grant.
 			w.chain.grant.borrow_mut().as_mut().expect("grant").proxies =
 				vec![w.grantee.public().into()];
-			refused(served(&w, &request(&w, 4)).await, "does not name this proxy");
+			refused(served(&w, &request(&w, 1, 0, 4)).await, "does not name this proxy");
 			// Revoked: the fragment on disk no longer matters.
 			*w.chain.grant.borrow_mut() = None;
-			refused(served(&w, &request(&w, 4)).await, "does not exist");
+			refused(served(&w, &request(&w, 1, 0, 4)).await, "does not exist");
 		});
 	}
 
@@ -378,11 +583,12 @@ mod tests {
 	fn fragments_for_another_grantee_are_refused_on_delivery() {
 		block_on(async {
 			let w = world();
-			let proxy = LocalProxy::new(w.dir.path(), w.proxy.clone(), &w.chain);
+			let proxy = proxy(&w);
 			let mut d = delivery(&w, &OwnerKeys::generate().public_key());
 			d.grantee_key = hex::encode(wire::public_key_to_bytes(&w.grantee_keys.public_key()));
 			assert!(proxy.deliver(d).await.is_err());
-			let e = served(&w, &request(&w, 4)).await.expect_err("nothing delivered").to_string();
+			let e =
+				served(&w, &request(&w, 1, 0, 4)).await.expect_err("nothing delivered").to_string();
 			assert!(e.contains("holds no key fragment"), "{e}");
 		});
 	}

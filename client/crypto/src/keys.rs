@@ -23,6 +23,9 @@ pub const SEED_LEN: usize = 32;
 const DELEGATING_LABEL: &[u8] = b"cpchain/umbral/delegating/v1";
 /// Label of the grant-signing key derived from a seed.
 const SIGNING_LABEL: &[u8] = b"cpchain/umbral/signing/v1";
+/// Domain of the seed derived from an account's secret key (see
+/// [`OwnerKeys::from_account_secret`]).
+const ACCOUNT_SEED_LABEL: &[u8] = b"cpchain/umbral/seed-from-account/v1";
 
 /// An interval key wrapped for the owner: an Umbral capsule and the encrypted key.
 #[derive(Clone, PartialEq, Debug)]
@@ -66,6 +69,16 @@ impl OwnerKeys {
 		let secret = factory.make_key(DELEGATING_LABEL);
 		let signer = Signer::new(factory.make_key(SIGNING_LABEL));
 		Ok(Self { seed, secret, signer })
+	}
+
+	/// The keys of an account, derived from its secret key (for sr25519, the 64 bytes of
+	/// `Pair::to_raw_vec`): the same secret, imported anywhere, gives the same Umbral keys, so
+	/// a lost key file does not lose the interval keys wrapped under them. The seed is
+	/// BLAKE2b-256 of a domain label and the secret; the secret is uniformly random (or as
+	/// strong as its mnemonic), and the label keeps the seed apart from every other use of it.
+	pub fn from_account_secret(secret: &[u8]) -> Self {
+		let seed = Zeroizing::new(crate::hash::blake2_256(&[ACCOUNT_SEED_LABEL, secret]));
+		Self::from_seed(seed.as_ref()).expect("the seed has the right length; qed")
 	}
 
 	/// The seed, for a key store to encrypt and keep. Zeroized when dropped.
@@ -218,6 +231,23 @@ impl GranteeKeys {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn keys_from_an_account_secret_are_recovered_from_it_alone() {
+		let secret = [7u8; 64];
+		let a = OwnerKeys::from_account_secret(&secret);
+		let b = OwnerKeys::from_account_secret(&secret);
+		assert_eq!(a.public_key(), b.public_key());
+		assert_eq!(a.verifying_key(), b.verifying_key());
+		// A key wrapped for the first opens with the second.
+		let key = IntervalKey::generate();
+		let wrapped = a.wrap(&key).expect("wraps");
+		assert_eq!(b.unwrap(&wrapped).expect("opens"), key);
+		// Another secret, or the secret used directly as a seed, gives other keys.
+		assert_ne!(OwnerKeys::from_account_secret(&[8u8; 64]).public_key(), a.public_key());
+		let direct = OwnerKeys::from_seed(&secret[..SEED_LEN]).expect("a seed");
+		assert_ne!(direct.public_key(), a.public_key());
+	}
 
 	struct World {
 		owner: OwnerKeys,

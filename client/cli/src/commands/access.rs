@@ -72,6 +72,7 @@ pub async fn grant(ctx: &Context, args: GrantArgs) -> Result<()> {
 	let owner_verifying_key =
 		hex::encode(wire::public_key_to_bytes(&account.umbral.verifying_key()));
 	let grantee_key = hex::encode(wire::public_key_to_bytes(&grantee_key));
+	let storage = ctx.storage()?;
 	for (proxy, fragment) in proxies.iter().zip(fragments) {
 		let delivery = Delivery {
 			grant: id,
@@ -80,7 +81,7 @@ pub async fn grant(ctx: &Context, args: GrantArgs) -> Result<()> {
 			grantee_key: grantee_key.clone(),
 			fragment: hex::encode(wire::key_fragment_to_bytes(&fragment)?),
 		};
-		LocalProxy::new(&ctx.global.data_dir, proxy.clone(), &chain)
+		LocalProxy::new(&ctx.global.data_dir, proxy.clone(), &chain, &storage)
 			.deliver(delivery)
 			.await
 			.map_err(|e| anyhow!("grant {id} is on chain, but proxy {} did not take its key fragment: {e:#}; revoke it with `cpc revoke --grant {id}`", address(proxy)))?;

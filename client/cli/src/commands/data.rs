@@ -122,15 +122,16 @@ pub async fn fetch(ctx: &Context, args: FetchArgs) -> Result<()> {
 		bar.set_length(total);
 		bar.set_position(done);
 	};
-	// Readings go to a temporary file first, so that a failed fetch leaves no partial output.
-	let (mut sink, tmp): (Box<dyn Write>, Option<std::path::PathBuf>) = match &args.out {
-		Some(path) => {
-			let tmp = path.with_extension("partial");
-			let file =
-				File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
-			(Box::new(std::io::BufWriter::new(file)), Some(tmp))
-		}
-		None => (Box::new(std::io::stdout().lock()), None),
+	// Readings go to a private temporary file beside the output first (mode 0600, a unique
+	// name), so that a failed or killed fetch leaves no partial plaintext under the output's
+	// name, and nobody else can read it meanwhile.
+	let mut file = match &args.out {
+		Some(path) => Some(crate::files::PrivateFile::beside(path)?),
+		None => None,
+	};
+	let mut sink: Box<dyn Write + '_> = match file.as_mut() {
+		Some(file) => Box::new(std::io::BufWriter::new(file)),
+		None => Box::new(std::io::stdout().lock()),
 	};
 	let result = fetch::fetch(
 		&chain,
@@ -145,19 +146,10 @@ pub async fn fetch(ctx: &Context, args: FetchArgs) -> Result<()> {
 	.await;
 	drop(sink);
 	bar.finish_and_clear();
-	let fetched = match (result, &tmp, &args.out) {
-		(Ok(f), Some(tmp), Some(out)) => {
-			std::fs::rename(tmp, out).with_context(|| format!("cannot write {}", out.display()))?;
-			f
-		}
-		(Ok(f), _, _) => f,
-		(Err(e), tmp, _) => {
-			if let Some(tmp) = tmp {
-				let _ = std::fs::remove_file(tmp);
-			}
-			return Err(e);
-		}
-	};
+	let fetched = result?;
+	if let Some(file) = file {
+		file.commit()?;
+	}
 	let message = format!(
 		"fetched intervals {}..={} of stream {} as {}: {} records, {} blocks, {} bytes of readings, all verified",
 		fetched.intervals.0, fetched.intervals.1, args.stream, fetched.role, fetched.records, fetched.blocks, fetched.bytes
