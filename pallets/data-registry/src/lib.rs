@@ -77,7 +77,10 @@ use frame_system::{
 	pallet_prelude::*,
 };
 use sp_core::H256;
-use sp_runtime::traits::{Saturating, Zero};
+use sp_runtime::{
+	traits::{Saturating, Zero},
+	DispatchError,
+};
 
 pub use pallet::*;
 pub use types::{Device, NewRecord, Record, Stream};
@@ -275,6 +278,14 @@ pub mod pallet {
 		RecordsPruned { stream: StreamId, from: RecordIndex, to: RecordIndex },
 		/// A storage node reported a record pinned on its IPFS.
 		RecordAvailable { stream: StreamId, index: RecordIndex, reporter: T::AccountId },
+		/// One entry of an availability report was refused (`UnknownRecord`,
+		/// `DuplicateReport` or `TooManyReporters`); the report's other entries stand.
+		ReportEntryRefused {
+			stream: StreamId,
+			index: RecordIndex,
+			reporter: T::AccountId,
+			error: DispatchError,
+		},
 	}
 
 	#[pallet::error]
@@ -807,15 +818,18 @@ pub mod pallet {
 		///
 		/// ## Details
 		/// Each record is reported at most once per storage node and held by at most
-		/// `MaxReportersPerRecord` of them. Reports count as data contribution of the storage
-		/// node in the reputation system. The whole report fails if one entry is bad.
+		/// `MaxReportersPerRecord` of them. Each entry stands or falls on its own: a bad one
+		/// (an unknown record, one this node reported already, or one that has all its
+		/// reporters) is refused with `ReportEntryRefused` and the others are recorded, so that
+		/// one entry cannot void a storage node's whole report. Accepted entries count as data
+		/// contribution of the storage node in the reputation system.
 		///
 		/// ## Errors
-		/// `NotStorageNode`, `EmptyReport`, `UnknownRecord`, `DuplicateReport`,
-		/// `TooManyReporters`.
+		/// `NotStorageNode`, `EmptyReport`; when every entry is refused, the first entry's
+		/// error (`UnknownRecord`, `DuplicateReport` or `TooManyReporters`) and nothing changes.
 		///
 		/// ## Events
-		/// `RecordAvailable` per record.
+		/// `RecordAvailable` per accepted entry, `ReportEntryRefused` per refused one.
 		#[pallet::call_index(10)]
 		#[pallet::weight(T::WeightInfo::report_availability(reports.len() as u32))]
 		pub fn report_availability(
@@ -825,19 +839,42 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			ensure!(T::StorageNodes::contains(&who), Error::<T>::NotStorageNode);
 			ensure!(!reports.is_empty(), Error::<T>::EmptyReport);
+			let mut accepted: u32 = 0;
+			let mut first_error = None;
 			for (stream, index) in reports.iter().copied() {
-				ensure!(Records::<T>::contains_key(stream, index), Error::<T>::UnknownRecord);
-				Availability::<T>::try_mutate(stream, index, |holders| {
-					ensure!(!holders.contains(&who), Error::<T>::DuplicateReport);
-					holders.try_push(who.clone()).map_err(|_| Error::<T>::TooManyReporters)
-				})?;
-				Self::deposit_event(Event::RecordAvailable {
-					stream,
-					index,
-					reporter: who.clone(),
-				});
+				let entry = if Records::<T>::contains_key(stream, index) {
+					Availability::<T>::try_mutate(stream, index, |holders| {
+						ensure!(!holders.contains(&who), Error::<T>::DuplicateReport);
+						holders.try_push(who.clone()).map_err(|_| Error::<T>::TooManyReporters)
+					})
+				} else {
+					Err(Error::<T>::UnknownRecord)
+				};
+				match entry {
+					Ok(()) => {
+						accepted.saturating_inc();
+						Self::deposit_event(Event::RecordAvailable {
+							stream,
+							index,
+							reporter: who.clone(),
+						});
+					}
+					Err(error) => {
+						let error: DispatchError = error.into();
+						first_error.get_or_insert(error);
+						Self::deposit_event(Event::ReportEntryRefused {
+							stream,
+							index,
+							reporter: who.clone(),
+							error,
+						});
+					}
+				}
 			}
-			T::Reputation::note(&who, Signal::DataContributed(reports.len() as u32));
+			if accepted == 0 {
+				return Err(first_error.unwrap_or_else(|| Error::<T>::EmptyReport.into()));
+			}
+			T::Reputation::note(&who, Signal::DataContributed(accepted));
 			Ok(())
 		}
 	}

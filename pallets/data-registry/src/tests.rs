@@ -755,12 +755,50 @@ fn bad_availability_reports_are_refused() {
 		assert_noop!(report(11, &[]), Error::<Test>::EmptyReport);
 		assert_noop!(report(11, &[(stream, 1)]), Error::<Test>::UnknownRecord);
 		assert_noop!(report(11, &[(42, 0)]), Error::<Test>::UnknownRecord);
-		// Naming a record twice in one report fails the whole report.
-		assert_noop!(report(11, &[(stream, 0), (stream, 0)]), Error::<Test>::DuplicateReport);
+		// A report whose every entry is bad changes nothing.
 		assert_ok!(report(11, &[(stream, 0)]));
 		assert_noop!(report(11, &[(stream, 0)]), Error::<Test>::DuplicateReport);
 		assert_ok!(report(12, &[(stream, 0)]));
 		assert_noop!(report(13, &[(stream, 0)]), Error::<Test>::TooManyReporters);
+		assert_noop!(report(13, &[(42, 0), (stream, 0)]), Error::<Test>::UnknownRecord);
+	});
+}
+
+#[test]
+fn one_bad_entry_does_not_void_a_report() {
+	build_and_execute(|| {
+		let (_, stream) = setup();
+		for i in 0..4 {
+			append(stream, i, i);
+		}
+		// Record 0 has all its reporters (two in the mock), as liars could arrange.
+		assert_ok!(report(11, &[(stream, 0)]));
+		assert_ok!(report(12, &[(stream, 0)]));
+		Signals::mutate(|s| s.clear());
+		System::reset_events();
+		// Storage node 13's report (of the most entries a report may have): a full record, an
+		// unknown one, a good one named twice. The good one lands, each bad one is refused with
+		// its reason; a second report lands another good one next to a bad one.
+		assert_ok!(report(13, &[(stream, 0), (stream, 9), (stream, 1), (stream, 1)]));
+		assert_ok!(report(13, &[(stream, 1), (stream, 2)]));
+		assert_eq!(crate::Availability::<Test>::get(stream, 1).into_inner(), vec![13]);
+		assert_eq!(crate::Availability::<Test>::get(stream, 2).into_inner(), vec![13]);
+		assert_eq!(crate::Availability::<Test>::get(stream, 0).into_inner(), vec![11, 12]);
+		let refused = |index, error: Error<Test>| {
+			System::assert_has_event(
+				Event::ReportEntryRefused { stream, index, reporter: 13, error: error.into() }
+					.into(),
+			)
+		};
+		refused(0, Error::<Test>::TooManyReporters);
+		refused(9, Error::<Test>::UnknownRecord);
+		refused(1, Error::<Test>::DuplicateReport);
+		System::assert_has_event(Event::RecordAvailable { stream, index: 2, reporter: 13 }.into());
+		// Only what was accepted counts for reputation.
+		assert_eq!(
+			Signals::get(),
+			vec![(13, Signal::DataContributed(1)), (13, Signal::DataContributed(1))]
+		);
 	});
 }
 
