@@ -7,11 +7,15 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, readdir, rm, writeFile, access } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { ApiPromise, WsProvider } from '@polkadot/api'
+import { Keyring } from '@polkadot/keyring'
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto'
 import { startNode, startIpfs, cpcBinary } from '../lib/processes.mjs'
+import { send } from '../lib/tx.mjs'
 
 let node
 let ipfs
@@ -45,6 +49,26 @@ function cpc (args, { extraEnv = {}, kill } = {}) {
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
     if (kill) kill(child)
   })
+}
+
+/**
+ * Runs cpc like `cpc`, and samples the child's peak resident memory (VmHWM, a high-water mark,
+ * so the last sample before exit is the peak up to then); resolves with `peakMiB` too.
+ */
+async function cpcMeasured (args) {
+  let peakKiB = 0
+  let timer
+  const result = await cpc(args, {
+    kill: (child) => {
+      timer = setInterval(async () => {
+        const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '')
+        const m = status.match(/VmHWM:\s+(\d+) kB/)
+        if (m) peakKiB = Math.max(peakKiB, Number(m[1]))
+      }, 20)
+    }
+  })
+  clearInterval(timer)
+  return { ...result, peakMiB: peakKiB / 1024 }
 }
 
 /** Runs cpc with --json and expects success; resolves to the parsed output. */
@@ -89,7 +113,7 @@ const accounts = {}
 
 test('keys are stored encrypted; wrong passwords and unknown keys are refused', async () => {
   // Bob owns the data; Alice's stash account runs the proxy role (it has funds for the
-  // bond); the grantee is a fresh account that needs no funds to read.
+  // bond); the grantee is a fresh account (it is sent funds for its key deposit later).
   for (const [name, suri] of [['owner', '//Bob'], ['proxy', '//Alice//stash']]) {
     accounts[name] = await ok(['key', 'import', '--name', name, '--suri', suri])
   }
@@ -185,8 +209,33 @@ test('a lost key store costs nothing: the same secret in an empty one reads the 
   assert.equal(await readFile(out, 'utf8'), input, 'bit-exact with the recovered key')
 })
 
-test('a grantee reads intervals 3..=5 through re-encryption, and nothing else', async () => {
+test('grants are made towards the Umbral keys the grantee published on chain', async () => {
   await ok(['proxy', 'register', '--account', 'proxy'])
+  const grantTo = (grantee, extra = []) => ['grant', '--account', 'owner', '--stream', '0', '--grantee', grantee,
+    '--intervals', '3..=5', '--proxies', accounts.proxy.address, ...extra]
+  // A grantee that has published no keys cannot be granted anything.
+  assert.match(await fails(grantTo(accounts.grantee.address)), /has published no Umbral keys.*cpc key publish/)
+  // Publishing keys holds a small deposit: the fresh grantee gets funds first.
+  const api = await ApiPromise.create({ provider: new WsProvider(node.wsUrl), noInitWarn: true })
+  try {
+    const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice')
+    await send(api, api.tx.balances.transferKeepAlive(accounts.grantee.address, 10n ** 18n), alice,
+      { what: 'funding the grantee' })
+    const published = await ok(['key', 'publish', '--account', 'grantee'])
+    assert.equal(published.umbral_public, accounts.grantee.umbral_public)
+    const onChain = (await api.call.accessControlApi.umbralKeys(accounts.grantee.address)).unwrap()
+    assert.equal(onChain.public.toHex(), '0x' + accounts.grantee.umbral_public)
+  } finally {
+    await api.disconnect()
+  }
+  assert.equal((await ok(['key', 'publish', '--account', 'grantee'])).block, null, 'publishing again is a no-op')
+  // A key learnt out of band that is not the one on chain stops the grant (a swapped key).
+  assert.match(await fails(grantTo(accounts.grantee.address, ['--grantee-key', accounts.owner.umbral_public])),
+    /is not the --grantee-key you were given/)
+})
+
+test('a grantee reads intervals 3..=5 through re-encryption, and nothing else', async () => {
+  // The owner's keys are published by its first grant, in the same transaction.
   const grant = await ok(['grant', '--account', 'owner', '--stream', '0', '--grantee', accounts.grantee.address,
     '--grantee-key', accounts.grantee.umbral_public, '--intervals', '3..=5', '--proxies', accounts.proxy.address])
   assert.equal(grant.grant, 0)
@@ -243,6 +292,53 @@ test('content altered in the IPFS repository is detected against the on-chain ha
     /record 2 .*content hash mismatch/)
   // Records elsewhere still read.
   await ok(['fetch', '--account', 'owner', '--stream', '0', '--intervals', '0..=9', '--out', join(dir, 'early.jsonl')])
+})
+
+test('an IPFS object larger than its record is refused within bounded memory', async () => {
+  // The stream owner registers the CID of a 64 MiB object as a 4 KiB record: every reader
+  // must stop at the registered size instead of downloading (and holding) the object.
+  const created = await ok(['stream', 'create', '--account', 'owner', '--device', '0', '--name', 'big',
+    '--period-ms', '1000', '--encryption-interval', '1', '--upload-interval', '1'])
+  const form = new FormData()
+  form.append('file', new Blob([randomBytes(64 * 1024 * 1024)]), 'big.bin')
+  const added = await fetch(`${ipfs.apiUrl}/api/v0/add?cid-version=1&pin=false`, { method: 'POST', body: form })
+  assert.ok(added.ok, `ipfs add: HTTP ${added.status}`)
+  const cid = (await added.json()).Hash
+  const api = await ApiPromise.create({ provider: new WsProvider(node.wsUrl), noInitWarn: true })
+  try {
+    const bob = new Keyring({ type: 'sr25519' }).addFromUri('//Bob')
+    await send(api, api.tx.dataRegistry.appendRecord(created.stream, {
+      cid: '0x' + Buffer.from(cid).toString('hex'),
+      contentHash: '0x' + '11'.repeat(32),
+      merkleRoot: '0x' + '22'.repeat(32),
+      size: 4096,
+      intervals: { first: 0, last: 0 },
+      timestampMs: 1,
+      prev: '0x' + '00'.repeat(32)
+    }, null), bob, { what: 'the lying record' })
+  } finally {
+    await api.disconnect()
+  }
+  const honest = await cpcMeasured(['verify', '--stream', '0'])
+  const lying = await cpcMeasured(['verify', '--stream', String(created.stream)])
+  console.log(`# cpc verify peak RSS: ${honest.peakMiB.toFixed(1)} MiB for stream 0, ` +
+    `${lying.peakMiB.toFixed(1)} MiB against the 64 MiB object`)
+  assert.equal(lying.code, 1, lying.stderr)
+  assert.match(lying.stdout, /1 records checked .*1 failed/)
+  assert.match(lying.stdout, /larger than the 4096 bytes expected; reading stopped/)
+  assert.ok(lying.peakMiB > 0, 'memory was sampled')
+  assert.ok(lying.peakMiB < honest.peakMiB + 16,
+    `bounded memory: ${lying.peakMiB.toFixed(1)} MiB against ${honest.peakMiB.toFixed(1)} MiB for honest records`)
+  // A fetch unlocks the key store first (scrypt takes 128 MiB): compare with an honest fetch.
+  const honestFetch = await cpcMeasured(['fetch', '--account', 'owner', '--stream', '0', '--intervals', '0..=0',
+    '--out', join(dir, 'first.jsonl')])
+  assert.equal(honestFetch.code, 0, honestFetch.stderr)
+  const fetched = await cpcMeasured(['fetch', '--account', 'owner', '--stream', String(created.stream)])
+  console.log(`# cpc fetch peak RSS: ${honestFetch.peakMiB.toFixed(1)} MiB for one honest record, ` +
+    `${fetched.peakMiB.toFixed(1)} MiB against the 64 MiB object`)
+  assert.notEqual(fetched.code, 0)
+  assert.match(fetched.stderr, /larger than the 4096 bytes expected/)
+  assert.ok(fetched.peakMiB < honestFetch.peakMiB + 16, `fetch: ${fetched.peakMiB.toFixed(1)} MiB`)
 })
 
 test('a rotated device key: records signed with the old one are refused at once, the new one signs', async () => {

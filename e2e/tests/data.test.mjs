@@ -12,7 +12,7 @@ import { Keyring } from '@polkadot/keyring'
 import { u8aToHex, stringToHex } from '@polkadot/util'
 import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto'
 import { startNode, startIpfs, rpc } from '../lib/processes.mjs'
-import { send as sendTx } from '../lib/tx.mjs'
+import { send as sendTx, eventually } from '../lib/tx.mjs'
 
 let node
 let ipfs
@@ -168,6 +168,40 @@ test('device, stream and signed records: the hash chain agrees and storage nodes
   assert.equal(await isPinned(unregistered), false, 'content no record names stays unpinned')
 })
 
+test('the storage node pins no object whose size is not its record\'s', async () => {
+  // Record 0 names a real 5,000-byte object but registers 100 bytes (a stream owner pointing
+  // the network's storage at whatever it likes); record 1 is honest.
+  const stream = await newStream('sizes')
+  let prev = ZERO
+  const cids = []
+  for (const [index, claimed] of [[0, 100], [1, null]]) {
+    const ciphertext = randomBytes(5000 + index)
+    const cid = await ipfsAdd(ciphertext)
+    cids.push(cid)
+    const record = {
+      cid,
+      contentHash: u8aToHex(blake2AsU8a(ciphertext, 256)),
+      merkleRoot: ZERO,
+      size: claimed ?? ciphertext.length,
+      intervals: { first: index, last: index },
+      timestampMs: Date.now(),
+      prev
+    }
+    await send(api.tx.dataRegistry.appendRecord(stream, { ...record, cid: stringToHex(cid) }, null))
+    prev = recordHash(stream, index, record)
+  }
+  const holders = async (index) =>
+    (await api.query.dataRegistry.availability(stream, index)).map((h) => h.toString())
+  // The worker takes queued records in order: once record 1 is reported, record 0 was decided.
+  await eventually(async () => (await holders(1)).includes(alice.address),
+    { timeoutMs: 90_000, what: 'the honest record reported' })
+  const log = (await node.log()).split('\n').filter((l) => l.includes('data-registry')).join('\n')
+  assert.deepEqual(await holders(0), [], `the mis-sized record is not reported; the worker logged:\n${log}`)
+  assert.equal(await isPinned(cids[0]), false, 'the mis-sized object is not pinned')
+  assert.equal(await isPinned(cids[1]), true)
+  assert.match(log, /not pinning record 0 of stream \d+: SizeMismatch \{ registered: 100, object: 5000/)
+})
+
 test('a record that does not continue the chain, or is signed by another key, is refused', async () => {
   const stream = await newStream('s')
   const record = {
@@ -196,14 +230,29 @@ test('a grant authorises its grantee until revoked; a proxy attests service with
   const charlie = keyring.addFromUri('//Charlie')
 
   // Bob's stash becomes a re-encryption proxy: a SHA2-256 PeerId and a compressed secp256k1
-  // key. Charlie, the grantee, needs no funds.
+  // key.
   await send(api.tx.accessControl.registerProxy('0x1220' + '07'.repeat(32), '0x02' + '09'.repeat(32)), bob)
 
+  // A grant copies the Umbral keys both parties published: without them there is no grant.
   const best = (await api.rpc.chain.getHeader()).number.toNumber()
-  let events = await send(api.tx.accessControl.grant(stream, charlie.address,
-    { first: 0, last: 3 }, best + 1000, [bob.address], 1))
+  const grantCall = () => api.tx.accessControl.grant(stream, charlie.address,
+    { first: 0, last: 3 }, best + 1000, [bob.address], 1)
+  await assert.rejects(send(grantCall()), /accessControl\.GrantorHasNoUmbralKeys/)
+  const umbral = (fill) => ({ public: '0x02' + fill.repeat(32), verifying: '0x03' + fill.repeat(32) })
+  // Publishing keys costs a fee and a small deposit: Charlie gets 1 CPC.
+  await send(api.tx.balances.transferKeepAlive(charlie.address, 10n ** 18n))
+  await send(api.tx.accessControl.setUmbralKeys(umbral('0a')))
+  await assert.rejects(send(grantCall()), /accessControl\.GranteeHasNoUmbralKeys/)
+  await assert.rejects(send(api.tx.accessControl.setUmbralKeys({ ...umbral('0c'), public: '0x04' + '0c'.repeat(32) }),
+    charlie), /accessControl\.InvalidUmbralKeys/)
+  await send(api.tx.accessControl.setUmbralKeys(umbral('0c')), charlie)
+
+  let events = await send(grantCall())
   const grant = findEvent(events, 'GrantCreated', 'accessControl').data.grant.toNumber()
   let at = await api.at(events.blockHash)
+  const keys = (await at.call.accessControlApi.grantKeys(grant)).unwrap()
+  assert.equal(keys.grantor.verifying.toHex(), umbral('0a').verifying)
+  assert.equal(keys.grantee.toHex(), umbral('0c').public)
   const authorized = async (who, interval) =>
     (await at.call.accessControlApi.isAuthorized(who, stream, interval)).isTrue
   assert.equal(await authorized(charlie.address, 0), true)

@@ -44,6 +44,73 @@ pub fn receipt_payload<AccountId: Encode>(
 	(PROXY_RECEIPT_DOMAIN, genesis, grant, proxy, total_served).encode()
 }
 
+/// Domain tag of a grantor's signature on a key fragment it delivers to a proxy.
+pub const KEY_FRAGMENT_DELIVERY_DOMAIN: &[u8] = b"cpchain/key-fragment-delivery/v1";
+
+/// The message a grantor signs (with its account key) when it hands `proxy` the key fragment
+/// `fragment` (umbral-pre serialisation) of `grant`. Bound to one chain, one grant and one
+/// proxy, so a delivery can be neither replayed to another proxy nor to another grant.
+pub fn delivery_payload<AccountId: Encode>(
+	genesis: H256,
+	grant: GrantId,
+	proxy: &AccountId,
+	fragment: &[u8],
+) -> Vec<u8> {
+	(KEY_FRAGMENT_DELIVERY_DOMAIN, genesis, grant, proxy, fragment).encode()
+}
+
+/// An account's Umbral keys, as it publishes them on chain: the public key that interval keys
+/// are wrapped under (and that grants re-encrypt towards) and the verifying key that signs
+/// key fragments.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct UmbralKeys {
+	/// The Umbral public key (compressed secp256k1 point).
+	pub public: ReencryptionKey,
+	/// The Umbral verifying key (compressed secp256k1 point).
+	pub verifying: ReencryptionKey,
+}
+
+impl UmbralKeys {
+	/// Whether both keys have the form of compressed points.
+	pub fn is_well_formed(&self) -> bool {
+		is_compressed_point(&self.public) && is_compressed_point(&self.verifying)
+	}
+}
+
+/// The keys a grant was made with, copied from the grantor's and the grantee's published
+/// keys when the grant was made. A proxy accepts only a key fragment made by `grantor`'s keys
+/// towards `grantee`, and a grantee verifies capsule fragments against `grantor`: keys that
+/// arrive with a message are never trusted.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct GrantKeys {
+	/// The grantor's Umbral keys.
+	pub grantor: UmbralKeys,
+	/// The grantee's Umbral public key.
+	pub grantee: ReencryptionKey,
+}
+
 /// Whether `key` has the form of a compressed secp256k1 point. The runtime cannot afford to
 /// decompress the point; a key that is not on the curve only harms the proxy that registered
 /// it (nobody can re-encrypt towards it).
@@ -126,6 +193,8 @@ pub struct ProxyView<BlockNumber> {
 
 sp_api::decl_runtime_apis! {
 	/// Queries of access control, for proxies and applications.
+	///
+	/// Version 2 added the Umbral keys of accounts and grants.
 	pub trait AccessControlApi<AccountId: Codec, BlockNumber: Codec> {
 		/// Whether `grantee` may read encryption interval `interval` of `stream` now: some
 		/// grant of the stream's current owner covers it and has not expired.
@@ -138,6 +207,13 @@ sp_api::decl_runtime_apis! {
 		fn grants_of(grantee: AccountId) -> Vec<GrantView<AccountId, BlockNumber>>;
 		/// A proxy, or `None` if the account is not a registered proxy.
 		fn proxy(proxy: AccountId) -> Option<ProxyView<BlockNumber>>;
+		/// The Umbral keys `account` published, or `None`.
+		#[api_version(2)]
+		fn umbral_keys(account: AccountId) -> Option<UmbralKeys>;
+		/// The keys grant `grant` was made with, or `None` (no such grant, or one made
+		/// before keys were published on chain).
+		#[api_version(2)]
+		fn grant_keys(grant: GrantId) -> Option<GrantKeys>;
 	}
 }
 
@@ -178,6 +254,17 @@ mod tests {
 		assert!(is_compressed_point(&key));
 		key[0] = 0x04;
 		assert!(!is_compressed_point(&key));
+	}
+
+	#[test]
+	fn deliveries_bind_chain_grant_proxy_and_fragment() {
+		let base = delivery_payload(H256::repeat_byte(1), 7, &5u64, b"fragment");
+		assert!(base.starts_with(&(KEY_FRAGMENT_DELIVERY_DOMAIN).encode()));
+		assert_ne!(base, delivery_payload(H256::repeat_byte(2), 7, &5u64, b"fragment"));
+		assert_ne!(base, delivery_payload(H256::repeat_byte(1), 8, &5u64, b"fragment"));
+		assert_ne!(base, delivery_payload(H256::repeat_byte(1), 7, &6u64, b"fragment"));
+		assert_ne!(base, delivery_payload(H256::repeat_byte(1), 7, &5u64, b"fragmenu"));
+		assert_ne!(base, receipt_payload(H256::repeat_byte(1), 7, &5u64, 10));
 	}
 
 	#[test]

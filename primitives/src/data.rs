@@ -257,6 +257,68 @@ pub struct RecordPreimage<'a> {
 	pub prev: H256,
 }
 
+/// A record as its writer submits it: the argument of `DataRegistry.append_record`. Generic
+/// over the CID's container so that the runtime bounds it (`BoundedVec<u8, MaxCidLen>`) and
+/// clients use a `Vec<u8>`; both encode alike. [`NewRecord::hash`] is the one place that
+/// turns it into the record's hash.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct NewRecord<Cid> {
+	/// IPFS CID of the ciphertext.
+	pub cid: Cid,
+	/// BLAKE2-256 of the ciphertext.
+	pub content_hash: H256,
+	/// Merkle root over the upload's data blocks.
+	pub merkle_root: H256,
+	/// Ciphertext size in bytes (not zero).
+	pub size: u64,
+	/// Encryption intervals covered.
+	pub intervals: IntervalRange,
+	/// Device time of the last reading, in milliseconds.
+	pub timestamp_ms: u64,
+	/// The hash of the stream's last record (zero for the first): the hash-chain link.
+	pub prev: H256,
+}
+
+impl<Cid: AsRef<[u8]>> NewRecord<Cid> {
+	/// What the record's hash covers, as record `index` of `stream`.
+	pub fn preimage(&self, stream: StreamId, index: RecordIndex) -> RecordPreimage<'_> {
+		RecordPreimage {
+			stream,
+			index,
+			cid: self.cid.as_ref(),
+			content_hash: self.content_hash,
+			merkle_root: self.merkle_root,
+			size: self.size,
+			intervals: self.intervals,
+			timestamp_ms: self.timestamp_ms,
+			prev: self.prev,
+		}
+	}
+
+	/// The record's hash as record `index` of `stream`: the hash-chain link the next record
+	/// names as `prev`, and what a device signs.
+	pub fn hash(&self, stream: StreamId, index: RecordIndex) -> H256 {
+		self.preimage(stream, index).hash()
+	}
+}
+
+impl<BlockNumber> RecordView<BlockNumber> {
+	/// The record as its writer submitted it, e.g. to recompute its hash.
+	pub fn as_new_record(&self) -> NewRecord<&[u8]> {
+		NewRecord {
+			cid: &self.cid[..],
+			content_hash: self.content_hash,
+			merkle_root: self.merkle_root,
+			size: self.size,
+			intervals: self.intervals,
+			timestamp_ms: self.timestamp_ms,
+			prev: self.prev,
+		}
+	}
+}
+
 impl RecordPreimage<'_> {
 	/// The record's hash: the hash-chain link the next record names as `prev`.
 	pub fn hash(&self) -> H256 {

@@ -166,6 +166,7 @@ impl_runtime_apis! {
 		}
 	}
 
+	#[api_version(2)]
 	impl cpchain_primitives::access::AccessControlApi<Block, AccountId, BlockNumber> for Runtime {
 		fn is_authorized(
 			grantee: AccountId,
@@ -197,6 +198,16 @@ impl_runtime_apis! {
 			proxy: AccountId,
 		) -> Option<cpchain_primitives::access::ProxyView<BlockNumber>> {
 			AccessControl::proxy_view(&proxy)
+		}
+
+		fn umbral_keys(account: AccountId) -> Option<cpchain_primitives::access::UmbralKeys> {
+			AccessControl::umbral_keys(&account)
+		}
+
+		fn grant_keys(
+			grant: cpchain_primitives::access::GrantId,
+		) -> Option<cpchain_primitives::access::GrantKeys> {
+			AccessControl::grant_keys(grant)
 		}
 	}
 

@@ -5,10 +5,13 @@ mod common;
 
 use common::genesis_ext;
 use cpchain_primitives::{
-	access::{receipt_payload, runtime_decl_for_access_control_api::AccessControlApiV1},
+	access::{
+		receipt_payload, runtime_decl_for_access_control_api::AccessControlApiV2, GrantKeys,
+		UmbralKeys,
+	},
 	data::{
 		record_signing_payload, runtime_decl_for_data_registry_api::DataRegistryApiV1, DeviceKey,
-		DeviceSignature, DeviceStatus, IntervalRange, RecordPreimage, StreamParams,
+		DeviceSignature, DeviceStatus, IntervalRange, StreamParams,
 	},
 };
 use cpchain_runtime::{
@@ -34,33 +37,22 @@ fn genesis() -> H256 {
 
 /// Appends a record covering `intervals` to stream 0, signed by `device`; returns its hash.
 fn append(device: &sr25519::Pair, index: u64, intervals: IntervalRange, prev: H256) -> H256 {
-	let cid = format!("bafkreirecord{index}").into_bytes();
-	let content_hash = H256::repeat_byte(index as u8 + 1);
-	let preimage = RecordPreimage {
-		stream: 0,
-		index,
-		cid: &cid,
-		content_hash,
-		merkle_root: H256::repeat_byte(0xaa),
-		size: 1_024,
-		intervals,
-		timestamp_ms: 1_000 * (index + 1),
-		prev,
-	};
-	let hash = preimage.hash();
+	let record =
+		pallet_data_registry::NewRecord::<<Runtime as pallet_data_registry::Config>::MaxCidLen> {
+			cid: BoundedVec::truncate_from(format!("bafkreirecord{index}").into_bytes()),
+			content_hash: H256::repeat_byte(index as u8 + 1),
+			merkle_root: H256::repeat_byte(0xaa),
+			size: 1_024,
+			intervals,
+			timestamp_ms: 1_000 * (index + 1),
+			prev,
+		};
+	let hash = record.hash(0, index);
 	let signature = device.sign(&record_signing_payload(genesis(), hash));
 	assert_ok!(DataRegistry::append_record(
 		signed(&Sr25519Keyring::Alice),
 		0,
-		pallet_data_registry::NewRecord {
-			cid: BoundedVec::truncate_from(cid.clone()),
-			content_hash,
-			merkle_root: preimage.merkle_root,
-			size: preimage.size,
-			intervals,
-			timestamp_ms: preimage.timestamp_ms,
-			prev,
-		},
+		record,
 		Some(DeviceSignature::Sr25519(signature)),
 	));
 	hash
@@ -111,6 +103,16 @@ fn device_stream_records_grant_authorize_attest_revoke() {
 		let proxy = Runtime::proxy(charlie.to_account_id()).expect("registered");
 		assert_eq!((proxy.peer_id, proxy.reencryption_key), (peer_id, key));
 
+		// Alice and Bob publish their Umbral keys; the grant keeps a copy.
+		let umbral = |fill: u8| {
+			let (mut public, mut verifying) = ([fill; 33], [fill + 1; 33]);
+			(public[0], verifying[0]) = (0x02, 0x03);
+			UmbralKeys { public, verifying }
+		};
+		assert_ok!(AccessControl::set_umbral_keys(signed(&alice), umbral(10)));
+		assert_ok!(AccessControl::set_umbral_keys(signed(&bob), umbral(20)));
+		assert_eq!(Runtime::umbral_keys(bob.to_account_id()), Some(umbral(20)));
+
 		// Alice grants Bob the two uploaded intervals until block 50; Bob may not read
 		// interval 2, and nobody else may read anything.
 		assert_ok!(AccessControl::grant(
@@ -131,7 +133,7 @@ fn device_stream_records_grant_authorize_attest_revoke() {
 			deposit
 		);
 		let authorized = |who: &Sr25519Keyring, interval| {
-			<Runtime as AccessControlApiV1<Block, AccountId, BlockNumber>>::is_authorized(
+			<Runtime as AccessControlApiV2<Block, AccountId, BlockNumber>>::is_authorized(
 				who.to_account_id(),
 				0,
 				interval,
@@ -142,6 +144,10 @@ fn device_stream_records_grant_authorize_attest_revoke() {
 		assert!(!authorized(&charlie, 0));
 		let grants = Runtime::grants_of(bob.to_account_id());
 		assert_eq!(grants.len(), 1);
+		assert_eq!(
+			Runtime::grant_keys(0),
+			Some(GrantKeys { grantor: umbral(10), grantee: umbral(20).public })
+		);
 		assert_eq!(Runtime::grants_by_stream(0), grants);
 
 		// Bob's receipt for Charlie's service, signed with Bob's account key.
@@ -161,6 +167,7 @@ fn device_stream_records_grant_authorize_attest_revoke() {
 		assert_ok!(AccessControl::revoke(signed(&alice), 0));
 		assert!(!authorized(&bob, 0));
 		assert!(Runtime::grant(0).is_none());
+		assert!(Runtime::grant_keys(0).is_none());
 		assert_eq!(
 			Balances::balance_on_hold(
 				&pallet_access_control::HoldReason::GrantDeposit.into(),

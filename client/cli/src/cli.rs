@@ -137,6 +137,13 @@ pub enum KeyCommand {
 		/// The key's name.
 		name: String,
 	},
+	/// Publish an account's Umbral keys on chain (holds a small deposit), so that grants can
+	/// be made to it and by it. `cpc grant` publishes the grantor's keys itself when they are
+	/// missing; a grantee runs this once before it is granted anything.
+	Publish {
+		#[command(flatten)]
+		account: AccountArg,
+	},
 }
 
 /// The account that signs.
@@ -271,9 +278,11 @@ pub struct GrantArgs {
 	/// The grantee's address (SS58).
 	#[arg(long)]
 	pub grantee: String,
-	/// The grantee's Umbral public key, hex (`cpc key show` prints it as umbral_public).
+	/// The grantee's Umbral public key as you learnt it from the grantee, hex (`cpc key show`
+	/// prints it as umbral_public). Optional: the grant uses the key the grantee published
+	/// on chain (`cpc key publish`); if given, the two must match.
 	#[arg(long)]
-	pub grantee_key: String,
+	pub grantee_key: Option<String>,
 	/// The encryption intervals: `A..=B`, `A-B` or one `A`.
 	#[arg(long, value_parser = parse_intervals)]
 	pub intervals: (u64, u64),

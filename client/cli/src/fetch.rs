@@ -22,7 +22,7 @@ use crate::{
 	chain::Chain,
 	keystore::Account,
 	proxy::{LocalProxy, ProxyService, Request},
-	records::{self, Grant, NewRecord, Record, Stream},
+	records::{self, Grant, Record, Stream},
 	upload::{open_block, Expected, Upload},
 };
 
@@ -63,7 +63,7 @@ pub async fn upload<S: Storage>(storage: &S, stream: u64, record: &Record) -> Re
 
 /// Checks a record's own hash and its link to the previous one.
 pub fn check_record(stream: u64, record: &Record, prev: Option<H256>) -> Result<()> {
-	let hash = NewRecord::from(record).hash(stream, record.index);
+	let hash = record.as_new_record().hash(stream, record.index);
 	if hash != record.hash {
 		bail!("record {}: its fields do not hash to its registered hash", record.index);
 	}
@@ -287,6 +287,20 @@ async fn interval_key<S: Storage>(
 				.iter()
 				.find(|g| g.intervals.contains(interval))
 				.ok_or_else(|| anyhow!("no grant covers interval {interval}"))?;
+			// The keys the chain copied into the grant, never the upload's: capsule
+			// fragments must come from the grantor's keys towards this account's key.
+			let keys = records::grant_keys(chain, grant.id).await?.ok_or_else(|| {
+				anyhow!("grant {} holds no Umbral keys on chain (made before runtime 105): ask the owner for a new grant", grant.id)
+			})?;
+			let mine = wire::public_key_to_bytes(&account.umbral.public_key());
+			if keys.grantee != mine {
+				bail!(
+					"grant {} was made for Umbral key {}, not for this account's {} (another key store of this account?)",
+					grant.id,
+					hex::encode(keys.grantee),
+					hex::encode(mine)
+				);
+			}
 			let mut fragments = Vec::new();
 			let mut refusals = Vec::new();
 			for proxy in &grant.proxies {
@@ -316,8 +330,8 @@ async fn interval_key<S: Storage>(
 					refusals.join("; ")
 				);
 			}
-			let owner = wire::public_key_from_bytes(&upload.owner_key)?;
-			let verifying = wire::public_key_from_bytes(&upload.owner_verifying_key)?;
+			let owner = wire::public_key_from_bytes(&keys.grantor.public)?;
+			let verifying = wire::public_key_from_bytes(&keys.grantor.verifying)?;
 			account
 				.umbral
 				.grantee()

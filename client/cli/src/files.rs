@@ -78,6 +78,24 @@ impl PrivateFile {
 	}
 }
 
+impl PrivateFile {
+	/// [`PrivateFile::commit`], unless the target exists: then the target is left alone and
+	/// the result is `false`. Atomic (a hard link): of two writers, one wins.
+	pub fn commit_new(self) -> Result<bool> {
+		self.file.as_file().sync_all()?;
+		let target = self.target;
+		match self.file.persist_noclobber(&target) {
+			Ok(_) => {}
+			Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
+			Err(e) => {
+				return Err(e.error).with_context(|| format!("cannot create {}", target.display()))
+			}
+		}
+		sync_dir(parent(&target))?;
+		Ok(true)
+	}
+}
+
 impl Write for PrivateFile {
 	fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
 		self.file.write(buf)
@@ -93,6 +111,14 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 	let mut file = PrivateFile::beside(path)?;
 	file.write_all(bytes).with_context(|| format!("cannot write {}", path.display()))?;
 	file.commit()
+}
+
+/// Writes `bytes` to a new file `path` (mode 0600) as [`write_atomically`] does, unless `path`
+/// exists: then nothing is written and the result is `false`.
+pub fn write_new(path: &Path, bytes: &[u8]) -> Result<bool> {
+	let mut file = PrivateFile::beside(path)?;
+	file.write_all(bytes).with_context(|| format!("cannot write {}", path.display()))?;
+	file.commit_new()
 }
 
 /// Reads a file that holds secrets, refusing anything but a regular file (a symbolic link
@@ -148,6 +174,17 @@ mod tests {
 		drop(abandoned);
 		assert_eq!(fs::read(&path).expect("reads"), b"two");
 		assert_eq!(fs::read_dir(&dir).expect("lists").count(), 1);
+	}
+
+	#[test]
+	fn a_new_file_never_replaces_an_existing_one() {
+		let root = tempfile::tempdir().expect("temp dir");
+		let path = root.path().join("fragment.json");
+		assert!(write_new(&path, b"first").expect("writes"));
+		check_mode(&path, FILE_MODE).expect("0600");
+		assert!(!write_new(&path, b"second").expect("no error"));
+		assert_eq!(fs::read(&path).expect("reads"), b"first");
+		assert_eq!(fs::read_dir(root.path()).expect("lists").count(), 1, "no temporary left");
 	}
 
 	#[test]

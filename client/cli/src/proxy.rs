@@ -5,8 +5,12 @@
 //! later component) will implement it over libp2p; [`LocalProxy`] implements it here, for
 //! proxy accounts whose role runs from this data directory. Both follow the same rules:
 //!
-//! - a key fragment is accepted only if it verifies: made by the owner's Umbral keys towards
-//!   the grant's grantee;
+//! - a key fragment is accepted only for a grant on chain that names this proxy, only if the
+//!   grantor's account signed it for this proxy and this grant ([`delivery_payload`]), and only
+//!   if it verifies against the Umbral keys the chain copied into the grant (grantor's keys,
+//!   grantee's public key; `AccessControlApi::grant_keys`). Keys that come with a delivery are
+//!   never trusted. The first valid fragment of a grant wins: a second, different one is
+//!   refused, so nobody (not even the grantor) can swap a proxy's fragment under a grantee;
 //! - a request must be signed by the grantee's account over a domain-separated payload bound
 //!   to the chain (genesis), the grant, the stream, the record and the interval;
 //! - before every re-encryption the proxy asks the chain: the grant must exist, name this proxy
@@ -15,7 +19,8 @@
 //! - the capsule is never the requester's: the proxy reads the record from the chain (it must
 //!   cover the interval), fetches the record's upload from storage, checks it against the
 //!   record (size, content hash, stream and index, Merkle root; see [`crate::upload`]) and
-//!   re-encrypts the capsule the upload holds for that interval. Every interval key of an
+//!   re-encrypts the capsule the upload holds for that interval, after checking that the upload
+//!   was made under the grant's grantor key. Every interval key of an
 //!   owner is wrapped under the owner's one Umbral key and uploads are public, so a proxy that
 //!   re-encrypted a capsule the request carried would open any interval of any of the owner's
 //!   streams to the holder of any grant (docs/data-plane.md, "Trust model").
@@ -24,8 +29,9 @@ use std::path::PathBuf;
 
 use anyhow::{anyhow, bail, Context, Result};
 use codec::Encode;
+use cpchain_crypto::keys::OwnerKeys;
 use cpchain_crypto::{keys::ProxyShare, wire};
-use cpchain_primitives::access::GrantId;
+use cpchain_primitives::access::{delivery_payload, GrantId, GrantKeys, UmbralKeys};
 use serde::{Deserialize, Serialize};
 use sp_core::{crypto::AccountId32, sr25519, Pair};
 
@@ -33,7 +39,7 @@ use cpchain_storage::Storage;
 
 use crate::{
 	chain::Chain,
-	files::{create_private_dir, write_atomically},
+	files::{create_private_dir, write_new},
 	records::{Grant, Record},
 };
 
@@ -82,19 +88,47 @@ impl Request {
 	}
 }
 
-/// A key fragment for a proxy, with the keys it verifies against.
-#[derive(Clone, Serialize, Deserialize)]
+/// The keys `keys` as the chain holds them.
+pub fn published_keys(keys: &OwnerKeys) -> UmbralKeys {
+	UmbralKeys {
+		public: wire::public_key_to_bytes(&keys.public_key()),
+		verifying: wire::public_key_to_bytes(&keys.verifying_key()),
+	}
+}
+
+/// A key fragment for one proxy, signed by the grantor. It carries no keys: the proxy checks
+/// it against the keys the chain holds for the grant.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct Delivery {
 	/// The grant.
 	pub grant: GrantId,
-	/// The owner's Umbral public key, hex.
-	pub owner_key: String,
-	/// The owner's Umbral verifying key, hex.
-	pub owner_verifying_key: String,
-	/// The grantee's Umbral public key, hex.
-	pub grantee_key: String,
 	/// The key fragment (umbral-pre serialisation), hex.
 	pub fragment: String,
+	/// The grantor's sr25519 signature over [`delivery_payload`] (genesis, grant, proxy,
+	/// fragment), hex.
+	pub signature: String,
+}
+
+impl Delivery {
+	/// The fragment `fragment` of `grant` for `proxy`, signed by `grantor`.
+	pub fn signed(
+		genesis: [u8; 32],
+		grantor: &sr25519::Pair,
+		grant: GrantId,
+		proxy: &AccountId32,
+		fragment: &[u8],
+	) -> Self {
+		let payload = delivery_payload(genesis.into(), grant, proxy, fragment);
+		Self {
+			grant,
+			fragment: hex::encode(fragment),
+			signature: hex::encode(grantor.sign(&payload).0),
+		}
+	}
+
+	fn fragment_bytes(&self) -> Result<Vec<u8>> {
+		hex::decode(&self.fragment).map_err(|_| anyhow!("bad fragment hex"))
+	}
 }
 
 /// What a re-encryption proxy offers.
@@ -123,6 +157,8 @@ pub trait AccessQueries {
 	) -> Result<bool>;
 	/// Record `index` of `stream`, or `None` when it does not exist (never appended, or pruned).
 	async fn record(&self, stream: u64, index: u64) -> Result<Option<Record>>;
+	/// The Umbral keys the chain copied into grant `id`, or `None`.
+	async fn grant_keys(&self, id: GrantId) -> Result<Option<GrantKeys>>;
 }
 
 impl AccessQueries for Chain {
@@ -148,6 +184,10 @@ impl AccessQueries for Chain {
 			self.runtime_api("DataRegistryApi_records", (stream, index, 1u32)).await?;
 		Ok(page.into_iter().next().filter(|r| r.index == index))
 	}
+
+	async fn grant_keys(&self, id: GrantId) -> Result<Option<GrantKeys>> {
+		crate::records::grant_keys(self, id).await
+	}
 }
 
 /// The proxy role of one proxy account, run from this data directory: fragments are kept in
@@ -159,25 +199,24 @@ pub struct LocalProxy<'a, Q, S> {
 	storage: &'a S,
 }
 
-fn key(hex_text: &str) -> Result<umbral_pre::PublicKey> {
-	let bytes =
-		hex::decode(hex_text.trim_start_matches("0x")).map_err(|_| anyhow!("bad key hex"))?;
-	wire::public_key_from_bytes(&bytes).map_err(|_| anyhow!("not an Umbral public key"))
+fn key(bytes: &[u8]) -> Result<umbral_pre::PublicKey> {
+	wire::public_key_from_bytes(bytes)
+		.map_err(|_| anyhow!("the chain holds a key that is not an Umbral public key"))
 }
 
-fn share(delivery: &Delivery) -> Result<ProxyShare> {
-	let fragment = wire::key_fragment_from_bytes(
-		&hex::decode(&delivery.fragment).map_err(|_| anyhow!("bad fragment hex"))?,
-	)?;
+/// The fragment of `delivery`, verified against the keys the chain holds for its grant.
+fn share(delivery: &Delivery, keys: &GrantKeys) -> Result<ProxyShare> {
+	let fragment = wire::key_fragment_from_bytes(&delivery.fragment_bytes()?)
+		.map_err(|_| anyhow!("the key fragment of grant {} does not decode", delivery.grant))?;
 	ProxyShare::accept(
 		fragment,
-		&key(&delivery.owner_verifying_key)?,
-		&key(&delivery.owner_key)?,
-		&key(&delivery.grantee_key)?,
+		&key(&keys.grantor.verifying)?,
+		&key(&keys.grantor.public)?,
+		&key(&keys.grantee)?,
 	)
 	.map_err(|_| {
 		anyhow!(
-			"the key fragment of grant {} does not verify against the owner's and grantee's keys",
+			"the key fragment of grant {} does not verify against the grantor's and grantee's keys on chain",
 			delivery.grant
 		)
 	})
@@ -199,13 +238,73 @@ impl<'a, Q: AccessQueries, S: Storage> LocalProxy<'a, Q, S> {
 	fn path(&self, grant: GrantId) -> PathBuf {
 		self.dir.join(format!("grant-{grant}.json"))
 	}
+
+	/// The grant and its keys, if the grant exists on chain and names this proxy.
+	async fn grant_for_me(&self, id: GrantId) -> Result<(Grant, GrantKeys)> {
+		let grant = self.chain.grant(id).await?.ok_or_else(|| {
+			anyhow!("grant {id} does not exist (revoked or removed): no fragment")
+		})?;
+		if !grant.proxies.contains(&self.account) {
+			bail!("grant {id} does not name this proxy");
+		}
+		let keys = self.chain.grant_keys(id).await?.ok_or_else(|| {
+			anyhow!("grant {id} holds no Umbral keys on chain (made before runtime 105): make a new grant")
+		})?;
+		Ok((grant, keys))
+	}
+
+	/// The stored delivery of `grant`, if any.
+	fn stored(&self, grant: GrantId) -> Result<Option<Delivery>> {
+		match std::fs::read(self.path(grant)) {
+			Ok(bytes) => Ok(Some(
+				serde_json::from_slice(&bytes)
+					.with_context(|| format!("damaged key fragment file of grant {grant}"))?,
+			)),
+			Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+			Err(e) => Err(e).with_context(|| format!("cannot read the fragment of grant {grant}")),
+		}
+	}
 }
 
 impl<Q: AccessQueries, S: Storage> ProxyService for LocalProxy<'_, Q, S> {
 	async fn deliver(&self, delivery: Delivery) -> Result<()> {
-		share(&delivery)?;
+		let (grant, keys) = self.grant_for_me(delivery.grant).await?;
+		let payload = delivery_payload(
+			self.chain.genesis().into(),
+			delivery.grant,
+			&self.account,
+			&delivery.fragment_bytes()?,
+		);
+		let signature = hex::decode(&delivery.signature)
+			.ok()
+			.and_then(|b| sr25519::Signature::try_from(&b[..]).ok())
+			.ok_or_else(|| anyhow!("the delivery's signature is not an sr25519 signature"))?;
+		let grantor = sr25519::Public::from_raw(*grant.grantor.as_ref());
+		if !sr25519::Pair::verify(&signature, &payload, &grantor) {
+			bail!("the delivery for grant {} is not signed by its grantor", delivery.grant);
+		}
+		share(&delivery, &keys)?;
+		// The first valid delivery wins; the same one again is fine.
+		let refused = || {
+			anyhow!(
+				"grant {} has a key fragment here already; a different one is refused",
+				delivery.grant
+			)
+		};
+		match self.stored(delivery.grant)? {
+			Some(held) if held.fragment == delivery.fragment => return Ok(()),
+			Some(_) => return Err(refused()),
+			None => {}
+		}
 		create_private_dir(&self.dir)?;
-		write_atomically(&self.path(delivery.grant), &serde_json::to_vec_pretty(&delivery)?)
+		// Created exclusively: of two deliveries racing here, only one lands.
+		match write_new(&self.path(delivery.grant), &serde_json::to_vec_pretty(&delivery)?)? {
+			true => Ok(()),
+			false => match self.stored(delivery.grant)? {
+				Some(held) if held.fragment == delivery.fragment => Ok(()),
+				_ => Err(refused()),
+			},
+		}
 	}
 
 	async fn reencrypt(&self, request: &Request) -> Result<Vec<u8>> {
@@ -220,14 +319,9 @@ impl<Q: AccessQueries, S: Storage> ProxyService for LocalProxy<'_, Q, S> {
 		if !sr25519::Pair::verify(&request.signature, &payload, &grantee) {
 			bail!("the request is not signed by the grantee");
 		}
-		let grant = self.chain.grant(request.grant).await?.ok_or_else(|| {
-			anyhow!("grant {} does not exist (revoked or removed): no fragment", request.grant)
-		})?;
+		let (grant, keys) = self.grant_for_me(request.grant).await?;
 		if grant.grantee != request.grantee || grant.stream != request.stream {
 			bail!("grant {} is not for this grantee and stream", request.grant);
-		}
-		if !grant.proxies.contains(&self.account) {
-			bail!("grant {} does not name this proxy", request.grant);
 		}
 		if !grant.intervals.contains(request.interval) {
 			bail!("grant {} does not cover interval {}", request.grant, request.interval);
@@ -237,10 +331,11 @@ impl<Q: AccessQueries, S: Storage> ProxyService for LocalProxy<'_, Q, S> {
 		if !authorized {
 			bail!("the chain does not authorise interval {} of stream {} now (expired, or the stream changed owner): no fragment", request.interval, request.stream);
 		}
-		let delivery: Delivery = match std::fs::read(self.path(request.grant)) {
-			Ok(bytes) => serde_json::from_slice(&bytes).context("damaged key fragment file")?,
-			Err(_) => bail!("this proxy holds no key fragment for grant {}", request.grant),
-		};
+		let delivery = self.stored(request.grant)?.ok_or_else(|| {
+			anyhow!("this proxy holds no key fragment for grant {}", request.grant)
+		})?;
+		// Checked again against the chain's keys: a file edited on disk serves nothing.
+		let share = share(&delivery, &keys)?;
 		// The capsule of the interval, from the record's upload as the chain registered it.
 		let record =
 			self.chain.record(request.stream, request.record).await?.ok_or_else(|| {
@@ -250,6 +345,13 @@ impl<Q: AccessQueries, S: Storage> ProxyService for LocalProxy<'_, Q, S> {
 			bail!("record {} does not cover interval {}", request.record, request.interval);
 		}
 		let upload = crate::fetch::upload(self.storage, request.stream, &record).await?;
+		if upload.owner_key != keys.grantor.public {
+			bail!(
+				"record {} was encrypted under other Umbral keys than grant {} was made with (the owner's keys changed): nothing to re-encrypt",
+				request.record,
+				request.grant
+			);
+		}
 		let wrapped = upload
 			.key(request.interval)
 			.ok_or_else(|| {
@@ -261,7 +363,7 @@ impl<Q: AccessQueries, S: Storage> ProxyService for LocalProxy<'_, Q, S> {
 			})?
 			.wrapped()
 			.map_err(|_| anyhow!("record {}: a wrapped key does not decode", request.record))?;
-		let fragment = share(&delivery)?.reencrypt(&wrapped.capsule);
+		let fragment = share.reencrypt(&wrapped.capsule);
 		Ok(wire::capsule_fragment_to_bytes(&fragment)?)
 	}
 }
@@ -281,6 +383,7 @@ mod tests {
 	/// change.
 	struct FakeChain {
 		grant: RefCell<Option<Grant>>,
+		keys: RefCell<Option<GrantKeys>>,
 		authorized: RefCell<bool>,
 		records: BTreeMap<(u64, u64), Record>,
 	}
@@ -308,6 +411,11 @@ mod tests {
 
 		async fn record(&self, stream: u64, index: u64) -> Result<Option<Record>> {
 			Ok(self.records.get(&(stream, index)).cloned())
+		}
+
+		async fn grant_keys(&self, id: GrantId) -> Result<Option<GrantKeys>> {
+			let exists = self.grant.borrow().as_ref().is_some_and(|g| g.id == id);
+			Ok(self.keys.borrow().filter(|_| exists))
 		}
 	}
 
@@ -344,6 +452,7 @@ mod tests {
 		storage: FakeStorage,
 		dir: tempfile::TempDir,
 		proxy: AccountId32,
+		grantor: sr25519::Pair,
 		grantee: sr25519::Pair,
 		owner: OwnerKeys,
 		grantee_keys: OwnerKeys,
@@ -415,6 +524,8 @@ mod tests {
 			sr25519::Pair::from_string("//proxy", None).expect("valid").public().into();
 		let grantee = sr25519::Pair::from_string("//grantee", None).expect("valid");
 		let owner = OwnerKeys::generate();
+		let grantor = sr25519::Pair::from_string("//owner", None).expect("valid");
+		let grantee_keys = OwnerKeys::generate();
 		let storage = FakeStorage(std::sync::Mutex::new(BTreeMap::new()));
 		let (mut keys, mut records) = (BTreeMap::new(), BTreeMap::new());
 		register(&owner, 1, 0, (3, 4), &mut keys, &storage, &mut records);
@@ -423,7 +534,7 @@ mod tests {
 		let grant = Grant {
 			id: 3,
 			stream: 1,
-			grantor: sr25519::Pair::from_string("//owner", None).expect("valid").public().into(),
+			grantor: grantor.public().into(),
 			grantee: grantee.public().into(),
 			intervals: IntervalRange { first: 3, last: 5 },
 			expires_at: 1000,
@@ -433,28 +544,40 @@ mod tests {
 		World {
 			chain: FakeChain {
 				grant: RefCell::new(Some(grant)),
+				keys: RefCell::new(Some(GrantKeys {
+					grantor: published_keys(&owner),
+					grantee: wire::public_key_to_bytes(&grantee_keys.public_key()),
+				})),
 				authorized: RefCell::new(true),
 				records,
 			},
 			storage,
 			dir: tempfile::tempdir().expect("temp dir"),
 			proxy,
+			grantor,
 			grantee,
 			owner,
-			grantee_keys: OwnerKeys::generate(),
+			grantee_keys,
 			keys,
 		}
 	}
 
+	/// A fragment of grant 3 made by `owner` towards `grantee_key`, signed by `signer` for
+	/// `proxy`.
+	fn delivery_by(
+		owner: &OwnerKeys,
+		grantee_key: &umbral_pre::PublicKey,
+		signer: &sr25519::Pair,
+		proxy: &AccountId32,
+	) -> Delivery {
+		let fragment = owner.grant(grantee_key, 1, 1).expect("grants").remove(0);
+		let bytes = wire::key_fragment_to_bytes(&fragment).expect("encodes");
+		Delivery::signed([7; 32], signer, 3, proxy, &bytes)
+	}
+
+	/// The genuine delivery for the world's proxy (a fresh fragment each time).
 	fn delivery(w: &World, grantee_key: &umbral_pre::PublicKey) -> Delivery {
-		let fragment = w.owner.grant(grantee_key, 1, 1).expect("grants").remove(0);
-		Delivery {
-			grant: 3,
-			owner_key: hex::encode(wire::public_key_to_bytes(&w.owner.public_key())),
-			owner_verifying_key: hex::encode(wire::public_key_to_bytes(&w.owner.verifying_key())),
-			grantee_key: hex::encode(wire::public_key_to_bytes(grantee_key)),
-			fragment: hex::encode(wire::key_fragment_to_bytes(&fragment).expect("encodes")),
-		}
+		delivery_by(&w.owner, grantee_key, &w.grantor, &w.proxy)
 	}
 
 	fn request(w: &World, stream: u64, record: u64, interval: u64) -> Request {
@@ -579,17 +702,116 @@ mod tests {
 		});
 	}
 
+	fn refused_delivery(r: Result<()>, why: &str) {
+		let e = format!("{:#}", r.expect_err(why));
+		assert!(e.contains(why), "{e}");
+	}
+
 	#[test]
-	fn fragments_for_another_grantee_are_refused_on_delivery() {
+	fn forged_fragments_are_refused_and_nothing_is_stored() {
 		block_on(async {
 			let w = world();
 			let proxy = proxy(&w);
-			let mut d = delivery(&w, &OwnerKeys::generate().public_key());
-			d.grantee_key = hex::encode(wire::public_key_to_bytes(&w.grantee_keys.public_key()));
-			assert!(proxy.deliver(d).await.is_err());
-			let e =
-				served(&w, &request(&w, 1, 0, 4)).await.expect_err("nothing delivered").to_string();
-			assert!(e.contains("holds no key fragment"), "{e}");
+			let me = w.grantee_keys.public_key();
+			// Made towards another grantee key, signed by the grantor: the chain's copy of the
+			// grantee's key says no.
+			let other = OwnerKeys::generate();
+			refused_delivery(
+				proxy.deliver(delivery(&w, &other.public_key())).await,
+				"does not verify against the grantor's and grantee's keys on chain",
+			);
+			// Made by other Umbral keys than the grant's (an attacker's own), signed by the
+			// grantor.
+			refused_delivery(
+				proxy.deliver(delivery_by(&other, &me, &w.grantor, &w.proxy)).await,
+				"does not verify",
+			);
+			// The genuine fragment, but signed by someone else, or for another proxy, or for
+			// another chain.
+			let mallory = sr25519::Pair::from_string("//mallory", None).expect("valid");
+			refused_delivery(
+				proxy.deliver(delivery_by(&w.owner, &me, &mallory, &w.proxy)).await,
+				"not signed by its grantor",
+			);
+			let elsewhere: AccountId32 = mallory.public().into();
+			refused_delivery(
+				proxy.deliver(delivery_by(&w.owner, &me, &w.grantor, &elsewhere)).await,
+				"not signed by its grantor",
+			);
+			let fragment = w.owner.grant(&me, 1, 1).expect("grants").remove(0);
+			let bytes = wire::key_fragment_to_bytes(&fragment).expect("encodes");
+			refused_delivery(
+				proxy.deliver(Delivery::signed([8; 32], &w.grantor, 3, &w.proxy, &bytes)).await,
+				"not signed by its grantor",
+			);
+			// Garbage in the fields.
+			let mut bad = delivery(&w, &me);
+			bad.signature = "00".into();
+			refused_delivery(proxy.deliver(bad).await, "not an sr25519 signature");
+			// A grant that does not name this proxy, or does not exist, or has no keys.
+			w.chain.grant.borrow_mut().as_mut().expect("grant").proxies = vec![elsewhere];
+			refused_delivery(proxy.deliver(delivery(&w, &me)).await, "does not name this proxy");
+			*w.chain.grant.borrow_mut() = None;
+			refused_delivery(proxy.deliver(delivery(&w, &me)).await, "does not exist");
+			assert!(!proxy.path(3).exists(), "nothing was stored");
+		});
+	}
+
+	#[test]
+	fn the_first_valid_delivery_wins() {
+		block_on(async {
+			let w = world();
+			let proxy = proxy(&w);
+			let me = w.grantee_keys.public_key();
+			let genuine = delivery(&w, &me);
+			proxy.deliver(genuine.clone()).await.expect("accepted");
+			// The same delivery again (a retry) is fine.
+			proxy.deliver(genuine.clone()).await.expect("idempotent");
+			// A second valid fragment, even signed by the grantor, is refused and the first
+			// one stays.
+			refused_delivery(proxy.deliver(delivery(&w, &me)).await, "a different one is refused");
+			assert_eq!(proxy.stored(3).expect("reads"), Some(genuine));
+			let bytes = served(&w, &request(&w, 1, 0, 4)).await.expect("served");
+			assert!(opens(&w, &bytes, 1, 0, 4));
+		});
+	}
+
+	#[test]
+	fn fragments_are_checked_against_the_chain_again_when_used() {
+		block_on(async {
+			let w = world();
+			let proxy = proxy(&w);
+			proxy.deliver(delivery(&w, &w.grantee_keys.public_key())).await.expect("accepted");
+			// The stored file swapped for a fragment of another owner's keys (an attacker
+			// with write access to the data directory, or an old-format file).
+			let other = OwnerKeys::generate();
+			let forged = delivery_by(&other, &w.grantee_keys.public_key(), &w.grantor, &w.proxy);
+			std::fs::write(proxy.path(3), serde_json::to_vec(&forged).expect("json"))
+				.expect("writes");
+			let e = format!("{:#}", served(&w, &request(&w, 1, 0, 4)).await.expect_err("refused"));
+			assert!(e.contains("does not verify"), "{e}");
+			// A grant the chain holds no keys for serves nothing either.
+			*w.chain.keys.borrow_mut() = None;
+			let e = format!("{:#}", served(&w, &request(&w, 1, 0, 4)).await.expect_err("refused"));
+			assert!(e.contains("holds no Umbral keys"), "{e}");
+		});
+	}
+
+	#[test]
+	fn uploads_under_other_owner_keys_are_not_reencrypted() {
+		block_on(async {
+			let w = world();
+			proxy(&w).deliver(delivery(&w, &w.grantee_keys.public_key())).await.expect("accepted");
+			// The grantor published new keys after its uploads and granted with them: the
+			// chain's grantor key is not the one the uploads were wrapped under.
+			let fresh = OwnerKeys::generate();
+			w.chain.keys.borrow_mut().as_mut().expect("keys").grantor = published_keys(&fresh);
+			let proxy = LocalProxy::new(w.dir.path(), w.proxy.clone(), &w.chain, &w.storage);
+			std::fs::remove_file(proxy.path(3)).expect("removes");
+			let d = delivery_by(&fresh, &w.grantee_keys.public_key(), &w.grantor, &w.proxy);
+			proxy.deliver(d).await.expect("a fragment of the grant's keys");
+			let e = format!("{:#}", served(&w, &request(&w, 1, 0, 4)).await.expect_err("refused"));
+			assert!(e.contains("other Umbral keys"), "{e}");
 		});
 	}
 }

@@ -2,12 +2,11 @@
 //! the calls that change them.
 
 use anyhow::{anyhow, Result};
-use codec::{Decode, Encode};
 use cpchain_primitives::{
-	access::GrantView,
-	data::{DeviceView, IntervalRange, RecordPreimage, RecordView, StreamView},
+	access::{GrantId, GrantKeys, GrantView, UmbralKeys},
+	data::{DeviceView, RecordView, StreamView},
 };
-use sp_core::{crypto::AccountId32, H256};
+use sp_core::crypto::AccountId32;
 
 use crate::chain::Chain;
 
@@ -22,58 +21,9 @@ pub type Device = DeviceView<AccountId32, BlockNumber>;
 /// A grant as the runtime API shows it.
 pub type Grant = GrantView<AccountId32, BlockNumber>;
 
-/// The argument of `DataRegistry.append_record` (the pallet's `NewRecord`; a bounded vector
-/// encodes as a vector).
-#[derive(Encode, Decode, Clone, Debug, PartialEq, Eq)]
-pub struct NewRecord {
-	/// IPFS CID of the upload.
-	pub cid: Vec<u8>,
-	/// BLAKE2-256 of the upload.
-	pub content_hash: H256,
-	/// Merkle root over the upload's sealed blocks.
-	pub merkle_root: H256,
-	/// Size of the upload.
-	pub size: u64,
-	/// The intervals the upload covers.
-	pub intervals: IntervalRange,
-	/// Device time of the upload's last reading.
-	pub timestamp_ms: u64,
-	/// Hash of the stream's previous record.
-	pub prev: H256,
-}
-
-impl NewRecord {
-	/// The record's hash as record `index` of `stream`: the hash-chain link, computed as the
-	/// runtime computes it.
-	pub fn hash(&self, stream: u64, index: u64) -> H256 {
-		RecordPreimage {
-			stream,
-			index,
-			cid: &self.cid,
-			content_hash: self.content_hash,
-			merkle_root: self.merkle_root,
-			size: self.size,
-			intervals: self.intervals,
-			timestamp_ms: self.timestamp_ms,
-			prev: self.prev,
-		}
-		.hash()
-	}
-}
-
-impl From<&Record> for NewRecord {
-	fn from(r: &Record) -> Self {
-		Self {
-			cid: r.cid.clone(),
-			content_hash: r.content_hash,
-			merkle_root: r.merkle_root,
-			size: r.size,
-			intervals: r.intervals,
-			timestamp_ms: r.timestamp_ms,
-			prev: r.prev,
-		}
-	}
-}
+/// The argument of `DataRegistry.append_record`, with the CID unbounded (it encodes as the
+/// runtime's bounded one); `hash` computes the record's hash as the runtime does.
+pub type NewRecord = cpchain_primitives::data::NewRecord<Vec<u8>>;
 
 /// How many records one `records` query asks for (the runtime caps pages too).
 const PAGE: u32 = 64;
@@ -107,4 +57,14 @@ pub async fn records(chain: &Chain, stream: &Stream, id: u64) -> Result<Vec<Reco
 /// The grants held by `grantee`.
 pub async fn grants_of(chain: &Chain, grantee: &AccountId32) -> Result<Vec<Grant>> {
 	chain.runtime_api("AccessControlApi_grants_of", grantee).await
+}
+
+/// The Umbral keys `account` published on chain, if any.
+pub async fn umbral_keys(chain: &Chain, account: &AccountId32) -> Result<Option<UmbralKeys>> {
+	chain.runtime_api("AccessControlApi_umbral_keys", account).await
+}
+
+/// The keys grant `id` was made with, if the chain has them.
+pub async fn grant_keys(chain: &Chain, id: GrantId) -> Result<Option<GrantKeys>> {
+	chain.runtime_api("AccessControlApi_grant_keys", id).await
 }

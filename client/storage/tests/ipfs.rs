@@ -26,7 +26,11 @@ fn free_port() -> u16 {
 }
 
 fn script() -> PathBuf {
-	Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/ipfs.sh")
+	// `cargo test` sets the variable when it runs the test too: prefer that, so a binary built
+	// in another checkout that shares the target directory finds this checkout's script.
+	let manifest_dir =
+		std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+	Path::new(&manifest_dir).join("../../scripts/ipfs.sh")
 }
 
 impl Daemon {

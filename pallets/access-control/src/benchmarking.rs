@@ -24,7 +24,9 @@ fn fund<T: Config>(who: &T::AccountId)
 where
 	T::Currency: Mutate<T::AccountId>,
 {
-	let per_use = T::GrantDeposit::get().saturating_add(T::ProxyBond::get());
+	let per_use = T::GrantDeposit::get()
+		.saturating_add(T::ProxyBond::get())
+		.saturating_add(T::KeyDeposit::get());
 	let amount =
 		per_use.saturating_mul(1_000u32.into()).saturating_add(T::Currency::minimum_balance());
 	T::Currency::set_balance(who, amount);
@@ -41,6 +43,17 @@ fn reencryption_key() -> ReencryptionKey {
 	let mut key = [7u8; cpchain_primitives::access::REENCRYPTION_KEY_LEN];
 	key[0] = 0x02;
 	key
+}
+
+fn umbral_keys() -> UmbralKeys {
+	let mut verifying = reencryption_key();
+	verifying[0] = 0x03;
+	UmbralKeys { public: reencryption_key(), verifying }
+}
+
+/// Umbral keys for `who`, put in place without a deposit (grantees need not be funded).
+fn publish<T: Config>(who: &T::AccountId) {
+	UmbralKeysOf::<T>::insert(who, PublishedKeys { keys: umbral_keys(), deposit: Zero::zero() });
 }
 
 /// Registered proxy number `index`.
@@ -81,6 +94,8 @@ fn grant_with<T: Config>(
 	with_receipts: bool,
 ) -> GrantId {
 	let stream = T::BenchmarkHelper::stream_of(owner);
+	publish::<T>(owner);
+	publish::<T>(grantee);
 	let id = NextGrantId::<T>::get();
 	let threshold = list.len() as u32;
 	let expires_at = frame_system::Pallet::<T>::block_number().saturating_add(1_000u32.into());
@@ -111,6 +126,8 @@ mod benchmarks {
 		let owner = funded::<T>("owner", 0);
 		let stream = T::BenchmarkHelper::stream_of(&owner);
 		let grantee: T::AccountId = account("grantee", 0, 0);
+		publish::<T>(&owner);
+		publish::<T>(&grantee);
 		let list = proxies::<T>(p, None);
 		let expires_at = frame_system::Pallet::<T>::block_number().saturating_add(1_000u32.into());
 
@@ -126,6 +143,7 @@ mod benchmarks {
 		);
 
 		assert!(Pallet::<T>::is_authorized(&grantee, stream, 0));
+		assert!(GrantKeysOf::<T>::iter_keys().next().is_some());
 	}
 
 	#[benchmark]
@@ -211,6 +229,29 @@ mod benchmarks {
 
 		let served = Proxies::<T>::get(&attester).map(|p| p.served).unwrap_or_default();
 		assert_eq!(served, u64::from(n.min(T::MaxServedPerPeriod::get())));
+	}
+
+	/// The first publication: a deposit is held.
+	#[benchmark]
+	fn set_umbral_keys() {
+		let who = funded::<T>("owner", 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), umbral_keys());
+
+		assert!(UmbralKeysOf::<T>::contains_key(&who));
+	}
+
+	#[benchmark]
+	fn clear_umbral_keys() {
+		let who = funded::<T>("owner", 0);
+		Pallet::<T>::set_umbral_keys(RawOrigin::Signed(who.clone()).into(), umbral_keys())
+			.expect("funded, well-formed keys; qed");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+
+		assert!(!UmbralKeysOf::<T>::contains_key(&who));
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

@@ -4,6 +4,7 @@
 //!
 //! ## Pallet API
 //!
+//! Keys: [`Pallet::set_umbral_keys`], [`Pallet::clear_umbral_keys`].
 //! Grants: [`Pallet::grant`], [`Pallet::revoke`], [`Pallet::remove_expired`]. Proxies:
 //! [`Pallet::register_proxy`], [`Pallet::unregister_proxy`], [`Pallet::withdraw_proxy`],
 //! [`Pallet::attest_service`]. Proxies and applications ask [`Pallet::is_authorized`] and the
@@ -17,6 +18,14 @@
 //! the threshold `m` of `n` fragments the grantee needs. A proxy re-encrypts for a grantee
 //! only while [`Pallet::is_authorized`] says yes, so revoking a grant on chain stops the
 //! service at the next block.
+//!
+//! **Umbral keys live on chain.** Every account that grants or is granted publishes its
+//! Umbral public and verifying keys ([`Pallet::set_umbral_keys`], for a deposit), and a grant
+//! copies the grantor's keys and the grantee's public key when it is made ([`GrantKeysOf`]).
+//! Proxies accept only key fragments that verify against those copies and are signed by the
+//! grantor's account over [`delivery_payload`]; grantees verify capsule fragments against
+//! them. Keys that arrive with a message are never trusted, and publishing new keys later
+//! changes no existing grant.
 //!
 //! A grant costs the grantor a deposit (fungible hold [`HoldReason::GrantDeposit`]), returned
 //! when the grant is revoked (by its grantor or by the stream's current owner) or, once it
@@ -52,8 +61,8 @@ pub mod weights;
 use alloc::vec::Vec;
 use cpchain_primitives::{
 	access::{
-		is_compressed_point, is_peer_id, receipt_payload, GrantId, GrantView, ProxyStatus,
-		ProxyView, ReencryptionKey,
+		is_compressed_point, is_peer_id, receipt_payload, GrantId, GrantKeys, GrantView,
+		ProxyStatus, ProxyView, ReencryptionKey, UmbralKeys,
 	},
 	data::{IntervalIndex, IntervalRange, StreamId, StreamInspect},
 	dpor::{ReputationSink, Signal},
@@ -73,7 +82,7 @@ use sp_runtime::{
 };
 
 pub use pallet::*;
-pub use types::{Grant, Proxy, Receipt};
+pub use types::{Grant, Proxy, PublishedKeys, Receipt};
 pub use weights::WeightInfo;
 
 /// What the benchmarks need from the runtime.
@@ -144,6 +153,9 @@ pub mod pallet {
 		/// Bonds of re-encryption proxies.
 		#[codec(index = 1)]
 		ProxyBond,
+		/// Deposits for published Umbral keys.
+		#[codec(index = 2)]
+		KeyDeposit,
 	}
 
 	#[pallet::config]
@@ -175,6 +187,10 @@ pub mod pallet {
 		/// Bond of one proxy.
 		#[pallet::constant]
 		type ProxyBond: Get<BalanceOf<Self>>;
+
+		/// Deposit for an account's published Umbral keys.
+		#[pallet::constant]
+		type KeyDeposit: Get<BalanceOf<Self>>;
 
 		/// The most proxies one grant names (`n` of the m-of-n threshold).
 		#[pallet::constant]
@@ -248,6 +264,17 @@ pub mod pallet {
 		(),
 	>;
 
+	/// The Umbral keys each account published, with the deposit held for them.
+	#[pallet::storage]
+	pub type UmbralKeysOf<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, PublishedKeys<T>>;
+
+	/// The keys each grant was made with (copied from `UmbralKeysOf` when it was made).
+	/// Grants made before keys were published on chain have none, and proxies take no
+	/// fragment for them.
+	#[pallet::storage]
+	pub type GrantKeysOf<T: Config> = StorageMap<_, Twox64Concat, GrantId, GrantKeys>;
+
 	/// Registered proxies.
 	#[pallet::storage]
 	pub type Proxies<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, Proxy<T>>;
@@ -270,6 +297,10 @@ pub mod pallet {
 			intervals: IntervalRange,
 			expires_at: BlockNumberFor<T>,
 		},
+		/// `who` published Umbral keys (replacing any it had); new grants use them.
+		UmbralKeysSet { who: T::AccountId, keys: UmbralKeys },
+		/// `who` withdrew its Umbral keys; their deposit was released.
+		UmbralKeysCleared { who: T::AccountId },
 		/// A grant was revoked by `by`; its deposit was released.
 		GrantRevoked { grant: GrantId, by: T::AccountId },
 		/// An expired grant (or one whose stream is gone) was removed; its deposit was
@@ -344,6 +375,14 @@ pub mod pallet {
 		BadReceiptSignature,
 		/// The caller cannot afford the deposit or bond.
 		InsufficientBalance,
+		/// The keys are not compressed secp256k1 points (`0x02`/`0x03` and 32 bytes).
+		InvalidUmbralKeys,
+		/// The account has published no Umbral keys.
+		NoUmbralKeys,
+		/// The grantor has published no Umbral keys (`set_umbral_keys`).
+		GrantorHasNoUmbralKeys,
+		/// The grantee has published no Umbral keys: nobody could verify what it is sent.
+		GranteeHasNoUmbralKeys,
 	}
 
 	#[pallet::hooks]
@@ -367,7 +406,9 @@ pub mod pallet {
 		/// until block `expires_at` (exclusive), through `proxies`, `threshold` of which must
 		/// re-encrypt for the grantee to decrypt.
 		///
-		/// The caller must own the stream. Every proxy must be registered and not leaving.
+		/// The caller must own the stream, and both the caller and the grantee must have
+		/// published Umbral keys: the grant keeps a copy of them, against which proxies check
+		/// key fragments. Every proxy must be registered and not leaving.
 		/// The range may reach at most `MaxFutureIntervals` past the stream's next interval.
 		/// Holds `GrantDeposit` from the caller. Emits `GrantCreated`.
 		#[pallet::call_index(0)]
@@ -406,6 +447,15 @@ pub mod pallet {
 				let registered = Proxies::<T>::get(proxy).ok_or(Error::<T>::NotProxy)?;
 				ensure!(registered.status == ProxyStatus::Active, Error::<T>::ProxyLeaving);
 			}
+			let keys = GrantKeys {
+				grantor: UmbralKeysOf::<T>::get(&who)
+					.ok_or(Error::<T>::GrantorHasNoUmbralKeys)?
+					.keys,
+				grantee: UmbralKeysOf::<T>::get(&grantee)
+					.ok_or(Error::<T>::GranteeHasNoUmbralKeys)?
+					.keys
+					.public,
+			};
 			let count = GrantCount::<T>::get(stream);
 			ensure!(count < T::MaxGrantsPerStream::get(), Error::<T>::TooManyGrants);
 			let id = NextGrantId::<T>::get();
@@ -418,6 +468,7 @@ pub mod pallet {
 			GrantCount::<T>::insert(stream, count.saturating_add(1));
 			GrantsByStream::<T>::insert(stream, id, ());
 			GrantsOf::<T>::insert((&grantee, stream, id), ());
+			GrantKeysOf::<T>::insert(id, keys);
 			Grants::<T>::insert(
 				id,
 				Grant {
@@ -607,6 +658,51 @@ pub mod pallet {
 			});
 			Ok(())
 		}
+
+		/// Publishes the caller's Umbral keys: the public key its interval keys are wrapped
+		/// under and grants re-encrypt towards, and the verifying key that signs its key
+		/// fragments. Both are compressed secp256k1 points.
+		///
+		/// Grants the caller makes or receives from now on copy these keys; existing grants
+		/// keep the keys they were made with. The first publication holds `KeyDeposit`;
+		/// replacing keys holds nothing more. Emits `UmbralKeysSet`.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::set_umbral_keys())]
+		pub fn set_umbral_keys(origin: OriginFor<T>, keys: UmbralKeys) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(keys.is_well_formed(), Error::<T>::InvalidUmbralKeys);
+			let deposit = match UmbralKeysOf::<T>::get(&who) {
+				Some(published) => published.deposit,
+				None => {
+					let deposit = T::KeyDeposit::get();
+					T::Currency::hold(&HoldReason::KeyDeposit.into(), &who, deposit)
+						.map_err(|_| Error::<T>::InsufficientBalance)?;
+					deposit
+				}
+			};
+			UmbralKeysOf::<T>::insert(&who, PublishedKeys { keys, deposit });
+			Self::deposit_event(Event::UmbralKeysSet { who, keys });
+			Ok(())
+		}
+
+		/// Withdraws the caller's published Umbral keys and releases their deposit. Existing
+		/// grants keep their copies; no new grant can be made by or to the caller until it
+		/// publishes keys again. Emits `UmbralKeysCleared`.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::clear_umbral_keys())]
+		pub fn clear_umbral_keys(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let published = UmbralKeysOf::<T>::get(&who).ok_or(Error::<T>::NoUmbralKeys)?;
+			T::Currency::release(
+				&HoldReason::KeyDeposit.into(),
+				&who,
+				published.deposit,
+				Precision::BestEffort,
+			)?;
+			UmbralKeysOf::<T>::remove(&who);
+			Self::deposit_event(Event::UmbralKeysCleared { who });
+			Ok(())
+		}
 	}
 }
 
@@ -647,6 +743,16 @@ impl<T: Config> Pallet<T> {
 			.collect()
 	}
 
+	/// The Umbral keys `who` published.
+	pub fn umbral_keys(who: &T::AccountId) -> Option<UmbralKeys> {
+		UmbralKeysOf::<T>::get(who).map(|p| p.keys)
+	}
+
+	/// The keys grant `grant` was made with.
+	pub fn grant_keys(grant: GrantId) -> Option<GrantKeys> {
+		GrantKeysOf::<T>::get(grant)
+	}
+
 	/// A proxy as the runtime API shows it.
 	pub fn proxy_view(proxy: &T::AccountId) -> Option<ProxyView<BlockNumberFor<T>>> {
 		Proxies::<T>::get(proxy).map(|p| ProxyView {
@@ -681,6 +787,7 @@ impl<T: Config> Pallet<T> {
 		Grants::<T>::remove(id);
 		GrantsByStream::<T>::remove(g.stream, id);
 		GrantsOf::<T>::remove((&g.grantee, g.stream, id));
+		GrantKeysOf::<T>::remove(id);
 		GrantCount::<T>::mutate_exists(g.stream, |count| {
 			*count = count.and_then(|c| c.checked_sub(1)).filter(|c| *c > 0);
 		});
@@ -696,7 +803,8 @@ impl<T: Config> Pallet<T> {
 
 	/// Checks the pallet's invariants: every grant is indexed once per stream and per
 	/// grantee, the per-stream counts match, ids are below `NextGrantId`, thresholds are
-	/// within the proxies, and the holds match the deposits and bonds recorded.
+	/// within the proxies, grant keys belong to grants, published keys are well formed, and
+	/// the holds match the deposits and bonds recorded.
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
@@ -724,6 +832,18 @@ impl<T: Config> Pallet<T> {
 			GrantsOf::<T>::iter_keys().count() == Grants::<T>::iter_keys().count(),
 			"stale grantee index entries"
 		);
+		ensure!(
+			GrantKeysOf::<T>::iter_keys().all(Grants::<T>::contains_key),
+			"keys of a grant that does not exist"
+		);
+		for (who, published) in UmbralKeysOf::<T>::iter() {
+			ensure!(published.keys.is_well_formed(), "published keys not well formed");
+			ensure!(
+				T::Currency::balance_on_hold(&HoldReason::KeyDeposit.into(), &who)
+					== published.deposit,
+				"key deposit does not match hold"
+			);
+		}
 		ensure!(
 			GrantCount::<T>::iter().all(|(s, c)| counts.get(&s) == Some(&c))
 				&& counts.iter().all(|(s, c)| GrantCount::<T>::get(s) == *c),

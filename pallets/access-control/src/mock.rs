@@ -16,6 +16,7 @@ pub type Balance = u128;
 
 pub const GRANT_DEPOSIT: Balance = 7;
 pub const PROXY_BOND: Balance = 100;
+pub const KEY_DEPOSIT: Balance = 3;
 pub const ENDOWMENT: Balance = 1_000;
 pub const MAX_PROXIES: u32 = 4;
 pub const MAX_GRANTS: u32 = 3;
@@ -72,6 +73,7 @@ parameter_types! {
 	pub static StreamTable: Vec<(StreamId, AccountId, IntervalIndex)> = Vec::new();
 	pub const GrantDeposit: Balance = GRANT_DEPOSIT;
 	pub const ProxyBond: Balance = PROXY_BOND;
+	pub const KeyDeposit: Balance = KEY_DEPOSIT;
 	pub const MaxFutureIntervals: IntervalIndex = MAX_FUTURE;
 	pub const ProxyUnbondDelay: u64 = UNBOND_DELAY;
 	pub const AttestationPeriod: u64 = ATTESTATION_PERIOD;
@@ -117,6 +119,7 @@ impl pallet_access_control::Config for Test {
 	type ReceiptSignature = MultiSignature;
 	type GrantDeposit = GrantDeposit;
 	type ProxyBond = ProxyBond;
+	type KeyDeposit = KeyDeposit;
 	type MaxProxiesPerGrant = ConstU32<MAX_PROXIES>;
 	type MaxGrantsPerStream = ConstU32<MAX_GRANTS>;
 	type MaxFutureIntervals = MaxFutureIntervals;

@@ -1,9 +1,12 @@
 //! Unit tests of the access-control pallet: every extrinsic's happy path, errors and events,
 //! deposit and bond accounting, and receipts signed with real sr25519 keys.
 
-use crate::{mock::*, Credited, Error, Event, GrantCount, Grants, HoldReason, Proxies, Receipt};
+use crate::{
+	mock::*, Credited, Error, Event, GrantCount, GrantKeysOf, Grants, HoldReason, Proxies,
+	PublishedKeys, Receipt, UmbralKeysOf,
+};
 use cpchain_primitives::{
-	access::{receipt_payload, GrantId, ProxyStatus, REENCRYPTION_KEY_LEN},
+	access::{receipt_payload, GrantId, GrantKeys, ProxyStatus, UmbralKeys, REENCRYPTION_KEY_LEN},
 	data::IntervalRange,
 	dpor::Signal,
 };
@@ -48,9 +51,17 @@ fn held(reason: HoldReason, who: &AccountId) -> Balance {
 	Balances::balance_on_hold(&RuntimeHoldReason::AccessControl(reason), who)
 }
 
-/// Charlie and Dave registered as proxies; Alice's stream 0 has next interval 5.
+fn umbral(fill: u8) -> UmbralKeys {
+	UmbralKeys { public: key(fill), verifying: key(fill.wrapping_add(1)) }
+}
+
+/// Charlie and Dave registered as proxies; Alice's stream 0 has next interval 5; Alice (keys
+/// 10, 11) and Bob (keys 20, 21) published Umbral keys.
 fn setup() {
 	set_stream(STREAM, &alice(), 5);
+	for (who, fill) in [(alice(), 10), (bob(), 20)] {
+		assert_ok!(AccessControl::set_umbral_keys(signed(&who), umbral(fill)));
+	}
 	for (who, fill) in [(charlie(), 1), (dave(), 2)] {
 		assert_ok!(AccessControl::register_proxy(signed(&who), peer_id(fill), key(fill)));
 	}
@@ -218,8 +229,9 @@ fn grants_per_stream_are_capped_and_need_the_deposit() {
 			),
 			Error::<Test>::TooManyGrants
 		);
-		// A pauper's stream: no funds for the deposit.
+		// A pauper's stream: no funds for the deposit (keys put in place, deposit-free).
 		set_stream(1, &ferdie(), 0);
+		UmbralKeysOf::<Test>::insert(ferdie(), PublishedKeys { keys: umbral(30), deposit: 0 });
 		assert_noop!(
 			AccessControl::grant(
 				signed(&ferdie()),
@@ -251,7 +263,7 @@ fn expired_grants_authorize_nothing_and_anyone_may_remove_them() {
 		assert_ok!(AccessControl::remove_expired(signed(&eve()), id));
 		System::assert_last_event(Event::GrantRemoved { grant: id }.into());
 		assert_eq!(held(HoldReason::GrantDeposit, &alice()), 0);
-		assert_eq!(Balances::balance(&alice()), ENDOWMENT);
+		assert_eq!(Balances::balance(&alice()), ENDOWMENT - KEY_DEPOSIT, "all but the key deposit");
 		assert!(Grants::<Test>::get(id).is_none());
 		assert_eq!(GrantCount::<Test>::get(STREAM), 0);
 		assert!(AccessControl::grants_of(&bob()).is_empty());
@@ -297,7 +309,7 @@ fn grantor_or_current_owner_revokes() {
 		assert_ok!(AccessControl::revoke(signed(&eve()), second));
 		System::assert_last_event(Event::GrantRevoked { grant: second, by: eve() }.into());
 		assert_eq!(held(HoldReason::GrantDeposit, &alice()), 0);
-		assert_eq!(Balances::balance(&alice()), ENDOWMENT);
+		assert_eq!(Balances::balance(&alice()), ENDOWMENT - KEY_DEPOSIT, "all but the key deposit");
 		assert!(!AccessControl::is_authorized(&bob(), STREAM, 1));
 	});
 }
@@ -501,6 +513,100 @@ fn unsigned_calls_are_refused() {
 			AccessControl::revoke(RuntimeOrigin::root(), 0),
 			sp_runtime::DispatchError::BadOrigin
 		);
-		assert!(Balances::total_balance_on_hold(&bob()).is_zero());
+		assert_noop!(
+			AccessControl::set_umbral_keys(RuntimeOrigin::none(), umbral(9)),
+			sp_runtime::DispatchError::BadOrigin
+		);
+		assert_noop!(
+			AccessControl::clear_umbral_keys(RuntimeOrigin::root()),
+			sp_runtime::DispatchError::BadOrigin
+		);
+		// Bob holds his key deposit and nothing else.
+		assert_eq!(Balances::total_balance_on_hold(&bob()), KEY_DEPOSIT);
+		assert!(Balances::total_balance_on_hold(&eve()).is_zero());
+	});
+}
+
+#[test]
+fn publishing_keys_holds_one_deposit_and_clearing_releases_it() {
+	build_and_execute(|| {
+		assert_ok!(AccessControl::set_umbral_keys(signed(&eve()), umbral(40)));
+		System::assert_last_event(Event::UmbralKeysSet { who: eve(), keys: umbral(40) }.into());
+		assert_eq!(held(HoldReason::KeyDeposit, &eve()), KEY_DEPOSIT);
+		assert_eq!(AccessControl::umbral_keys(&eve()), Some(umbral(40)));
+		// Replacing the keys holds nothing more.
+		assert_ok!(AccessControl::set_umbral_keys(signed(&eve()), umbral(50)));
+		assert_eq!(held(HoldReason::KeyDeposit, &eve()), KEY_DEPOSIT);
+		assert_eq!(AccessControl::umbral_keys(&eve()), Some(umbral(50)));
+		assert_ok!(AccessControl::clear_umbral_keys(signed(&eve())));
+		System::assert_last_event(Event::UmbralKeysCleared { who: eve() }.into());
+		assert_eq!(held(HoldReason::KeyDeposit, &eve()), 0);
+		assert_eq!(AccessControl::umbral_keys(&eve()), None);
+		assert_eq!(Balances::free_balance(eve()), ENDOWMENT);
+		assert_noop!(AccessControl::clear_umbral_keys(signed(&eve())), Error::<Test>::NoUmbralKeys);
+	});
+}
+
+#[test]
+fn malformed_or_unaffordable_keys_are_refused() {
+	build_and_execute(|| {
+		let mut bad = umbral(40);
+		bad.public[0] = 0x04;
+		assert_noop!(
+			AccessControl::set_umbral_keys(signed(&eve()), bad),
+			Error::<Test>::InvalidUmbralKeys
+		);
+		let mut bad = umbral(40);
+		bad.verifying[0] = 0x00;
+		assert_noop!(
+			AccessControl::set_umbral_keys(signed(&eve()), bad),
+			Error::<Test>::InvalidUmbralKeys
+		);
+		assert_noop!(
+			AccessControl::set_umbral_keys(signed(&ferdie()), umbral(40)),
+			Error::<Test>::InsufficientBalance
+		);
+	});
+}
+
+#[test]
+fn a_grant_needs_both_parties_keys_and_keeps_a_copy_of_them() {
+	build_and_execute(|| {
+		setup();
+		let grant = |who: &AccountId, grantee: &AccountId, stream| {
+			AccessControl::grant(
+				signed(who),
+				stream,
+				grantee.clone(),
+				range(0, 1),
+				100,
+				proxies(&[charlie()]),
+				1,
+			)
+		};
+		// Eve's stream, and Eve as grantee: she has published no keys.
+		set_stream(1, &eve(), 5);
+		assert_noop!(grant(&eve(), &bob(), 1), Error::<Test>::GrantorHasNoUmbralKeys);
+		assert_noop!(grant(&alice(), &eve(), STREAM), Error::<Test>::GranteeHasNoUmbralKeys);
+
+		let first = grant_bob();
+		let copied = GrantKeys { grantor: umbral(10), grantee: umbral(20).public };
+		assert_eq!(AccessControl::grant_keys(first), Some(copied));
+		// New keys change the grants made from then on, not the ones made before.
+		assert_ok!(AccessControl::set_umbral_keys(signed(&alice()), umbral(60)));
+		assert_ok!(AccessControl::set_umbral_keys(signed(&bob()), umbral(70)));
+		let second = grant_bob();
+		assert_eq!(AccessControl::grant_keys(first), Some(copied));
+		assert_eq!(
+			AccessControl::grant_keys(second),
+			Some(GrantKeys { grantor: umbral(60), grantee: umbral(70).public })
+		);
+		// Withdrawn keys do not unmake a grant; removing the grant removes its keys.
+		assert_ok!(AccessControl::clear_umbral_keys(signed(&bob())));
+		assert_eq!(AccessControl::grant_keys(second).map(|k| k.grantee), Some(umbral(70).public));
+		assert_ok!(AccessControl::revoke(signed(&alice()), second));
+		assert_eq!(AccessControl::grant_keys(second), None);
+		assert!(!GrantKeysOf::<Test>::contains_key(second));
+		assert_noop!(grant(&alice(), &bob(), STREAM), Error::<Test>::GranteeHasNoUmbralKeys);
 	});
 }

@@ -2,7 +2,7 @@
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use cpchain_primitives::{
-	access::{GrantId, ProxyStatus, ReencryptionKey},
+	access::{GrantId, ProxyStatus, ReencryptionKey, UmbralKeys},
 	data::{IntervalRange, StreamId},
 };
 use frame_support::{BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
@@ -69,4 +69,17 @@ pub struct Receipt<Signature> {
 	/// The grantee's signature over
 	/// [`receipt_payload`](cpchain_primitives::access::receipt_payload).
 	pub signature: Signature,
+}
+
+/// An account's published Umbral keys and the deposit held for them.
+#[derive(
+	Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, TypeInfo, MaxEncodedLen,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound())]
+pub struct PublishedKeys<T: Config> {
+	/// The keys.
+	pub keys: UmbralKeys,
+	/// The deposit held from the account.
+	pub deposit: BalanceOf<T>,
 }

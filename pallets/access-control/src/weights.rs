@@ -18,28 +18,30 @@ pub trait WeightInfo {
 	fn unregister_proxy() -> Weight;
 	fn withdraw_proxy() -> Weight;
 	fn attest_service(n: u32) -> Weight;
+	fn set_umbral_keys() -> Weight;
+	fn clear_umbral_keys() -> Weight;
 }
 
 impl WeightInfo for () {
 	fn grant(p: u32) -> Weight {
 		Weight::from_parts(60_000_000, 5_000)
 			.saturating_add(Weight::from_parts(5_000_000, 2_600).saturating_mul(p.into()))
-			.saturating_add(RocksDbWeight::get().reads(4))
+			.saturating_add(RocksDbWeight::get().reads(8))
 			.saturating_add(RocksDbWeight::get().reads(p.into()))
-			.saturating_add(RocksDbWeight::get().writes(6))
+			.saturating_add(RocksDbWeight::get().writes(8))
 	}
 	fn revoke(p: u32) -> Weight {
 		Weight::from_parts(55_000_000, 5_000)
 			.saturating_add(Weight::from_parts(1_000_000, 50).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(4))
-			.saturating_add(RocksDbWeight::get().writes(5))
+			.saturating_add(RocksDbWeight::get().writes(6))
 			.saturating_add(RocksDbWeight::get().writes(p.into()))
 	}
 	fn remove_expired(p: u32) -> Weight {
 		Weight::from_parts(55_000_000, 5_000)
 			.saturating_add(Weight::from_parts(1_000_000, 50).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(4))
-			.saturating_add(RocksDbWeight::get().writes(5))
+			.saturating_add(RocksDbWeight::get().writes(6))
 			.saturating_add(RocksDbWeight::get().writes(p.into()))
 	}
 	fn register_proxy() -> Weight {
@@ -64,5 +66,15 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1))
 			.saturating_add(RocksDbWeight::get().writes(n.into()))
+	}
+	fn set_umbral_keys() -> Weight {
+		Weight::from_parts(50_000_000, 3_700)
+			.saturating_add(RocksDbWeight::get().reads(3))
+			.saturating_add(RocksDbWeight::get().writes(3))
+	}
+	fn clear_umbral_keys() -> Weight {
+		Weight::from_parts(50_000_000, 3_700)
+			.saturating_add(RocksDbWeight::get().reads(3))
+			.saturating_add(RocksDbWeight::get().writes(3))
 	}
 }

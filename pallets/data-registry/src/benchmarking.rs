@@ -219,18 +219,7 @@ mod benchmarks {
 		records::<T>(&owner, stream, 1);
 		let record = next_record::<T>(stream, c);
 		let s = Streams::<T>::get(stream).expect("created; qed");
-		let hash = RecordPreimage {
-			stream,
-			index: s.next_record,
-			cid: &record.cid,
-			content_hash: record.content_hash,
-			merkle_root: record.merkle_root,
-			size: record.size,
-			intervals: record.intervals,
-			timestamp_ms: record.timestamp_ms,
-			prev: record.prev,
-		}
-		.hash();
+		let hash = record.hash(stream, s.next_record);
 		let payload = record_signing_payload(Pallet::<T>::genesis_hash(), hash);
 		let signature = sp_io::crypto::sr25519_sign(DEVICE_KEY_TYPE, &public, &payload)
 			.expect("the key was generated in the keystore; qed");

@@ -59,8 +59,7 @@ use alloc::vec::Vec;
 use cpchain_primitives::{
 	data::{
 		DeviceId, DeviceKey, DeviceSignature, DeviceStatus, DeviceView, IntervalIndex, RecordIndex,
-		RecordPreimage, RecordView, StreamId, StreamInspect, StreamParams, StreamSummary,
-		StreamView,
+		RecordView, StreamId, StreamInspect, StreamParams, StreamSummary, StreamView,
 	},
 	dpor::{ReputationSink, Signal},
 };
@@ -366,8 +365,8 @@ pub mod pallet {
 			T::DbWeight::get().writes(1)
 		}
 
-		fn offchain_worker(_n: BlockNumberFor<T>) {
-			offchain::run::<T>();
+		fn offchain_worker(n: BlockNumberFor<T>) {
+			offchain::run::<T>(n);
 		}
 
 		fn integrity_test() {
@@ -697,18 +696,7 @@ pub mod pallet {
 			Self::owned_active(Some(&mut d), &who)?;
 			Self::check_record(&s, &record)?;
 			let index = s.next_record;
-			let hash = RecordPreimage {
-				stream,
-				index,
-				cid: &record.cid,
-				content_hash: record.content_hash,
-				merkle_root: record.merkle_root,
-				size: record.size,
-				intervals: record.intervals,
-				timestamp_ms: record.timestamp_ms,
-				prev: record.prev,
-			}
-			.hash();
+			let hash = record.hash(stream, index);
 			let device_signed = signature.is_some();
 			if let Some(signature) = signature {
 				let payload =

@@ -90,7 +90,8 @@ impl frame_system::offchain::SigningTypes for Test {
 	type Signature = TestSignature;
 }
 
-pub type Extrinsic = TestXt<RuntimeCall, ()>;
+/// The off-chain worker's transactions carry their nonce, which tests read back.
+pub type Extrinsic = TestXt<RuntimeCall, frame_system::CheckNonce<Test>>;
 
 impl<LocalCall> frame_system::offchain::CreateTransactionBase<LocalCall> for Test
 where
@@ -110,9 +111,9 @@ where
 		call: RuntimeCall,
 		_public: UintAuthorityId,
 		account: AccountId,
-		_nonce: u32,
+		nonce: u32,
 	) -> Option<Extrinsic> {
-		Some(Extrinsic::new_signed(call, account, (), ()))
+		Some(Extrinsic::new_signed(call, account, (), frame_system::CheckNonce::from(nonce)))
 	}
 }
 

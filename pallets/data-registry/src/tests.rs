@@ -5,7 +5,7 @@ use codec::{Decode, Encode};
 use cpchain_primitives::{
 	data::{
 		record_signing_payload, DeviceKey, DeviceSignature, DeviceStatus, IntervalRange,
-		RecordPreimage, StreamInspect, StreamParams,
+		StreamInspect, StreamParams,
 	},
 	dpor::Signal,
 };
@@ -81,18 +81,7 @@ fn next_record(stream: u64, first: u64, last: u64) -> NewRecordOf<Test> {
 
 fn record_hash(stream: u64, r: &NewRecordOf<Test>) -> H256 {
 	let s = Streams::<Test>::get(stream).expect("stream exists");
-	RecordPreimage {
-		stream,
-		index: s.next_record,
-		cid: &r.cid,
-		content_hash: r.content_hash,
-		merkle_root: r.merkle_root,
-		size: r.size,
-		intervals: r.intervals,
-		timestamp_ms: r.timestamp_ms,
-		prev: r.prev,
-	}
-	.hash()
+	r.hash(stream, s.next_record)
 }
 
 fn genesis() -> H256 {
@@ -832,14 +821,14 @@ mod offchain_worker {
 		(ext, state, pool_state)
 	}
 
-	fn expect_pin(
+	fn expect(
 		state: &parking_lot::RwLock<sp_core::offchain::testing::OffchainState>,
-		cid: &str,
+		path: &str,
 		response: &str,
 	) {
 		state.write().expect_request(PendingRequest {
 			method: "POST".into(),
-			uri: format!("{ENDPOINT}/api/v0/pin/add?arg={cid}"),
+			uri: format!("{ENDPOINT}/api/v0/{path}"),
 			body: vec![],
 			response: Some(response.as_bytes().to_vec()),
 			sent: true,
@@ -847,32 +836,76 @@ mod offchain_worker {
 		});
 	}
 
+	/// The daemon holds `cid` at the size of the test records (1,024 bytes) and pins it.
+	fn expect_pin(
+		state: &parking_lot::RwLock<sp_core::offchain::testing::OffchainState>,
+		cid: &str,
+		response: &str,
+	) {
+		expect(state, &format!("files/stat?arg=/ipfs/{cid}"), SIZE_1024);
+		expect(state, &format!("pin/add?arg={cid}"), response);
+	}
+
+	const SIZE_1024: &str = r#"{"Hash":"x","Size":1024,"CumulativeSize":1035,"Type":"file"}"#;
+
+	fn pinned(cid: &str) -> String {
+		format!("{{\"Pins\":[\"{cid}\"]}}")
+	}
+
+	fn set_endpoint() {
+		sp_io::offchain::local_storage_set(
+			StorageKind::PERSISTENT,
+			IPFS_ENDPOINT_KEY,
+			ENDPOINT.as_bytes(),
+		);
+	}
+
+	/// The reports sent so far, oldest first, with their nonces.
+	fn sent(
+		pool: &parking_lot::RwLock<sp_core::offchain::testing::PoolState>,
+	) -> Vec<(u32, Vec<(u64, u64)>)> {
+		pool.read()
+			.transactions
+			.iter()
+			.map(|tx| {
+				let tx = Extrinsic::decode(&mut &tx[..]).expect("a valid extrinsic");
+				let sp_runtime::generic::Preamble::Signed(who, _, nonce) = tx.preamble else {
+					panic!("a signed transaction")
+				};
+				assert_eq!(who, 11, "signed by the storage node");
+				let RuntimeCall::DataRegistry(crate::Call::report_availability { reports }) =
+					tx.function
+				else {
+					panic!("an availability report")
+				};
+				(nonce.0, reports.into_inner())
+			})
+			.collect()
+	}
+
+	/// The next block: the previous block's new records are forgotten, as on chain.
+	fn next_block() -> u64 {
+		let n = System::block_number() + 1;
+		System::set_block_number(n);
+		crate::NewRecords::<Test>::kill();
+		n
+	}
+
 	#[test]
 	fn pins_new_records_and_reports_them_in_one_transaction() {
 		let (mut ext, state, pool_state) = worker_ext();
 		ext.execute_with(|| {
-			sp_io::offchain::local_storage_set(
-				StorageKind::PERSISTENT,
-				IPFS_ENDPOINT_KEY,
-				ENDPOINT.as_bytes(),
-			);
+			set_endpoint();
 			let (_, stream) = setup();
 			append(stream, 0, 0);
 			append(stream, 1, 1);
 			let cid = |i| format!("bafy{stream}x{i}");
-			expect_pin(&state, &cid(0), &format!("{{\"Pins\":[\"{}\"]}}", cid(0)));
-			expect_pin(&state, &cid(1), &format!("{{\"Pins\":[\"{}\"]}}", cid(1)));
+			expect_pin(&state, &cid(0), &pinned(&cid(0)));
+			expect_pin(&state, &cid(1), &pinned(&cid(1)));
 
-			crate::offchain::run::<Test>();
+			crate::offchain::run::<Test>(System::block_number());
 
-			let tx = pool_state.write().transactions.pop().expect("one report was sent");
-			assert!(pool_state.read().transactions.is_empty());
-			let tx = Extrinsic::decode(&mut &*tx).expect("a valid extrinsic");
-			let expected: RuntimeCall = crate::Call::report_availability {
-				reports: vec![(stream, 0), (stream, 1)].try_into().expect("short"),
-			}
-			.into();
-			assert_eq!(tx.function, expected);
+			assert_eq!(sent(&pool_state), vec![(0, vec![(stream, 0), (stream, 1)])]);
 		});
 	}
 
@@ -880,16 +913,99 @@ mod offchain_worker {
 	fn reports_only_what_the_daemon_pinned() {
 		let (mut ext, state, pool_state) = worker_ext();
 		ext.execute_with(|| {
-			sp_io::offchain::local_storage_set(
-				StorageKind::PERSISTENT,
-				IPFS_ENDPOINT_KEY,
-				ENDPOINT.as_bytes(),
-			);
+			set_endpoint();
 			let (_, stream) = setup();
 			append(stream, 0, 0);
 			expect_pin(&state, &format!("bafy{stream}x0"), "{\"Pins\":[]}");
-			crate::offchain::run::<Test>();
+			crate::offchain::run::<Test>(System::block_number());
 			assert!(pool_state.read().transactions.is_empty());
+			assert!(crate::offchain::queue().is_empty(), "a refused pin is not retried");
+		});
+	}
+
+	#[test]
+	fn an_object_larger_than_its_record_is_never_pinned() {
+		let (mut ext, state, pool_state) = worker_ext();
+		ext.execute_with(|| {
+			set_endpoint();
+			let (_, stream) = setup();
+			append(stream, 0, 0);
+			append(stream, 1, 1);
+			// Record 0's CID names a 4 GiB object; no pin request may follow (an unexpected
+			// request fails the test).
+			expect(
+				&state,
+				&format!("files/stat?arg=/ipfs/bafy{stream}x0"),
+				r#"{"Size":4294967296,"CumulativeSize":4294967296}"#,
+			);
+			expect_pin(&state, &format!("bafy{stream}x1"), &pinned("x"));
+			crate::offchain::run::<Test>(System::block_number());
+			assert_eq!(sent(&pool_state), vec![(0, vec![(stream, 1)])]);
+		});
+	}
+
+	#[test]
+	fn two_reports_in_flight_carry_consecutive_nonces_and_both_land() {
+		let (mut ext, state, pool_state) = worker_ext();
+		ext.execute_with(|| {
+			set_endpoint();
+			let (_, stream) = setup();
+			append(stream, 0, 0);
+			expect_pin(&state, &format!("bafy{stream}x0"), &pinned("a"));
+			crate::offchain::run::<Test>(System::block_number());
+			// The first report is still in the pool (the chain's nonce of node 11 is 0) when
+			// the next block registers another record.
+			next_block();
+			append(stream, 1, 1);
+			expect_pin(&state, &format!("bafy{stream}x1"), &pinned("b"));
+			crate::offchain::run::<Test>(System::block_number());
+			assert_eq!(
+				sent(&pool_state),
+				vec![(0, vec![(stream, 0)]), (1, vec![(stream, 1)])],
+				"consecutive nonces; the first record is not reported twice"
+			);
+			// Both land: the chain takes them in nonce order.
+			for (_, reports) in sent(&pool_state) {
+				assert_ok!(DataRegistry::report_availability(
+					RuntimeOrigin::signed(11),
+					reports.try_into().expect("short")
+				));
+				frame_system::Pallet::<Test>::inc_account_nonce(11);
+			}
+			// Landed reports leave the queue; nothing more is sent.
+			next_block();
+			crate::offchain::run::<Test>(System::block_number());
+			assert!(crate::offchain::queue().is_empty());
+			assert_eq!(pool_state.read().transactions.len(), 2);
+		});
+	}
+
+	#[test]
+	fn a_lost_report_is_sent_again_with_the_lost_ones_nonce() {
+		let (mut ext, state, pool_state) = worker_ext();
+		ext.execute_with(|| {
+			set_endpoint();
+			let (_, stream) = setup();
+			append(stream, 0, 0);
+			expect_pin(&state, &format!("bafy{stream}x0"), &pinned("a"));
+			let start = System::block_number();
+			crate::offchain::run::<Test>(start);
+			assert_eq!(sent(&pool_state), vec![(0, vec![(stream, 0)])]);
+			// The pool drops the report; it never lands. While it still could, nothing is
+			// sent again.
+			pool_state.write().transactions.clear();
+			let retry = start + u64::from(crate::offchain::RETRY_AFTER_BLOCKS);
+			while System::block_number() + 1 < retry {
+				next_block();
+				crate::offchain::run::<Test>(System::block_number());
+			}
+			assert!(pool_state.read().transactions.is_empty());
+			// Then the record is pinned and reported again, with nonce 0: the chain's nonce has
+			// not moved, so the kept one (1) would wait for the lost report forever.
+			next_block();
+			expect_pin(&state, &format!("bafy{stream}x0"), &pinned("a"));
+			crate::offchain::run::<Test>(System::block_number());
+			assert_eq!(sent(&pool_state), vec![(0, vec![(stream, 0)])]);
 		});
 	}
 
@@ -900,16 +1016,13 @@ mod offchain_worker {
 			let (_, stream) = setup();
 			append(stream, 0, 0);
 			// No endpoint: no request (an unexpected request would fail the test).
-			crate::offchain::run::<Test>();
-			sp_io::offchain::local_storage_set(
-				StorageKind::PERSISTENT,
-				IPFS_ENDPOINT_KEY,
-				ENDPOINT.as_bytes(),
-			);
+			crate::offchain::run::<Test>(System::block_number());
+			set_endpoint();
 			// No storage-node key: no request either.
 			UintAuthorityId::set_all_keys(Vec::<u64>::new());
-			crate::offchain::run::<Test>();
+			crate::offchain::run::<Test>(System::block_number());
 			assert!(pool_state.read().transactions.is_empty());
+			assert!(crate::offchain::queue().is_empty(), "nothing queued for nobody");
 		});
 	}
 

@@ -4,9 +4,7 @@ use codec::{Decode, Encode, MaxEncodedLen};
 use cpchain_primitives::data::{
 	DeviceId, DeviceKey, DeviceStatus, IntervalIndex, IntervalRange, RecordIndex, StreamParams,
 };
-use frame_support::{
-	pallet_prelude::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
-};
+use frame_support::{BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
 use frame_system::pallet_prelude::BlockNumberFor;
 
 use crate::{BalanceOf, Config};
@@ -105,33 +103,7 @@ pub struct Record<T: Config> {
 	pub deposit: BalanceOf<T>,
 }
 
-/// Where a new record's data lives and what it covers: the arguments of `append_record`,
-/// grouped so that clients build one value.
-#[derive(
-	Encode,
-	Decode,
-	codec::DecodeWithMemTracking,
-	CloneNoBound,
-	PartialEqNoBound,
-	EqNoBound,
-	DebugNoBound,
-	TypeInfo,
-	MaxEncodedLen,
-)]
-#[scale_info(skip_type_params(MaxCid))]
-pub struct NewRecord<MaxCid: Get<u32>> {
-	/// IPFS CID of the ciphertext.
-	pub cid: BoundedVec<u8, MaxCid>,
-	/// BLAKE2-256 of the ciphertext.
-	pub content_hash: H256,
-	/// Merkle root over the upload's data blocks.
-	pub merkle_root: H256,
-	/// Ciphertext size in bytes (not zero).
-	pub size: u64,
-	/// Encryption intervals covered.
-	pub intervals: IntervalRange,
-	/// Device time of the last reading, in milliseconds.
-	pub timestamp_ms: u64,
-	/// The hash of the stream's last record (zero for the first): the hash-chain link.
-	pub prev: H256,
-}
+/// Where a new record's data lives and what it covers: the argument of `append_record`, with
+/// the CID bounded by the runtime (the shared type and its hash are in
+/// [`cpchain_primitives::data::NewRecord`]).
+pub type NewRecord<MaxCid> = cpchain_primitives::data::NewRecord<BoundedVec<u8, MaxCid>>;

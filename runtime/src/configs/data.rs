@@ -190,6 +190,8 @@ parameter_types! {
 	/// What a proxy puts at stake: 100 CPC, so that registering proxies to farm reputation
 	/// costs real money.
 	pub const ProxyBond: Balance = 100 * cpchain_primitives::currency::CPC;
+	/// Published Umbral keys: one entry of 66 bytes and its deposit.
+	pub const KeyDeposit: Balance = deposit(1, 120);
 	/// A grant may cover up to about a year of hourly intervals not uploaded yet.
 	pub const MaxFutureIntervals: u64 = 24 * 366;
 	/// A leaving proxy keeps its bond for a day, so that grants naming it can be replaced.
@@ -206,6 +208,7 @@ impl pallet_access_control::Config for Runtime {
 	type ReceiptSignature = Signature;
 	type GrantDeposit = GrantDeposit;
 	type ProxyBond = ProxyBond;
+	type KeyDeposit = KeyDeposit;
 	type MaxProxiesPerGrant = ConstU32<8>;
 	type MaxGrantsPerStream = ConstU32<256>;
 	type MaxFutureIntervals = MaxFutureIntervals;

@@ -15,18 +15,55 @@ use crate::{
 	chain::{parse_address, AccountSigner, Call},
 	cli::{GrantArgs, ProxyCommand, RevokeArgs},
 	context::Context,
-	proxy::{Delivery, LocalProxy, ProxyService},
+	proxy::{published_keys, Delivery, LocalProxy, ProxyService},
 	records,
 };
 
+/// `cpc key publish`: puts the account's Umbral keys on chain.
+pub async fn publish_keys(ctx: &Context, name: &str) -> Result<()> {
+	let account = ctx.account(name)?;
+	let chain = ctx.chain().await?;
+	let keys = published_keys(&account.umbral);
+	let who = address(&account.account_id());
+	if records::umbral_keys(&chain, &account.account_id()).await? == Some(keys) {
+		ctx.emit(
+			format!("{who} has published these Umbral keys already: nothing to do"),
+			json!({ "account": who, "umbral_public": hex::encode(keys.public), "block": null }),
+		);
+		return Ok(());
+	}
+	let done = chain
+		.submit(
+			&AccountSigner(account.pair.clone()),
+			&[Call::new("AccessControl", "set_umbral_keys", keys)],
+		)
+		.await?;
+	ctx.emit(
+		format!(
+			"published the Umbral keys of {who} (umbral_public {}): grants can be made to and by it (block #{})",
+			hex::encode(keys.public),
+			done.block
+		),
+		json!({ "account": who, "umbral_public": hex::encode(keys.public), "block": done.block }),
+	);
+	Ok(())
+}
+
 pub async fn grant(ctx: &Context, args: GrantArgs) -> Result<()> {
 	let grantee = parse_address(&args.grantee)?;
-	let grantee_key = hex::decode(args.grantee_key.trim_start_matches("0x"))
-		.ok()
-		.and_then(|b| wire::public_key_from_bytes(&b).ok())
-		.ok_or_else(|| {
-			anyhow!("--grantee-key is not an Umbral public key (66 hex digits; `cpc key show` prints it)")
-		})?;
+	let expected_key = args
+		.grantee_key
+		.as_deref()
+		.map(|text| {
+			hex::decode(text.trim_start_matches("0x"))
+				.ok()
+				.and_then(|b| wire::public_key_from_bytes(&b).ok())
+				.map(|k| wire::public_key_to_bytes(&k))
+				.ok_or_else(|| {
+					anyhow!("--grantee-key is not an Umbral public key (66 hex digits; `cpc key show` prints it)")
+				})
+		})
+		.transpose()?;
 	let proxies = args.proxies.iter().map(|p| parse_address(p)).collect::<Result<Vec<_>>>()?;
 	if args.threshold == 0 || usize::from(args.threshold) > proxies.len() {
 		bail!("--threshold must be between 1 and the number of proxies ({})", proxies.len());
@@ -49,6 +86,39 @@ pub async fn grant(ctx: &Context, args: GrantArgs) -> Result<()> {
 			bail!("{} is not a registered proxy (see `cpc proxy register`)", address(proxy));
 		}
 	}
+	// The grantee's key is the one it published on chain: the grant copies it, and proxies
+	// accept only fragments made towards it.
+	let published = records::umbral_keys(&chain, &grantee).await?.ok_or_else(|| {
+		anyhow!(
+			"{} has published no Umbral keys: the grantee runs `cpc key publish --account <name>` first",
+			address(&grantee)
+		)
+	})?;
+	if let Some(expected) = expected_key {
+		if expected != published.public {
+			bail!(
+				"the grantee's Umbral key on chain ({}) is not the --grantee-key you were given ({}): ask the grantee which is theirs",
+				hex::encode(published.public),
+				hex::encode(expected)
+			);
+		}
+	}
+	let grantee_key = wire::public_key_from_bytes(&published.public)
+		.map_err(|_| anyhow!("the grantee's published key is not an Umbral public key"))?;
+	// The grantor's keys: published with the grant if the chain has none; keys that differ
+	// from this key store's are not replaced silently (the uploads were wrapped under them).
+	let mine = published_keys(&account.umbral);
+	let mut calls = Vec::new();
+	match records::umbral_keys(&chain, &account.account_id()).await? {
+		None => calls.push(Call::new("AccessControl", "set_umbral_keys", mine)),
+		Some(keys) if keys == mine => {},
+		Some(keys) => bail!(
+			"the Umbral keys {} published on chain ({}) are not this key store's ({}): was the stream's data encrypted under the published ones? `cpc key publish` replaces them",
+			args.account.account,
+			hex::encode(keys.public),
+			hex::encode(mine.public)
+		),
+	}
 	// Fragments first: a grant on chain whose proxies cannot serve would only cost a deposit.
 	let fragments = account.umbral.grant(&grantee_key, args.threshold, proxies.len() as u8)?;
 	let expires_at = chain.finalized_number().await?.saturating_add(u64::from(args.expires_in));
@@ -56,31 +126,23 @@ pub async fn grant(ctx: &Context, args: GrantArgs) -> Result<()> {
 		.map_err(|_| anyhow!("--expires-in reaches past the chain's block numbers"))?;
 	let intervals = IntervalRange { first: args.intervals.0, last: args.intervals.1 };
 	let signer = AccountSigner(account.pair.clone());
-	let done = chain
-		.submit(
-			&signer,
-			&[Call::new(
-				"AccessControl",
-				"grant",
-				(args.stream, &grantee, intervals, expires_at, &proxies, u32::from(args.threshold)),
-			)],
-		)
-		.await?;
+	calls.push(Call::new(
+		"AccessControl",
+		"grant",
+		(args.stream, &grantee, intervals, expires_at, &proxies, u32::from(args.threshold)),
+	));
+	let done = chain.submit(&signer, &calls).await?;
 	let (id, ..): (u64, u64, AccountId32, AccountId32, IntervalRange, u32) =
 		done.first("AccessControl", "GrantCreated")?;
-	let owner_key = hex::encode(wire::public_key_to_bytes(&account.umbral.public_key()));
-	let owner_verifying_key =
-		hex::encode(wire::public_key_to_bytes(&account.umbral.verifying_key()));
-	let grantee_key = hex::encode(wire::public_key_to_bytes(&grantee_key));
 	let storage = ctx.storage()?;
 	for (proxy, fragment) in proxies.iter().zip(fragments) {
-		let delivery = Delivery {
-			grant: id,
-			owner_key: owner_key.clone(),
-			owner_verifying_key: owner_verifying_key.clone(),
-			grantee_key: grantee_key.clone(),
-			fragment: hex::encode(wire::key_fragment_to_bytes(&fragment)?),
-		};
+		let delivery = Delivery::signed(
+			chain.genesis(),
+			&account.pair,
+			id,
+			proxy,
+			&wire::key_fragment_to_bytes(&fragment)?,
+		);
 		LocalProxy::new(&ctx.global.data_dir, proxy.clone(), &chain, &storage)
 			.deliver(delivery)
 			.await

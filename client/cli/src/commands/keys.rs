@@ -59,6 +59,10 @@ pub fn run(ctx: &Context, command: KeyCommand) -> Result<()> {
 			let info = store.info(&name)?;
 			ctx.emit(describe(&info), json!(info));
 		}
+		// Needs the chain: commands::run hands it to `access::publish_keys`.
+		KeyCommand::Publish { .. } => {
+			return Err(anyhow!("`cpc key publish` is run by commands::access"))
+		}
 	}
 	Ok(())
 }

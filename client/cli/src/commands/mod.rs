@@ -13,6 +13,9 @@ use crate::{cli::Command, context::Context};
 /// Runs one command.
 pub async fn run(ctx: &Context, command: Command) -> Result<()> {
 	match command {
+		Command::Key(crate::cli::KeyCommand::Publish { account }) => {
+			access::publish_keys(ctx, &account.account).await
+		}
 		Command::Key(c) => keys::run(ctx, c),
 		Command::Device(c) => registry::device(ctx, c).await,
 		Command::Stream(c) => registry::stream(ctx, c).await,
