@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::{
+	ingest::OnError,
 	keystore::{Kind, Scheme},
 	readings::Format,
 };
@@ -226,15 +227,6 @@ pub enum StreamCommand {
 		#[arg(long)]
 		records: bool,
 	},
-}
-
-/// What to do with a line that is not a reading.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum OnError {
-	/// Stop at the first bad line (nothing of the unfinished upload reaches the chain).
-	Fail,
-	/// Report the line on stderr and go on.
-	Skip,
 }
 
 #[derive(Args, Debug)]

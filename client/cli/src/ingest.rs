@@ -26,13 +26,21 @@ use sp_core::{Pair, H256};
 
 use crate::{
 	chain::{Call, Chain},
-	cli::OnError,
 	journal::{ChainEnd, Hex32, Journal, OpenKey, Pending, Point, Reconciled},
 	keystore::DeviceKeyPair,
 	readings::Reading,
 	records::NewRecord,
 	upload::{seal_block, Upload, WrappedIntervalKey, MAGIC, VERSION},
 };
+
+/// What to do with a line that is not a reading.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnError {
+	/// Stop at the first bad line (nothing of the unfinished upload reaches the chain).
+	Fail,
+	/// Report the line on stderr and go on.
+	Skip,
+}
 
 /// What an ingest did.
 #[derive(Debug, Default, serde::Serialize)]

@@ -1,18 +1,11 @@
 //! `cpc`: the CPChain data plane on the command line. See `cpc --help` and docs/data-plane.md.
 
-mod chain;
 mod cli;
 mod commands;
 mod context;
-mod fetch;
-mod files;
-mod ingest;
-mod journal;
-mod keystore;
-mod proxy;
-mod readings;
-mod records;
-mod upload;
+
+// The library's modules under their old paths, so that `crate::chain` and the like name them.
+use cpchain_cli::{chain, fetch, files, ingest, keystore, proxy, readings, records};
 
 use clap::Parser;
 
