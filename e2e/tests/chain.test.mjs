@@ -174,3 +174,13 @@ test('an extrinsic with a bad signature is rejected and the chain goes on', asyn
   const before = await finalisedNumber()
   await finalisedAtLeast(before + 2)
 })
+
+test('fast and warp sync are refused: they would skip the checks DPoR relies on', async () => {
+  for (const mode of ['fast', 'fast-unsafe', 'warp']) {
+    await assert.rejects(startNode(['--sync', mode]), (error) => {
+      assert.match(error.message, /exited during start-up/)
+      assert.match(error.message, /--sync (fast|warp): DPoR nodes sync in full/)
+      return true
+    }, `--sync ${mode}`)
+  }
+})

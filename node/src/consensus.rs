@@ -78,6 +78,16 @@ pub fn register_network_protocols<N>(
 where
 	N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>,
 {
+	// Fast sync imports blocks without their state, so the verifier cannot read the
+	// committee at a block's parent and skips the seal and leader checks; warp sync would
+	// need a proof of each committee handover, which DPoR does not make yet. Both would let
+	// a syncing node accept a chain no committee built.
+	if config.network.sync_mode != sc_network::config::SyncMode::Full {
+		return Err(ServiceError::Other(format!(
+			"--sync {}: DPoR nodes sync in full (`--sync full`, the default); fast and warp sync skip checks this chain relies on",
+			if config.network.sync_mode.is_warp() { "warp" } else { "fast" }
+		)));
+	}
 	let genesis_hash = client
 		.block_hash(0)
 		.ok()

@@ -5,7 +5,7 @@
 //! block a quorum prepared (a re-proposal carries those signatures).
 
 use codec::{Decode, Encode};
-use cpchain_dpor_bft::{Phase, Prepared, Proposal, Step, Vote, VoterState};
+use cpchain_dpor_bft::{Height, Phase, Prepared, Proposal, Step, Vote, VoterState};
 use cpchain_primitives::consensus::SignedVote;
 use sc_client_api::AuxStore;
 use sp_core::H256;
@@ -160,9 +160,48 @@ pub fn read_voter_state<A: AuxStore + ?Sized>(
 	Ok(store.get_aux(VOTER_STATE_KEY)?.and_then(|bytes| decode_state(&bytes)))
 }
 
+/// What a voter entering a height does with the state it finds stored.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Resume {
+	/// Nothing stored for this height or later: start the height afresh.
+	Fresh,
+	/// The state of this height: continue from it (its lock and its votes).
+	Stored(VoterState<H256>),
+	/// A state of a later height: this node decided this height already and persisted the next
+	/// one, then stopped before the finality of this one reached its database. It must not
+	/// vote at this height again (its votes here are gone with the overwritten state), so it
+	/// observes until the chain is final past it; the stored state stays on disk for then.
+	Observe {
+		/// The height of the stored state.
+		stored: Height,
+	},
+}
+
+/// How a voter entering `height` resumes from `stored`. A stored state above `height` is never
+/// discarded: it is the floor below which this node has signed everything it may.
+pub fn resume(stored: Option<VoterState<H256>>, height: Height) -> Resume {
+	match stored {
+		Some(state) if state.height == height => Resume::Stored(state),
+		Some(state) if state.height > height => Resume::Observe { stored: state.height },
+		_ => Resume::Fresh,
+	}
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn a_state_above_the_height_entered_is_kept_and_makes_the_node_observe() {
+		// Crashed between persisting height 8 and finalising height 7: on restart the
+		// finalised head is 6 and the voter enters height 7.
+		let ahead = VoterState::<H256>::at(8);
+		assert_eq!(resume(Some(ahead.clone()), 7), Resume::Observe { stored: 8 });
+		// Once the chain is final at 7, height 8 resumes from the stored state.
+		assert_eq!(resume(Some(ahead.clone()), 8), Resume::Stored(ahead));
+		assert_eq!(resume(Some(VoterState::at(5)), 7), Resume::Fresh, "an old state is stale");
+		assert_eq!(resume(None, 7), Resume::Fresh);
+	}
 
 	#[test]
 	fn the_voter_state_round_trips() {

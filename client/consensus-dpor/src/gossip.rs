@@ -1,7 +1,10 @@
 //! The gossip validator of `/<genesis>/dpor/1`: drops malformed, oversized, stale,
-//! far-future, replayed (another term) and badly signed messages (lowering the sender's
-//! reputation for all but stale ones), and keeps valid messages of the current height so that
-//! every node, committee member or not, relays them.
+//! far-future (in height, or in view beyond [`VIEW_WINDOW`](crate::buffers::VIEW_WINDOW)), replayed (another term) and
+//! badly signed messages (lowering the sender's reputation for all but stale ones), and keeps
+//! valid messages of the current height so that every node, committee member or not, relays
+//! them. Messages of the next height are checked against this term's committee before the
+//! worker gets them (and are not relayed): unverified ones would let any peer fill the
+//! worker's buffer.
 
 use std::sync::Arc;
 
@@ -16,7 +19,11 @@ use sc_network_gossip::{ValidationResult, Validator, ValidatorContext};
 use sp_core::H256;
 use sp_runtime::traits::{Block as BlockT, Hash as HashT};
 
-use crate::messages::{check_message, MAX_MESSAGE_SIZE};
+use crate::{
+	buffers::{within_window, Slot},
+	messages::{check_message, MessageError, MAX_MESSAGE_SIZE},
+};
+use cpchain_dpor_bft::View;
 
 /// The reputation cost of a message that does not decode or is too large.
 pub const COST_MALFORMED: ReputationChange = ReputationChange::new(-500, "DPoR: malformed message");
@@ -44,6 +51,9 @@ pub struct Round {
 	pub height: Height,
 	/// Its committee.
 	pub committee: Committee<AuthorityId>,
+	/// The voter's current view at this height (messages are relayed up to
+	/// [`VIEW_WINDOW`](crate::buffers::VIEW_WINDOW) views past it).
+	pub view: View,
 }
 
 /// The gossip validator.
@@ -63,6 +73,13 @@ impl GossipValidator {
 	/// Moves to a new height.
 	pub fn set_round(&self, round: Round) {
 		*self.round.write() = Some(round);
+	}
+
+	/// Moves to a new view of the current height.
+	pub fn set_view(&self, view: View) {
+		if let Some(round) = self.round.write().as_mut() {
+			round.view = view;
+		}
 	}
 
 	/// The reputation changes decided since the last call, for the network to apply.
@@ -103,13 +120,19 @@ impl GossipValidator {
 			self.report(sender, COST_FUTURE);
 			return Verdict::Discard;
 		}
+		// A new height starts at view 0.
+		let current_view = if height == round.height { round.view } else { 0 };
+		if !within_window(Slot::of(&message).view(), current_view) {
+			self.report(sender, COST_FUTURE);
+			return Verdict::Discard;
+		}
 		if height == round.height {
 			return match check_message(&message, height, &round.committee, &self.genesis) {
 				Ok(()) => {
 					self.report(sender, BENEFIT_VALID);
 					Verdict::Keep
 				}
-				Err(crate::messages::MessageError::WrongTerm) => {
+				Err(MessageError::WrongTerm) => {
 					self.report(sender, COST_REPLAY);
 					Verdict::Discard
 				}
@@ -119,9 +142,21 @@ impl GossipValidator {
 				}
 			};
 		}
-		// The next height: its committee may differ (term boundary), so the worker buffers
-		// and checks it when it gets there; it is not relayed before.
-		Verdict::ProcessOnly
+		// The next height: checked against this term's committee, then handed to the worker
+		// only (not relayed before this node gets there). A message of another term cannot be
+		// checked yet (the next committee is not on chain in a form the node trusts before
+		// the term starts): dropped without a penalty; its sender re-broadcasts.
+		match check_message(&message, height, &round.committee, &self.genesis) {
+			Ok(()) => {
+				self.report(sender, BENEFIT_VALID);
+				Verdict::ProcessOnly
+			}
+			Err(MessageError::WrongTerm) => Verdict::Discard,
+			Err(_) => {
+				self.report(sender, COST_BAD_SIGNATURE);
+				Verdict::Discard
+			}
+		}
 	}
 }
 

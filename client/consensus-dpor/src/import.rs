@@ -1,7 +1,15 @@
 //! Block import and justification import: a block that arrives with a DPoR justification
 //! (block sync, or a member's own finalisation) is finalised with it once the justification
-//! checks out against the committee at the block's parent; a network block without one asks
-//! sync to fetch it.
+//! checks out against the committee at the block's parent, and only if that parent is the
+//! finalised head; a network block without one asks sync to fetch it.
+//!
+//! Why the finalised head: finalising a block finalises its ancestors, and the committee that
+//! signs a justification is read from the state at the block's parent. A justification on an
+//! unfinalised parent would let whoever built that parent choose the committee (a former
+//! member can build a fork alone, elect sybils on it and have them sign), and finalise every
+//! unjustified block below. DPoR finalises every height before the next, so nothing honest
+//! needs more: a justification that comes early (its parent not final yet) is answered as
+//! outdated, without a penalty, and sync asks again.
 
 use std::{marker::PhantomData, sync::Arc};
 
@@ -44,19 +52,25 @@ where
 	}
 
 	/// Checks `encoded` against the committee at `parent` and finalises `hash` with it.
-	/// Blocks at or below the finalised height are left alone (`Ok(false)`).
+	/// Blocks at or below the finalised height are left alone (`Ok(false)`); a block whose
+	/// parent is not the finalised head is [`FinalizeError::NotOnFinalizedHead`].
 	pub fn finalize_with(
 		&self,
 		hash: H256,
 		number: NumberFor<B>,
 		parent: H256,
 		encoded: Justification,
-	) -> Result<bool, String> {
-		if number <= self.client.info().finalized_number {
+	) -> Result<bool, FinalizeError> {
+		let info = self.client.info();
+		if number <= info.finalized_number {
 			return Ok(false);
 		}
-		let decoded = justification::decode(&encoded).map_err(|e| e.to_string())?;
-		let rules = child_rules::<B, C>(&self.client, parent)?;
+		if parent != info.finalized_hash {
+			return Err(FinalizeError::NotOnFinalizedHead);
+		}
+		let decoded =
+			justification::decode(&encoded).map_err(|e| FinalizeError::Invalid(e.to_string()))?;
+		let rules = child_rules::<B, C>(&self.client, parent).map_err(FinalizeError::Invalid)?;
 		justification::verify(
 			&decoded,
 			hash,
@@ -64,12 +78,30 @@ where
 			&rules.committee,
 			&self.genesis,
 		)
-		.map_err(|e| format!("justification of #{number} {hash}: {e}"))?;
+		.map_err(|e| FinalizeError::Invalid(format!("justification of #{number} {hash}: {e}")))?;
 		self.client
 			.finalize_block(hash, Some(encoded), true)
-			.map_err(|e| format!("finalising #{number} {hash}: {e}"))?;
+			.map_err(|e| FinalizeError::Invalid(format!("finalising #{number} {hash}: {e}")))?;
 		log::debug!(target: LOG_TARGET, "finalised #{number} {hash} with an imported justification");
 		Ok(true)
+	}
+}
+
+/// Why a justification did not finalise its block.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FinalizeError {
+	/// The block's parent is not the finalised head (yet): nothing was checked.
+	NotOnFinalizedHead,
+	/// The justification does not hold, or the block could not be finalised.
+	Invalid(String),
+}
+
+impl core::fmt::Display for FinalizeError {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		match self {
+			Self::NotOnFinalizedHead => f.write_str("its parent is not the finalised head"),
+			Self::Invalid(why) => f.write_str(why),
+		}
 	}
 }
 
@@ -105,10 +137,17 @@ where
 		if let ImportResult::Imported(aux) = &mut result {
 			match justification {
 				Some(justification) => {
-					if let Err(e) = self.finalize_with(hash, number, parent, justification) {
-						log::warn!(target: LOG_TARGET, "block #{number} {hash} came with a bad justification: {e}");
-						aux.bad_justification = true;
-						aux.needs_justification = true;
+					match self.finalize_with(hash, number, parent, justification) {
+						Ok(_) => {}
+						Err(FinalizeError::NotOnFinalizedHead) => {
+							log::debug!(target: LOG_TARGET, "block #{number} {hash}: its justification waits for its parent's finality");
+							aux.needs_justification = true;
+						}
+						Err(e) => {
+							log::warn!(target: LOG_TARGET, "block #{number} {hash} came with a bad justification: {e}");
+							aux.bad_justification = true;
+							aux.needs_justification = true;
+						}
 					}
 				}
 				// Members finalise through votes; everybody else can also fetch the justification.
@@ -153,8 +192,12 @@ where
 			.header(hash)
 			.map_err(|e| ConsensusError::ClientImport(e.to_string()))?
 			.ok_or_else(|| ConsensusError::ClientImport(format!("unknown block {hash}")))?;
-		self.finalize_with(hash, number, *header.parent_hash(), justification)
-			.map(|_| ())
-			.map_err(ConsensusError::ClientImport)
+		match self.finalize_with(hash, number, *header.parent_hash(), justification) {
+			Ok(_) => Ok(()),
+			// Early, not wrong: sync asks again (an outdated justification costs the peer
+			// nothing; a failed one disconnects it).
+			Err(FinalizeError::NotOnFinalizedHead) => Err(ConsensusError::OutdatedJustification),
+			Err(FinalizeError::Invalid(e)) => Err(ConsensusError::ClientImport(e)),
+		}
 	}
 }

@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 pub mod aux_schema;
+pub mod buffers;
 pub mod chain;
 pub mod gossip;
 pub mod import;

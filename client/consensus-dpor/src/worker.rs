@@ -44,17 +44,13 @@ use sp_runtime::{
 
 use crate::{
 	aux_schema,
+	buffers::{within_window, FutureMessages, Offered, PendingProposals},
 	chain::{child_rules, ChildRules},
 	gossip::{topic, GossipValidator, Round},
 	justification,
 	messages::{check_message, core_proposal, core_vote, wire_phase},
 	DporClient, LOG_TARGET,
 };
-
-/// Proposals kept while their block is being imported.
-const MAX_PENDING_PROPOSALS: usize = 16;
-/// Messages of the next height kept until the node gets there.
-const MAX_FUTURE_MESSAGES: usize = 1024;
 
 /// A block the leader built.
 type Built = Result<(Height, View, H256), String>;
@@ -89,9 +85,11 @@ pub struct Voter<B: BlockT, C, BE, E, I> {
 	wait_for_pool: Option<WaitForPool>,
 	/// Blocks to finalise (with their justifications) once the pool has seen them.
 	finalizations: Vec<(H256, DporJustification)>,
-	pending_proposals: Vec<SignedProposal>,
+	/// Proposals of this height whose block is not imported yet (bounded: one per view).
+	pending_proposals: PendingProposals,
 	pending_finality: Option<(H256, DporJustification)>,
-	future: Vec<DporMessage>,
+	/// Checked messages of the next height (bounded: one per slot, views of the window).
+	future: FutureMessages,
 	timers: FuturesUnordered<BoxFuture<'static, (Height, View, Step)>>,
 	started_builds: HashSet<(Height, View)>,
 	/// When this node saw the proposal that was finalised at the previous height: the leader
@@ -100,6 +98,16 @@ pub struct Voter<B: BlockT, C, BE, E, I> {
 	outbox: Vec<DporMessage>,
 	/// Blocks the core asked for, not handed to the run loop yet.
 	build_requests: Vec<(Height, View)>,
+	/// Set when a write of the voter state failed, cleared by the next write that succeeds:
+	/// meanwhile nothing is signed or sent, because the core's state (and with it what it
+	/// would re-broadcast on a tick) is not on disk, and a restart would forget it.
+	not_voting: bool,
+	/// The height of a stored state above the height being decided (see
+	/// [`aux_schema::Resume::Observe`]): no state below it is written over it.
+	floor: Option<Height>,
+	/// Counts the cores made for a new committee (or a new member index): builds the previous
+	/// core asked for are dropped when it changes, not built with the new index.
+	generation: u64,
 	_block: std::marker::PhantomData<(B, BE)>,
 }
 
@@ -147,14 +155,17 @@ where
 			offchain_tx_pool_factory,
 			wait_for_pool,
 			finalizations: Vec::new(),
-			pending_proposals: Vec::new(),
+			pending_proposals: PendingProposals::default(),
 			pending_finality: None,
-			future: Vec::new(),
+			future: FutureMessages::default(),
 			timers: FuturesUnordered::new(),
 			started_builds: HashSet::new(),
 			last_proposal_seen: None,
 			outbox: Vec::new(),
 			build_requests: Vec::new(),
+			not_voting: false,
+			floor: None,
+			generation: 0,
 			_block: std::marker::PhantomData,
 		};
 		let number: u64 = info.finalized_number.unique_saturated_into();
@@ -175,14 +186,18 @@ where
 	/// Starts deciding `height` on top of the finalised block `finalized`.
 	fn enter_height(&mut self, height: Height, finalized: H256, fresh: bool) -> Result<(), String> {
 		let rules = child_rules::<B, C>(&self.client, finalized)?;
-		let me = self.find_me(&rules);
+		let mut me = self.find_me(&rules);
 		let same_committee = !fresh && rules.committee == self.rules.committee && me == self.me;
 		self.height = height;
 		self.finalized = finalized;
-		self.validator.set_round(Round { height, committee: rules.committee.clone() });
+		if self.floor.is_some_and(|floor| height >= floor) {
+			self.floor = None;
+		}
+		self.validator.set_round(Round { height, committee: rules.committee.clone(), view: 0 });
 		self.votes.retain(|_, v| v.data.height >= height);
 		self.conflicts.retain(|_, v| v.data.height >= height);
-		self.pending_proposals.retain(|p| p.data.height >= height);
+		// Only proposals of the height being decided are kept: all of them are older now.
+		self.pending_proposals.clear();
 		self.started_builds.retain(|(h, _)| *h >= height);
 		if self.pending_finality.as_ref().is_some_and(|(_, j)| j.height < height) {
 			self.pending_finality = None;
@@ -199,10 +214,20 @@ where
 				Vec::new()
 			}
 		} else {
-			let state = aux_schema::read_voter_state(&*self.client)
-				.map_err(|e| e.to_string())?
-				.filter(|s| s.height == height)
-				.unwrap_or_else(|| VoterState::at(height));
+			let stored = aux_schema::read_voter_state(&*self.client).map_err(|e| e.to_string())?;
+			let state = match aux_schema::resume(stored, height) {
+				aux_schema::Resume::Stored(state) => state,
+				aux_schema::Resume::Fresh => VoterState::at(height),
+				aux_schema::Resume::Observe { stored } => {
+					log::warn!(
+						target: LOG_TARGET,
+						"height {height}: this node persisted height {stored} before it stopped; observing, without voting or building, until the chain is final there"
+					);
+					me = None;
+					self.floor = Some(stored);
+					VoterState::at(height)
+				}
+			};
 			// After a restart: the signed votes behind the stored state's valid block and last
 			// proposal, so that a leader can still re-propose (checked when they came in).
 			for vote in
@@ -222,15 +247,19 @@ where
 					None => "observer".into(),
 				}
 			);
+			// Builds the previous core asked for were for its committee and index.
+			self.build_requests.clear();
+			self.started_builds.clear();
+			self.generation = self.generation.wrapping_add(1);
 			self.core = Core::new(n, me.as_ref().map(|(i, _)| *i), rules.base_timeout_ms, state);
 			self.core.start()
 		};
 		self.rules = rules;
 		self.me = me;
 		self.perform(actions);
+		self.validator.set_view(self.core.state().view);
 		// Replay what arrived early.
-		let future = std::mem::take(&mut self.future);
-		for message in future {
+		for message in self.future.take() {
 			self.on_message(message, None);
 		}
 		Ok(())
@@ -240,8 +269,19 @@ where
 	fn on_message(&mut self, message: DporMessage, _sender: Option<sc_network::PeerId>) {
 		let height = message.height();
 		if height == self.height.saturating_add(1) {
-			if self.future.len() < MAX_FUTURE_MESSAGES {
-				self.future.push(message);
+			// Kept only if it verifies against this term's committee (the next height is
+			// almost always in the same term); unverified messages would let any peer fill
+			// the buffer with junk.
+			let next = height;
+			match check_message(&message, next, &self.rules.committee, &self.genesis) {
+				Ok(()) => {
+					if self.future.offer(message) == Offered::SlotTaken {
+						log::debug!(target: LOG_TARGET, "a second message for one slot of height {next}: the first is kept");
+					}
+				}
+				Err(e) => {
+					log::debug!(target: LOG_TARGET, "dropped message of height {next}: {e:?}")
+				}
 			}
 			return;
 		}
@@ -250,6 +290,13 @@ where
 		}
 		if let Err(e) = check_message(&message, height, &self.rules.committee, &self.genesis) {
 			log::debug!(target: LOG_TARGET, "dropped message of height {height}: {e:?}");
+			return;
+		}
+		let view = crate::buffers::Slot::of(&message).view();
+		if !within_window(view, self.core.state().view) {
+			// The core ignores it too; storing it would let one member grow the vote maps
+			// without bound.
+			log::debug!(target: LOG_TARGET, "dropped message of view {view}, beyond the window");
 			return;
 		}
 		match message {
@@ -272,10 +319,10 @@ where
 					let key = (vote.data.view, 0, vote.voter);
 					self.votes.entry(key).or_insert_with(|| vote.clone());
 				}
-				if self.pending_proposals.len() < MAX_PENDING_PROPOSALS
-					&& !self.pending_proposals.contains(&proposal)
+				if self.pending_proposals.offer(proposal, self.core.state().view)
+					== Offered::SlotTaken
 				{
-					self.pending_proposals.push(proposal);
+					log::debug!(target: LOG_TARGET, "a second proposal for view {view} at height {height}: the first is kept");
 				}
 				self.deliver_proposals();
 			}
@@ -285,13 +332,14 @@ where
 	/// Hands the core the proposals whose blocks are imported and fit: built on the finalised
 	/// head at this height, by the leader of the view they were first proposed in.
 	fn deliver_proposals(&mut self) {
-		let pending = std::mem::take(&mut self.pending_proposals);
+		let pending = self.pending_proposals.take();
 		let n = self.rules.committee.members.len() as u32;
 		for proposal in pending {
 			let header = match self.client.header(proposal.data.block) {
 				Ok(Some(header)) => header,
 				_ => {
-					self.pending_proposals.push(proposal);
+					// Still importing (or never coming): kept while its view is in the window.
+					self.pending_proposals.put_back(proposal, self.core.state().view);
 					continue;
 				}
 			};
@@ -381,14 +429,30 @@ where
 	fn perform(&mut self, actions: Vec<Action<H256>>) {
 		for action in actions {
 			match action {
+				Action::Persist(state) if self.floor.is_some_and(|f| state.height < f) => {
+					// Observing below a stored state of a later height: keep that one.
+					log::trace!(target: LOG_TARGET, "not persisting height {} below the stored state", state.height);
+				}
 				Action::Persist(state) => {
 					let votes = self.justifying_votes(&state);
-					if let Err(e) = aux_schema::write_voter_state(&*self.client, &state, &votes) {
-						// Without the state on disk, sending the votes it covers could make a
-						// restarted node sign twice: stop here.
-						log::error!(target: LOG_TARGET, "cannot persist the voter state, not voting: {e}");
-						return;
+					match aux_schema::write_voter_state(&*self.client, &state, &votes) {
+						Ok(()) => {
+							if self.not_voting {
+								log::info!(target: LOG_TARGET, "the voter state is persisted again: voting");
+							}
+							self.not_voting = false;
+						}
+						Err(e) => {
+							// Without the state on disk, sending the votes it covers could make
+							// a restarted node sign twice: nothing is sent until a later write
+							// succeeds (timers, builds and finality go on).
+							log::error!(target: LOG_TARGET, "cannot persist the voter state, not voting: {e}");
+							self.not_voting = true;
+						}
 					}
+				}
+				Action::Broadcast(_) if self.not_voting => {
+					log::debug!(target: LOG_TARGET, "not sending: the voter state is not persisted");
 				}
 				Action::Broadcast(Message::Vote(vote)) => {
 					if let Some(signed) = self.signed_vote(&vote) {
@@ -449,7 +513,21 @@ where
 						block,
 						signatures,
 					};
-					self.finalizations.push((block, justification));
+					// The core counted the votes; the signatures must make a justification
+					// any node accepts, or this node would finalise what it cannot prove.
+					match justification::verify(
+						&justification,
+						block,
+						height,
+						&self.rules.committee,
+						&self.genesis,
+					) {
+						Ok(()) => self.finalizations.push((block, justification)),
+						Err(e) => log::error!(
+							target: LOG_TARGET,
+							"the COMMIT quorum of #{height} {block} does not make a valid justification ({e:?}): not finalising; waiting for sync"
+						),
+					}
 				}
 				Action::Equivocation { first, second } => {
 					log::warn!(
@@ -465,6 +543,8 @@ where
 				}
 			}
 		}
+		// The gossip validator relays messages within the window of the core's view.
+		self.validator.set_view(self.core.state().view);
 	}
 
 	/// Submits an equivocation report through the runtime (an unsigned transaction in the
@@ -594,9 +674,15 @@ where
 	let mut building: futures::future::Fuse<BoxFuture<'static, Built>> =
 		futures::future::Fuse::terminated();
 	let mut queued_builds: Vec<(Height, View)> = Vec::new();
+	let mut generation = voter.generation;
 	let mut finalizing = FuturesUnordered::<BoxFuture<'static, (H256, DporJustification)>>::new();
 
 	loop {
+		if generation != voter.generation {
+			// A new committee (or index): what the previous core asked for is void.
+			queued_builds.clear();
+			generation = voter.generation;
+		}
 		queued_builds.append(&mut voter.build_requests);
 		if building.is_terminated() {
 			// Builds of the next height wait until this one is final.

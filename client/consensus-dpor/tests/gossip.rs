@@ -2,9 +2,12 @@
 //! the reputation change it asks for the sender.
 
 use codec::Encode;
-use cpchain_consensus_dpor::gossip::{
-	GossipValidator, Round, Verdict, BENEFIT_VALID, COST_BAD_SIGNATURE, COST_FUTURE,
-	COST_MALFORMED, COST_REPLAY,
+use cpchain_consensus_dpor::{
+	buffers::VIEW_WINDOW,
+	gossip::{
+		GossipValidator, Round, Verdict, BENEFIT_VALID, COST_BAD_SIGNATURE, COST_FUTURE,
+		COST_MALFORMED, COST_REPLAY,
+	},
 };
 use cpchain_primitives::{
 	consensus::{
@@ -29,6 +32,7 @@ fn validator() -> std::sync::Arc<GossipValidator> {
 	v.set_round(Round {
 		height: HEIGHT,
 		committee: Committee { term: TERM, members: pairs().iter().map(|p| p.public()).collect() },
+		view: 0,
 	});
 	v
 }
@@ -106,8 +110,9 @@ fn a_vote_replayed_from_another_term_costs_the_sender() {
 fn heights_are_sorted_stale_next_and_far_future() {
 	// An older height: the sender may lag; dropped without a penalty.
 	assert_eq!(judge(&valid_vote(HEIGHT - 1)), (Verdict::Discard, vec![]));
-	// The next height: for this node's voter only (its committee may differ), not relayed.
-	assert_eq!(judge(&valid_vote(HEIGHT + 1)), (Verdict::ProcessOnly, vec![]));
+	// The next height, checked against this term's committee: for this node's voter only, not
+	// relayed before it gets there.
+	assert_eq!(judge(&valid_vote(HEIGHT + 1)), (Verdict::ProcessOnly, vec![BENEFIT_VALID]));
 	// Further ahead: nobody honest is there yet.
 	assert_eq!(judge(&valid_vote(HEIGHT + 2)), (Verdict::Discard, vec![COST_FUTURE]));
 	assert_eq!(judge(&valid_vote(u64::MAX)), (Verdict::Discard, vec![COST_FUTURE]));
@@ -180,4 +185,52 @@ fn nothing_is_accepted_before_the_first_round_and_random_bytes_never_panic() {
 		assert_ne!(v.check(&PeerId::random(), &data), Verdict::Keep);
 	}
 	assert!(v.take_reports().len() <= 1024, "reports stay bounded between drains");
+}
+
+#[test]
+fn next_height_messages_are_verified_before_the_voter_keeps_them() {
+	// Anyone, with no key, sends junk for the next height to crowd out the real early
+	// proposal of a lagging member: bad signatures, outsiders, slots beyond the committee.
+	let pairs = pairs();
+	let outsider = AuthorityPair::from_seed(&[9; 32]);
+	let next = || vote_data(HEIGHT + 1, TERM, VotePhase::Prepare);
+	let junk = [
+		("an outsider's signature", vote(next(), 1, &outsider, &GENESIS)),
+		("another member's signature", vote(next(), 1, &pairs[3], &GENESIS)),
+		("a slot beyond the committee", vote(next(), 7, &pairs[0], &GENESIS)),
+		("another chain's vote", vote(next(), 1, &pairs[1], &H256::repeat_byte(0x22))),
+	];
+	for (what, data) in junk {
+		assert_eq!(judge(&data), (Verdict::Discard, vec![COST_BAD_SIGNATURE]), "{what}");
+	}
+	// Of another term (a term boundary): it cannot be checked yet, so it is dropped, without
+	// a penalty (an honest member of the next term sends it and sends it again).
+	let other_term =
+		vote(vote_data(HEIGHT + 1, TERM + 1, VotePhase::Prepare), 1, &pairs[1], &GENESIS);
+	assert_eq!(judge(&other_term), (Verdict::Discard, vec![]));
+}
+
+#[test]
+fn votes_beyond_the_view_window_are_neither_kept_nor_relayed() {
+	// One member signs votes for views up to u32::MAX: each is valid, but the core ignores
+	// them and relaying them would make every node carry them.
+	let pairs = pairs();
+	let at = |height: u64, view: u32| {
+		let data = VoteData { view, ..vote_data(height, TERM, VotePhase::Commit) };
+		vote(data, 2, &pairs[2], &GENESIS)
+	};
+	assert_eq!(judge(&at(HEIGHT, VIEW_WINDOW)), (Verdict::Keep, vec![BENEFIT_VALID]));
+	for view in [VIEW_WINDOW + 1, 1_000_000, u32::MAX] {
+		assert_eq!(judge(&at(HEIGHT, view)), (Verdict::Discard, vec![COST_FUTURE]), "view {view}");
+		assert_eq!(
+			judge(&at(HEIGHT + 1, view)),
+			(Verdict::Discard, vec![COST_FUTURE]),
+			"next height, view {view}"
+		);
+	}
+	// The window moves with the voter's view.
+	let v = validator();
+	v.set_view(1_000);
+	assert_eq!(v.check(&PeerId::random(), &at(HEIGHT, 1_000 + VIEW_WINDOW)), Verdict::Keep);
+	assert_eq!(v.check(&PeerId::random(), &at(HEIGHT, 1_001 + VIEW_WINDOW)), Verdict::Discard);
 }

@@ -330,6 +330,51 @@ async fn leaders_block_is_verified_imported_and_finalised() {
 }
 
 #[test]
+fn a_justification_finalises_nothing_unless_its_parent_is_the_finalised_head() {
+	futures::executor::block_on(justification_on_unfinalised_parent());
+}
+
+async fn justification_on_unfinalised_parent() {
+	// Blocks 1 and 2 arrive without justifications, then a quorum justification of block 2.
+	// Finalising 2 would finalise 1 with no justification of its own, and the committee that
+	// signed 2's was read from the state of an unfinalised block (a fork's builder chooses it).
+	let node = TestNode::new();
+	let mut import = block_import(&node);
+	let one = make_block(&node, node.genesis, Recipe::default()).await;
+	let (one_header, one_hash) = (one.header().clone(), one.header().hash());
+	let params = verify(&node, one).await.expect("verifies");
+	assert!(import_new(&import, params).await.needs_justification);
+	let two = make_block(&node, one_hash, Recipe::default()).await;
+	let (two_header, two_hash) = (two.header().clone(), two.header().hash());
+	let justification_of_two =
+		justification::encode(&justification_by(&node, &two_header, &[0, 1, 2]));
+	// Arriving with its block, the early justification finalises nothing and is not held
+	// against the block: sync will ask for it again.
+	let mut params = verify(&node, two).await.expect("verifies");
+	params.justifications = Some(Justifications::from(justification_of_two.clone()));
+	let aux = import_new(&import, params).await;
+	assert!(aux.needs_justification && !aux.bad_justification);
+	assert_eq!(node.client.info().finalized_number, 0);
+	// Imported on its own, it is answered as outdated (no penalty for the peer), and block 1
+	// stays unfinalised.
+	assert!(matches!(
+		import.import_justification(two_hash, 2, justification_of_two.clone()).await,
+		Err(ConsensusError::OutdatedJustification)
+	));
+	assert_eq!(
+		node.client.info().finalized_number,
+		0,
+		"nothing finalised below an unjustified block"
+	);
+	// In order, both finalise.
+	let justification_of_one =
+		justification::encode(&justification_by(&node, &one_header, &[1, 2, 3]));
+	import.import_justification(one_hash, 1, justification_of_one).await.expect("block 1");
+	import.import_justification(two_hash, 2, justification_of_two).await.expect("then block 2");
+	assert_eq!(node.client.info().finalized_hash, two_hash);
+}
+
+#[test]
 fn the_verifier_refuses_what_a_leader_did_not_make() {
 	futures::executor::block_on(verifier_refuses_what_a_leader_did_not_make());
 }

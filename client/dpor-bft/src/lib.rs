@@ -9,7 +9,7 @@
 //! votes for a block *locks* on it and from then on prepares only that block, unless a later
 //! quorum of PREPARE votes unlocks it: this is what keeps two blocks from ever being finalised
 //! at one height, across view changes too. A silent, late or invalid leader is voted out (the
-//! impeachment) by timeouts that grow exponentially with the view; `⌊(n - 1) / 3⌋ + 1` votes of a
+//! impeachment) by timeouts that grow linearly with the view; `⌊(n - 1) / 3⌋ + 1` votes of a
 //! later view pull a member forward.
 //!
 //! The core is a pure state machine: [`Core::on_event`] takes an [`Event`] (a checked proposal,
@@ -27,7 +27,7 @@ mod core;
 mod types;
 mod votes;
 
-pub use crate::core::Core;
+pub use crate::core::{Core, MAX_VIEWS_AHEAD};
 pub use types::*;
 
 /// The quorum of a committee of `n`: `n - ⌊(n - 1) / 3⌋` (2f + 1 for n = 3f + 1; 1 for n = 1).
@@ -69,5 +69,16 @@ mod tests {
 			leader(u64::MAX, u32::MAX, 7),
 			((u64::MAX % 7 + u64::from(u32::MAX) % 7) % 7) as u32
 		);
+	}
+
+	#[test]
+	fn timeouts_grow_linearly_with_the_view_and_never_overflow() {
+		let core: Core<u8> = Core::new(4, Some(0), 6_000, VoterState::at(1));
+		assert_eq!(core.timeout(0), 6_000);
+		assert_eq!(core.timeout(1), 12_000);
+		assert_eq!(core.timeout(10), 66_000, "66 s at view 10, not 102 minutes");
+		assert_eq!(core.timeout(u32::MAX), 6_000 * (u64::from(u32::MAX) + 1));
+		let huge: Core<u8> = Core::new(4, Some(0), u64::MAX, VoterState::at(1));
+		assert_eq!(huge.timeout(3), u64::MAX);
 	}
 }

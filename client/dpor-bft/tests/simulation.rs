@@ -440,7 +440,7 @@ fn run(seed: u64, n: u32, total: &mut Coverage) {
 	let s = scenario(seed, n);
 	let crash_over = s.crash.map_or(0, |(_, _, back)| back);
 	let mut sim = Sim::new(seed, &s);
-	// Generous virtual time: timeouts back off exponentially while the network is bad.
+	// Generous virtual time: timeouts grow with every view while the network is bad.
 	let deadline = s.gst.max(crash_over) + 3_600_000;
 	let mut steps = 0u64;
 	while sim.now <= deadline && !sim.all_reached(s.target) {
