@@ -137,6 +137,9 @@ pub struct Committee<AuthorityId> {
 
 sp_api::decl_runtime_apis! {
 	/// What the DPoR consensus engine asks of the runtime.
+	///
+	/// Version 2 added `timestamp_ms`.
+	#[api_version(2)]
 	pub trait DporApi<AuthorityId: Codec> {
 		/// The committee in charge of the block built on top of the block this is called at.
 		fn committee_for_next_block() -> Committee<AuthorityId>;
@@ -156,5 +159,9 @@ sp_api::decl_runtime_apis! {
 		fn submit_report_equivocation_unsigned_extrinsic(
 			proof: crate::consensus::EquivocationProof,
 		) -> Option<()>;
+		/// The timestamp of the block this is called at, in milliseconds (called at a block's
+		/// parent, it dates the parent: the verifier bounds the block's view by the time since).
+		#[api_version(2)]
+		fn timestamp_ms() -> u64;
 	}
 }

@@ -106,6 +106,7 @@ impl_runtime_apis! {
 		}
 	}
 
+	#[api_version(2)]
 	impl cpchain_primitives::dpor::DporApi<Block, DporId> for Runtime {
 		fn committee_for_next_block() -> cpchain_primitives::dpor::Committee<DporId> {
 			let next = System::block_number().saturating_add(1);
@@ -141,6 +142,10 @@ impl_runtime_apis! {
 			proof: cpchain_primitives::consensus::EquivocationProof,
 		) -> Option<()> {
 			Dpor::submit_unsigned_equivocation_report(proof)
+		}
+
+		fn timestamp_ms() -> u64 {
+			pallet_timestamp::Now::<Runtime>::get()
 		}
 	}
 

@@ -5,7 +5,7 @@ use cpchain_primitives::{
 	consensus::AuthorityId,
 	dpor::{Committee, DporApi},
 };
-use sp_api::ProvideRuntimeApi;
+use sp_api::{ApiExt, ProvideRuntimeApi};
 use sp_runtime::traits::Block as BlockT;
 
 /// The committee, randomness and timing that apply to the child of a block.
@@ -19,6 +19,8 @@ pub struct ChildRules {
 	pub block_time_ms: u64,
 	/// The base view timeout in milliseconds.
 	pub base_timeout_ms: u64,
+	/// The parent's timestamp in milliseconds (`None` from runtimes before `DporApi` v2).
+	pub parent_timestamp_ms: Option<u64>,
 }
 
 /// Reads [`ChildRules`] from the runtime state at `parent`.
@@ -30,10 +32,16 @@ where
 {
 	let api = client.runtime_api();
 	let err = |e: sp_api::ApiError| format!("DporApi at {parent}: {e}");
+	let version = api.api_version::<dyn DporApi<B, AuthorityId>>(parent).map_err(err)?;
+	let parent_timestamp_ms = match version {
+		Some(v) if v >= 2 => Some(api.timestamp_ms(parent).map_err(err)?),
+		_ => None,
+	};
 	Ok(ChildRules {
 		committee: api.committee_for_next_block(parent).map_err(err)?,
 		randomness: api.term_randomness(parent).map_err(err)?,
 		block_time_ms: api.block_time_ms(parent).map_err(err)?,
 		base_timeout_ms: api.base_view_timeout_ms(parent).map_err(err)?,
+		parent_timestamp_ms,
 	})
 }

@@ -179,7 +179,12 @@ where
 	E::Proposer: Send,
 	I: BlockImport<B> + Clone + Send + Sync + 'static,
 	N: sc_network_gossip::Network<B> + Send + Sync + Clone + 'static,
-	S: sc_network_gossip::Syncing<B> + Send + Sync + Clone + 'static,
+	S: sc_network_gossip::Syncing<B>
+		+ sc_consensus::JustificationSyncLink<B>
+		+ Send
+		+ Sync
+		+ Clone
+		+ 'static,
 {
 	let DporParams {
 		client,
@@ -194,6 +199,8 @@ where
 		wait_for_pool,
 	} = params;
 	let validator = gossip::GossipValidator::new(client.info().genesis_hash);
+	let justifications: Box<dyn sc_consensus::JustificationSyncLink<B> + Send + Sync> =
+		Box::new(sync.clone());
 	let gossip = GossipEngine::new(
 		network,
 		sync,
@@ -210,6 +217,7 @@ where
 		validator,
 		offchain_tx_pool_factory,
 		wait_for_pool,
-	)?;
+	)?
+	.with_justification_requests(justifications);
 	Ok(worker::run(voter, gossip))
 }

@@ -49,6 +49,13 @@ pub enum HeaderError {
 	BadSeal,
 	/// The VRF output does not verify with the leader's key.
 	BadVrf,
+	/// The view could not have been reached yet: too little time has passed since the parent.
+	ImplausibleView {
+		/// In the pre-digest.
+		view: u32,
+		/// The highest view reachable in the time since the parent.
+		max: u32,
+	},
 }
 
 impl std::fmt::Display for HeaderError {
@@ -66,6 +73,10 @@ impl std::fmt::Display for HeaderError {
 			}
 			Self::BadSeal => write!(f, "bad seal"),
 			Self::BadVrf => write!(f, "bad VRF output"),
+			Self::ImplausibleView { view, max } => write!(
+				f,
+				"view {view} cannot have been reached since the parent (at most view {max})"
+			),
 		}
 	}
 }
@@ -120,6 +131,36 @@ pub fn check_header<H: HeaderT<Hash = H256>>(
 	Ok(CheckedHeader { pre_header: header, seal, pre_digest: pre })
 }
 
+/// How far a node's clock may be ahead of a block's timestamp (pallet-timestamp accepts
+/// timestamps up to 30 s ahead of the checking node) and behind, in milliseconds.
+pub const CLOCK_SLACK_MS: u64 = 60_000;
+
+/// The highest view a committee of `n` can have reached `elapsed_ms` after the parent.
+///
+/// Every `n` consecutive views hold at least one led by an honest member, and honest members
+/// leave such a view only when its proposal timeout runs out (at least `base_timeout_ms`; a
+/// valid proposal is decided instead, and `f` members cannot pull an honest one forward). So
+/// reaching view `v` takes at least `⌊v / n⌋ × base_timeout_ms`.
+pub fn max_view(elapsed_ms: u64, base_timeout_ms: u64, n: u32) -> u32 {
+	let windows = elapsed_ms / base_timeout_ms.max(1);
+	let views = windows.saturating_add(1).saturating_mul(u64::from(n.max(1))).saturating_sub(1);
+	u32::try_from(views).unwrap_or(u32::MAX)
+}
+
+/// Checks that the block's `view` is reachable by `now_ms` (this node's clock) given its
+/// parent's timestamp: a member that makes blocks at views of its choosing (up to `u32::MAX`)
+/// would otherwise win every node's fork choice, which prefers later views.
+pub fn check_view(view: u32, rules: &ChildRules, now_ms: u64) -> Result<(), HeaderError> {
+	let Some(parent) = rules.parent_timestamp_ms else { return Ok(()) };
+	let elapsed = now_ms.saturating_add(CLOCK_SLACK_MS).saturating_sub(parent);
+	let n = rules.committee.members.len() as u32;
+	let max = max_view(elapsed, rules.base_timeout_ms, n);
+	if view > max {
+		return Err(HeaderError::ImplausibleView { view, max });
+	}
+	Ok(())
+}
+
 /// The import queue's verifier.
 pub struct DporVerifier<B, C> {
 	client: Arc<C>,
@@ -154,6 +195,12 @@ where
 		let parent = *block.header.parent_hash();
 		let rules = child_rules::<B, C>(&self.client, parent)?;
 		let checked = check_header(block.header.clone(), &rules, &self.genesis)
+			.map_err(|e| format!("DPoR block {hash}: {e}"))?;
+		let now_ms = std::time::SystemTime::now()
+			.duration_since(std::time::UNIX_EPOCH)
+			.map(|d| d.as_millis() as u64)
+			.unwrap_or(0);
+		check_view(checked.pre_digest.view, &rules, now_ms)
 			.map_err(|e| format!("DPoR block {hash}: {e}"))?;
 		// The inherents (the timestamp: not too far in the future) are checked here, before
 		// any member votes for the block.
@@ -199,7 +246,35 @@ mod tests {
 			randomness: [9; 32],
 			block_time_ms: 3_000,
 			base_timeout_ms: 6_000,
+			parent_timestamp_ms: Some(1_000_000),
 		}
+	}
+
+	#[test]
+	fn views_are_bounded_by_the_time_since_the_parent() {
+		let pairs = pairs();
+		let rules = rules(&pairs);
+		let parent = 1_000_000;
+		// Right after the parent (within the clock slack): up to ten windows of four views.
+		let windows = CLOCK_SLACK_MS / 6_000;
+		let at_once = max_view(CLOCK_SLACK_MS, 6_000, 4);
+		assert_eq!(u64::from(at_once), (windows + 1) * 4 - 1);
+		assert_eq!(check_view(at_once, &rules, parent), Ok(()));
+		assert_eq!(
+			check_view(at_once + 1, &rules, parent),
+			Err(HeaderError::ImplausibleView { view: at_once + 1, max: at_once })
+		);
+		// A member's block at view 4·10⁹ needs ~190 years of timeouts.
+		assert!(check_view(4_000_000_000, &rules, parent + 3_600_000).is_err());
+		// An hour later, views up to about 2,400 are possible.
+		assert_eq!(max_view(3_600_000 + CLOCK_SLACK_MS, 6_000, 4), 2_443);
+		// A parent from a runtime without timestamps: not checked.
+		let mut old = rules.clone();
+		old.parent_timestamp_ms = None;
+		assert_eq!(check_view(u32::MAX, &old, 0), Ok(()));
+		// Degenerate parameters never panic.
+		assert_eq!(max_view(u64::MAX, 0, 0), u32::MAX);
+		assert_eq!(max_view(0, 6_000, u32::MAX), u32::MAX - 1);
 	}
 
 	/// A header of `number` at `view` by member `author`, VRF by `vrf_by`, sealed by `seal_by`.

@@ -38,7 +38,7 @@ use sp_core::H256;
 use sp_inherents::InherentDataProvider;
 use sp_keystore::KeystorePtr;
 use sp_runtime::{
-	traits::{Block as BlockT, Header as HeaderT, UniqueSaturatedInto},
+	traits::{Block as BlockT, Header as HeaderT, NumberFor, UniqueSaturatedInto},
 	Digest, DigestItem,
 };
 
@@ -108,6 +108,9 @@ pub struct Voter<B: BlockT, C, BE, E, I> {
 	/// Counts the cores made for a new committee (or a new member index): builds the previous
 	/// core asked for are dropped when it changes, not built with the new index.
 	generation: u64,
+	/// Asks sync for justifications (the block of a height this node could not finalise by
+	/// votes while the chain went on).
+	justifications: Option<Box<dyn sc_consensus::JustificationSyncLink<B> + Send + Sync>>,
 	_block: std::marker::PhantomData<(B, BE)>,
 }
 
@@ -166,11 +169,41 @@ where
 			not_voting: false,
 			floor: None,
 			generation: 0,
+			justifications: None,
 			_block: std::marker::PhantomData,
 		};
 		let number: u64 = info.finalized_number.unique_saturated_into();
 		voter.enter_height(number.saturating_add(1), info.finalized_hash, true)?;
 		Ok(voter)
+	}
+
+	/// Lets the voter ask sync for justifications.
+	pub fn with_justification_requests(
+		mut self,
+		link: Box<dyn sc_consensus::JustificationSyncLink<B> + Send + Sync>,
+	) -> Self {
+		self.justifications = Some(link);
+		self
+	}
+
+	/// A node that missed a height's COMMIT votes (gossiped before it was connected, say)
+	/// while the chain went on cannot finalise that height by votes any more, and a
+	/// justification of a later block cannot finalise it either (only blocks on the finalised
+	/// head are). So, while its best chain is ahead of the height it decides, it asks sync for
+	/// the justification of that height's block on the best chain (sync drops duplicate
+	/// requests, and the request once the block is finalised).
+	fn request_stalled_justification(&self) {
+		let Some(link) = &self.justifications else { return };
+		let info = self.client.info();
+		let best: u64 = info.best_number.unique_saturated_into();
+		if best <= self.height {
+			return;
+		}
+		let Ok(number) = <NumberFor<B>>::try_from(self.height) else { return };
+		if let Ok(Some(hash)) = self.client.hash(number) {
+			log::debug!(target: LOG_TARGET, "height {} is behind the best chain: asking sync for the justification of {hash}", self.height);
+			link.request_justification(&hash, number);
+		}
 	}
 
 	/// This node's index and key in `committee`, if its keystore holds a member's key.
@@ -778,6 +811,7 @@ where
 			}
 			Input::Tick => {
 				tick.reset(tick_every);
+				voter.request_stalled_justification();
 				actions = voter.core.on_event(Event::Tick);
 				// A leader whose build failed tries again.
 				if building.is_terminated() {
