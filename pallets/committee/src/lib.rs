@@ -19,8 +19,8 @@
 //! from the campaigners of `t + 2` by reputation-weighted sampling without replacement, a
 //! share of the seats coming from the lower-reputation part (see [`election::elect`]).
 //! `pallet-session` queues the new committee's keys one term ahead, so the committee of term
-//! `t + 2` is known a full term before it starts, and the authority set of Aura and GRANDPA
-//! (today) or of the DPoR engine (later) follows it.
+//! `t + 2` is known a full term before it starts, and the DPoR engine follows it (it reads
+//! each block's committee through `DporApi`).
 //!
 //! If fewer than `CommitteeSize` eligible candidates campaigned, the genesis committee
 //! serves instead (or, with no genesis committee, the current one stays).
