@@ -98,6 +98,22 @@ function findEvent (events, method, section = 'dataRegistry') {
   return events.find((e) => e.section === section && e.method === method)
 }
 
+/**
+ * Stores `ciphertext` on IPFS; resolves to the record that registers it as record `index` of a
+ * stream after `prev` (its registered size the object's unless `size` says otherwise).
+ */
+async function storedRecord (ciphertext, index, prev, { size = ciphertext.length, merkleRoot = ZERO } = {}) {
+  return {
+    cid: await ipfsAdd(ciphertext),
+    contentHash: u8aToHex(blake2AsU8a(ciphertext, 256)),
+    merkleRoot,
+    size,
+    intervals: { first: index, last: index },
+    timestampMs: Date.now(),
+    prev
+  }
+}
+
 /** A new device of the owner's with one stream; resolves to the stream id. */
 async function newStream (name) {
   const registered = await send(api.tx.dataRegistry.registerDevice(
@@ -121,18 +137,10 @@ test('device, stream and signed records: the hash chain agrees and storage nodes
   let prev = ZERO
   const cids = []
   for (let index = 0; index < 2; index++) {
-    const ciphertext = randomBytes(4096 + index)
-    const cid = await ipfsAdd(ciphertext)
+    const record = await storedRecord(randomBytes(4096 + index), index, prev,
+      { merkleRoot: u8aToHex(blake2AsU8a(Buffer.from(`blocks of ${index}`), 256)) })
+    const cid = record.cid
     cids.push(cid)
-    const record = {
-      cid,
-      contentHash: u8aToHex(blake2AsU8a(ciphertext, 256)),
-      merkleRoot: u8aToHex(blake2AsU8a(Buffer.from(`blocks of ${index}`), 256)),
-      size: ciphertext.length,
-      intervals: { first: index, last: index },
-      timestampMs: Date.now(),
-      prev
-    }
     const hash = recordHash(stream, index, record)
     const payload = scale.createType('(Bytes, H256, H256)', [RECORD_SIGNATURE_DOMAIN, genesis, hash])
     const signature = { Sr25519: u8aToHex(device.sign(payload.toU8a())) }
@@ -175,19 +183,9 @@ test('the storage node pins no object whose size is not its record\'s', async ()
   let prev = ZERO
   const cids = []
   for (const [index, claimed] of [[0, 100], [1, null]]) {
-    const ciphertext = randomBytes(5000 + index)
-    const cid = await ipfsAdd(ciphertext)
-    cids.push(cid)
-    const record = {
-      cid,
-      contentHash: u8aToHex(blake2AsU8a(ciphertext, 256)),
-      merkleRoot: ZERO,
-      size: claimed ?? ciphertext.length,
-      intervals: { first: index, last: index },
-      timestampMs: Date.now(),
-      prev
-    }
-    await send(api.tx.dataRegistry.appendRecord(stream, { ...record, cid: stringToHex(cid) }, null))
+    const record = await storedRecord(randomBytes(5000 + index), index, prev, { size: claimed ?? undefined })
+    cids.push(record.cid)
+    await send(api.tx.dataRegistry.appendRecord(stream, { ...record, cid: stringToHex(record.cid) }, null))
     prev = recordHash(stream, index, record)
   }
   const holders = async (index) =>

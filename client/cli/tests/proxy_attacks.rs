@@ -30,6 +30,9 @@ use sp_core::crypto::{AccountId32, Ss58Codec};
 
 const PASSWORD: &str = "attack at dawn";
 
+/// The longest one `cpc` command may take (each waits for its transactions' finality).
+const CPC_TIMEOUT: Duration = Duration::from_secs(300);
+
 fn free_port() -> u16 {
 	TcpListener::bind("127.0.0.1:0")
 		.and_then(|l| l.local_addr())
@@ -124,24 +127,40 @@ struct World {
 }
 
 impl World {
-	/// Runs `cpc --json <args>`, which must succeed; returns its JSON output.
+	/// Runs `cpc --json <args>`, which must succeed within [`CPC_TIMEOUT`] (a hung `cpc` is
+	/// killed and fails the test); returns its JSON output.
 	fn cpc(&self, args: &[&str]) -> serde_json::Value {
-		let output = Command::new(env!("CARGO_BIN_EXE_cpc"))
+		let mut child = Command::new(env!("CARGO_BIN_EXE_cpc"))
 			.args(args)
 			.arg("--json")
 			.env("CPC_DATA_DIR", self.dir.join("cpc"))
 			.env("CPC_NODE", &self.node.ws_url)
 			.env("CPC_IPFS", &self.ipfs.api_url)
 			.env("CPC_PASSWORD", PASSWORD)
-			.output()
+			// Files, not pipes: a full pipe would stall the child while this waits on it.
+			.stdout(std::fs::File::create(self.dir.join("cpc.out")).expect("an output file"))
+			.stderr(std::fs::File::create(self.dir.join("cpc.err")).expect("an error file"))
+			.spawn()
 			.expect("cpc runs");
+		let deadline = std::time::Instant::now() + CPC_TIMEOUT;
+		while child.try_wait().expect("cpc can be waited for").is_none() {
+			if std::time::Instant::now() > deadline {
+				let _ = child.kill();
+				let _ = child.wait();
+				panic!("cpc {} did not finish within {CPC_TIMEOUT:?}", args.join(" "));
+			}
+			std::thread::sleep(Duration::from_millis(50));
+		}
+		let status = child.wait().expect("cpc's status");
+		let stdout = std::fs::read(self.dir.join("cpc.out")).expect("cpc's output");
+		let stderr = std::fs::read(self.dir.join("cpc.err")).expect("cpc's errors");
 		assert!(
-			output.status.success(),
+			status.success(),
 			"cpc {} failed:\n{}",
 			args.join(" "),
-			String::from_utf8_lossy(&output.stderr)
+			String::from_utf8_lossy(&stderr)
 		);
-		serde_json::from_slice(&output.stdout).expect("cpc --json prints JSON")
+		serde_json::from_slice(&stdout).expect("cpc --json prints JSON")
 	}
 
 	fn account(&self, name: &str) -> Account {

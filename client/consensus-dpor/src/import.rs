@@ -18,7 +18,7 @@ use sc_client_api::backend::Backend;
 use sc_consensus::{
 	BlockCheckParams, BlockImport, BlockImportParams, ImportResult, JustificationImport,
 };
-use sp_consensus::Error as ConsensusError;
+use sp_consensus::{BlockOrigin, Error as ConsensusError};
 use sp_core::H256;
 use sp_runtime::{
 	traits::{Block as BlockT, Header as HeaderT, NumberFor, UniqueSaturatedInto},
@@ -126,6 +126,7 @@ where
 		let hash = block.post_hash();
 		let number = *block.header.number();
 		let parent = *block.header.parent_hash();
+		let own = block.origin == BlockOrigin::Own;
 		let justification = block
 			.justifications
 			.take()
@@ -149,12 +150,12 @@ where
 						}
 					}
 				}
-				// Members finalise through votes, but a member can miss a height's COMMIT
-				// votes (they were gossiped before it connected, say). A justification of a
-				// later block cannot finalise this one (only a block on the finalised head is
-				// finalised), so sync must fetch this block's own justification, even for a
-				// block this node built: the request is dropped when the block is finalised.
-				None => aux.needs_justification = true,
+				// Members finalise through votes; everybody else can also fetch the
+				// justification. (A member that misses a height's votes asks sync itself: see
+				// the voter's stalled-height request. The aux of its own blocks never reaches
+				// sync, since it imports them directly.)
+				None if !own => aux.needs_justification = true,
+				None => {}
 			}
 		}
 		Ok(result)
