@@ -194,6 +194,7 @@ pub fn start(params: StartParams<'_>) -> Result<(), ServiceError> {
 		offchain_tx_pool_factory: Some(
 			sc_transaction_pool_api::OffchainTransactionPoolFactory::new(transaction_pool),
 		),
+		prometheus_registry,
 	})
 	.map_err(ServiceError::Other)?;
 	// Essential: a node whose voter fails stops rather than follow the chain blindly.

@@ -25,6 +25,8 @@ pub mod gossip;
 pub mod import;
 pub mod justification;
 pub mod messages;
+pub mod metrics;
+pub mod network;
 pub mod verifier;
 pub mod worker;
 
@@ -60,6 +62,13 @@ pub fn fork_choice<B: BlockT, C: HeaderBackend<B>>(
 ) -> sc_consensus::ForkChoiceStrategy {
 	use sp_runtime::traits::Header as _;
 	let info = client.info();
+	if *header.parent_hash() != info.finalized_hash {
+		// Not on the finalised head: it can never be final (no honest member votes for it,
+		// and justifications are accepted on the finalised head only), so it never becomes
+		// best either; a member cannot take the best block with a block on an unfinalised
+		// one. A node behind by one height takes it as best once its parent is final.
+		return sc_consensus::ForkChoiceStrategy::Custom(false);
+	}
 	let number = *header.number();
 	let better = if number != info.best_number {
 		number > info.best_number
@@ -165,6 +174,8 @@ pub struct DporParams<B: BlockT, C, E, I, N, S> {
 	/// Where equivocation reports go (the local transaction pool).
 	pub offchain_tx_pool_factory:
 		Option<sc_transaction_pool_api::OffchainTransactionPoolFactory<B>>,
+	/// Where the voter's metrics go ([`metrics::Metrics`]).
+	pub prometheus_registry: Option<substrate_prometheus_endpoint::Registry>,
 }
 
 /// The DPoR voter: a future to spawn as an essential task.
@@ -197,6 +208,7 @@ where
 		keystore,
 		offchain_tx_pool_factory,
 		wait_for_pool,
+		prometheus_registry,
 	} = params;
 	let validator = gossip::GossipValidator::new(client.info().genesis_hash);
 	let justifications: Box<dyn sc_consensus::JustificationSyncLink<B> + Send + Sync> =
@@ -209,7 +221,7 @@ where
 		validator.clone(),
 		None,
 	);
-	let voter = worker::Voter::new(
+	let mut voter = worker::Voter::new(
 		client,
 		env,
 		block_import,
@@ -219,5 +231,11 @@ where
 		wait_for_pool,
 	)?
 	.with_justification_requests(justifications);
-	Ok(worker::run(voter, gossip))
+	if let Some(registry) = &prometheus_registry {
+		match metrics::Metrics::register(registry) {
+			Ok(metrics) => voter = voter.with_metrics(metrics),
+			Err(e) => log::warn!(target: LOG_TARGET, "DPoR metrics not registered: {e}"),
+		}
+	}
+	Ok(worker::run(voter, network::EngineGossip::new(gossip)))
 }

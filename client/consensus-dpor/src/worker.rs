@@ -28,7 +28,6 @@ use futures::{
 };
 use sc_client_api::Backend;
 use sc_consensus::{BlockImport, BlockImportParams, StateAction, StorageChanges};
-use sc_network_gossip::GossipEngine;
 use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_api::ApiExt;
 use sp_application_crypto::ByteArray;
@@ -46,9 +45,11 @@ use crate::{
 	aux_schema,
 	buffers::{within_window, FutureMessages, Offered, PendingProposals},
 	chain::{child_rules, ChildRules},
-	gossip::{topic, GossipValidator, Round},
+	gossip::{GossipValidator, Round},
 	justification,
 	messages::{check_message, core_proposal, core_vote, wire_phase},
+	metrics::Metrics,
+	network::Gossip,
 	DporClient, LOG_TARGET,
 };
 
@@ -61,6 +62,32 @@ type Built = Result<(Height, View, H256), String>;
 /// block when told a transaction is in it have time to fetch it before `Finalized` follows (see
 /// docs/dpor-engine.md, "Transaction status order").
 pub type WaitForPool = Arc<dyn Fn(H256) -> BoxFuture<'static, ()> + Send + Sync>;
+
+/// A durable write of the voter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Write {
+	/// The voter state of a height (and the signed votes behind it), written before any vote
+	/// or proposal it covers is sent.
+	VoterState {
+		/// The state's height.
+		height: Height,
+	},
+	/// The finality of the block of a height (`finalize_block`).
+	Finalize {
+		/// The block's height.
+		height: Height,
+	},
+}
+
+/// Called around every durable write of the voter. The node has none; tests crash the voter
+/// at a write (by panicking in [`WriteHook::before`] or [`WriteHook::after`]) or make a write
+/// fail, and restart it on the same database.
+pub trait WriteHook: Send + Sync {
+	/// Before `write`; an error fails the write without performing it.
+	fn before(&self, write: Write) -> Result<(), String>;
+	/// After `write` succeeded.
+	fn after(&self, write: Write);
+}
 
 /// Everything the voter needs.
 pub struct Voter<B: BlockT, C, BE, E, I> {
@@ -111,6 +138,13 @@ pub struct Voter<B: BlockT, C, BE, E, I> {
 	/// Asks sync for justifications (the block of a height this node could not finalise by
 	/// votes while the chain went on).
 	justifications: Option<Box<dyn sc_consensus::JustificationSyncLink<B> + Send + Sync>>,
+	/// Called around durable writes (tests only).
+	hook: Option<Arc<dyn WriteHook>>,
+	/// The block of the height being decided that an imported block above it builds on.
+	stalled: Option<(Height, H256)>,
+	/// (block time, base view timeout) in ms instead of the runtime's (tests only).
+	timing: Option<(u64, u64)>,
+	metrics: Option<Metrics>,
 	_block: std::marker::PhantomData<(B, BE)>,
 }
 
@@ -170,6 +204,10 @@ where
 			floor: None,
 			generation: 0,
 			justifications: None,
+			hook: None,
+			stalled: None,
+			timing: None,
+			metrics: None,
 			_block: std::marker::PhantomData,
 		};
 		let number: u64 = info.finalized_number.unique_saturated_into();
@@ -186,23 +224,94 @@ where
 		self
 	}
 
+	/// Calls `hook` around every durable write (for crash tests).
+	pub fn with_write_hook(mut self, hook: Arc<dyn WriteHook>) -> Self {
+		self.hook = Some(hook);
+		self
+	}
+
+	/// Paces this voter with `block_time_ms` and `base_timeout_ms` instead of the runtime's
+	/// values, so that tests run many heights quickly. Only the local pacing changes (when to
+	/// build, when a view times out); what blocks and votes are valid does not.
+	pub fn with_timing(mut self, block_time_ms: u64, base_timeout_ms: u64) -> Result<Self, String> {
+		self.timing = Some((block_time_ms, base_timeout_ms));
+		self.enter_height(self.height, self.finalized, true)?;
+		Ok(self)
+	}
+
+	/// Reports the voter's position and buffers to Prometheus.
+	pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+		self.metrics = Some(metrics);
+		self.update_metrics();
+		self
+	}
+
+	fn update_metrics(&self) {
+		let Some(m) = &self.metrics else { return };
+		m.height.set(self.height);
+		m.view.set(self.core.state().view.into());
+		m.votes.set((self.votes.len() + self.conflicts.len()) as u64);
+		m.pending_proposals.set(self.pending_proposals.len() as u64);
+		m.future_messages.set(self.future.len() as u64);
+	}
+
+	/// The rules for the child of `parent`, with the test timing if set.
+	fn rules_at(&self, parent: H256) -> Result<ChildRules, String> {
+		let mut rules = child_rules::<B, C>(&self.client, parent)?;
+		if let Some((block_time_ms, base_timeout_ms)) = self.timing {
+			rules.block_time_ms = block_time_ms;
+			rules.base_timeout_ms = base_timeout_ms;
+		}
+		Ok(rules)
+	}
+
 	/// A node that missed a height's COMMIT votes (gossiped before it was connected, say)
 	/// while the chain went on cannot finalise that height by votes any more, and a
 	/// justification of a later block cannot finalise it either (only blocks on the finalised
 	/// head are). So, while its best chain is ahead of the height it decides, it asks sync for
 	/// the justification of that height's block on the best chain (sync drops duplicate
 	/// requests, and the request once the block is finalised).
+	///
+	/// Blocks above the height being decided are not made best (they are not on the finalised
+	/// head), so the block to ask for is also taken from them: the ancestor at this height of
+	/// an imported block above it ([`Voter::on_imported`]).
 	fn request_stalled_justification(&self) {
 		let Some(link) = &self.justifications else { return };
+		let Ok(number) = <NumberFor<B>>::try_from(self.height) else { return };
 		let info = self.client.info();
 		let best: u64 = info.best_number.unique_saturated_into();
-		if best <= self.height {
-			return;
-		}
-		let Ok(number) = <NumberFor<B>>::try_from(self.height) else { return };
-		if let Ok(Some(hash)) = self.client.hash(number) {
-			log::debug!(target: LOG_TARGET, "height {} is behind the best chain: asking sync for the justification of {hash}", self.height);
+		let hash = match self.stalled {
+			Some((height, hash)) if height == self.height => Some(hash),
+			_ if best > self.height => self.client.hash(number).ok().flatten(),
+			_ => None,
+		};
+		if let Some(hash) = hash {
+			log::debug!(target: LOG_TARGET, "height {} is behind the chain: asking sync for the justification of {hash}", self.height);
 			link.request_justification(&hash, number);
+		}
+	}
+
+	/// Notes the ancestor at the height being decided of `header`, a block above it: the
+	/// network finalised that ancestor (honest leaders build on the finalised head only).
+	fn note_block_above(&mut self, header: &B::Header) {
+		let mut header = header.clone();
+		// Bounded: a block this far ahead is sync's business, not this voter's.
+		for _ in 0..64 {
+			let number: u64 = (*header.number()).unique_saturated_into();
+			if number <= self.height {
+				return;
+			}
+			if number == self.height + 1 {
+				if self.stalled.is_none_or(|(h, _)| h != self.height) {
+					self.stalled = Some((self.height, *header.parent_hash()));
+					self.request_stalled_justification();
+				}
+				return;
+			}
+			match self.client.header(*header.parent_hash()) {
+				Ok(Some(parent)) => header = parent,
+				_ => return,
+			}
 		}
 	}
 
@@ -218,7 +327,7 @@ where
 
 	/// Starts deciding `height` on top of the finalised block `finalized`.
 	fn enter_height(&mut self, height: Height, finalized: H256, fresh: bool) -> Result<(), String> {
-		let rules = child_rules::<B, C>(&self.client, finalized)?;
+		let rules = self.rules_at(finalized)?;
 		let mut me = self.find_me(&rules);
 		let same_committee = !fresh && rules.committee == self.rules.committee && me == self.me;
 		self.height = height;
@@ -396,6 +505,12 @@ where
 	}
 
 	fn on_imported(&mut self, hash: H256) {
+		if let Ok(Some(header)) = self.client.header(hash) {
+			let number: u64 = (*header.number()).unique_saturated_into();
+			if number > self.height {
+				self.note_block_above(&header);
+			}
+		}
 		if !self.pending_proposals.is_empty() {
 			self.deliver_proposals();
 		}
@@ -468,8 +583,19 @@ where
 				}
 				Action::Persist(state) => {
 					let votes = self.justifying_votes(&state);
-					match aux_schema::write_voter_state(&*self.client, &state, &votes) {
+					let write = Write::VoterState { height: state.height };
+					let written =
+						self.hook.as_ref().map_or(Ok(()), |hook| hook.before(write)).and_then(
+							|()| {
+								aux_schema::write_voter_state(&*self.client, &state, &votes)
+									.map_err(|e| e.to_string())
+							},
+						);
+					match written {
 						Ok(()) => {
+							if let Some(hook) = &self.hook {
+								hook.after(write);
+							}
 							if self.not_voting {
 								log::info!(target: LOG_TARGET, "the voter state is persisted again: voting");
 							}
@@ -481,6 +607,9 @@ where
 							// succeeds (timers, builds and finality go on).
 							log::error!(target: LOG_TARGET, "cannot persist the voter state, not voting: {e}");
 							self.not_voting = true;
+							if let Some(m) = &self.metrics {
+								m.failed_writes.inc();
+							}
 						}
 					}
 				}
@@ -578,6 +707,7 @@ where
 		}
 		// The gossip validator relays messages within the window of the core's view.
 		self.validator.set_view(self.core.state().view);
+		self.update_metrics();
 	}
 
 	/// Submits an equivocation report through the runtime (an unsigned transaction in the
@@ -588,7 +718,12 @@ where
 		let mut api = self.client.runtime_api();
 		api.register_extension(factory.offchain_transaction_pool(best));
 		match api.submit_report_equivocation_unsigned_extrinsic(best, proof) {
-			Ok(Some(())) => log::info!(target: LOG_TARGET, "equivocation report submitted"),
+			Ok(Some(())) => {
+				log::info!(target: LOG_TARGET, "equivocation report submitted");
+				if let Some(m) = &self.metrics {
+					m.equivocations_reported.inc();
+				}
+			}
 			Ok(None) => {
 				log::warn!(target: LOG_TARGET, "the runtime refused the equivocation report")
 			}
@@ -608,8 +743,16 @@ where
 			}
 		}
 		let encoded = justification::encode(&justification);
+		let write = Write::Finalize { height: justification.height };
+		if let Some(Err(e)) = self.hook.as_ref().map(|hook| hook.before(write)) {
+			log::warn!(target: LOG_TARGET, "cannot finalise #{} {block}: {e}", justification.height);
+			return;
+		}
 		match self.client.finalize_block(block, Some(encoded), true) {
 			Ok(()) => {
+				if let Some(hook) = &self.hook {
+					hook.after(write);
+				}
 				log::debug!(target: LOG_TARGET, "finalised #{} {block}", justification.height);
 				// Move on now rather than when the notification comes round.
 				self.on_finalized(justification.height, block);
@@ -691,15 +834,15 @@ where
 }
 
 /// Runs the voter until the network shuts down.
-pub async fn run<B, C, BE, E, I>(mut voter: Voter<B, C, BE, E, I>, mut gossip: GossipEngine<B>)
+pub async fn run<B, C, BE, E, I, G>(mut voter: Voter<B, C, BE, E, I>, mut gossip: G)
 where
+	G: Gossip,
 	B: BlockT<Hash = H256>,
 	BE: Backend<B>,
 	C: DporClient<B, BE>,
 	E: Environment<B> + Send + 'static,
 	I: BlockImport<B> + Clone + Send + Sync + 'static,
 {
-	let mut incoming = gossip.messages_for(topic::<B>());
 	let mut imports = voter.client.import_notification_stream();
 	let mut finality = voter.client.finality_notification_stream();
 	let tick_every = Duration::from_millis(voter.rules.base_timeout_ms.max(500));
@@ -764,9 +907,8 @@ where
 			Stop,
 		}
 		let input: Input<B> = futures::select! {
-			_ = (&mut gossip).fuse() => Input::Stop,
-			m = incoming.next() => match m {
-				Some(n) => Input::Message(n.message, n.sender),
+			m = gossip.next_message().fuse() => match m {
+				Some((message, sender)) => Input::Message(message, sender),
 				None => Input::Stop,
 			},
 			n = imports.next() => match n {
@@ -839,7 +981,7 @@ where
 		}
 
 		for message in std::mem::take(&mut voter.outbox) {
-			gossip.gossip_message(topic::<B>(), message.encode(), false);
+			gossip.broadcast(message.encode());
 			// A committee of one (or a core that counts its own votes) needs nothing back;
 			// others receive the message through gossip.
 		}

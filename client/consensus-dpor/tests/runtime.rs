@@ -18,9 +18,9 @@ use cpchain_primitives::{
 	dpor::DporApi,
 	dpor::DPOR_ENGINE_ID,
 };
-use cpchain_runtime::{apis::RuntimeApi, opaque::Block};
+use cpchain_runtime::opaque::Block;
 use sc_block_builder::BlockBuilderBuilder;
-use sc_client_api::{execution_extensions::ExecutionExtensions, BlockBackend};
+use sc_client_api::BlockBackend;
 use sc_consensus::{
 	BlockImport, BlockImportParams, ImportResult, ImportedAux, JustificationImport, Verifier,
 };
@@ -37,14 +37,8 @@ use sp_runtime::{
 };
 use sp_transaction_pool::runtime_api::TaggedTransactionQueue;
 
-type Executor = sc_executor::WasmExecutor<sp_io::SubstrateHostFunctions>;
-type Client = sc_service::TFullClient<Block, RuntimeApi, Executor>;
-type Backend = sc_service::TFullBackend<Block>;
-type Header = <Block as BlockT>::Header;
-
-/// The four members of the `local` preset.
-const MEMBERS: [Sr25519Keyring; 4] =
-	[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave];
+mod common;
+use common::{executor, new_client, Backend, Client, Header, MEMBERS};
 
 /// A client of the real runtime on its own database.
 struct TestNode {
@@ -55,46 +49,10 @@ struct TestNode {
 
 impl TestNode {
 	fn new() -> Self {
-		let wasm = cpchain_runtime::WASM_BINARY
-			.expect("the runtime's wasm is built (do not set SKIP_WASM_BUILD for this test)");
-		let mut storage = sc_chain_spec::GenesisConfigBuilderRuntimeCaller::<
-			sp_io::SubstrateHostFunctions,
-		>::new(wasm)
-		.get_storage_for_named_preset(Some(
-			&sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET.into(),
-		))
-		.expect("the local preset builds");
-		storage.top.insert(sp_core::storage::well_known_keys::CODE.to_vec(), wasm.to_vec());
 		let dir = tempfile::tempdir().expect("a temporary directory");
-		let backend: Arc<Backend> = sc_service::new_db_backend(sc_client_db::DatabaseSettings {
-			trie_cache_maximum_size: None,
-			state_pruning: None,
-			source: sc_client_db::DatabaseSource::ParityDb { path: dir.path().join("db") },
-			blocks_pruning: sc_client_db::BlocksPruning::KeepAll,
-			pruning_filters: Vec::new(),
-			metrics_registry: None,
-		})
-		.expect("the database opens");
-		// The runtime may be built with benchmarking host functions it never calls here.
-		let executor = Executor::builder().with_allow_missing_host_functions(true).build();
-		let genesis_builder =
-			sc_service::GenesisBlockBuilder::new(&storage, true, backend.clone(), executor.clone())
-				.expect("the genesis block builds");
-		let client = sc_service::new_client::<_, Block, RuntimeApi, _>(
-			backend,
-			executor.clone(),
-			genesis_builder,
-			Default::default(),
-			Default::default(),
-			ExecutionExtensions::new(None, Arc::new(executor)),
-			Box::new(sp_core::testing::TaskExecutor::new()),
-			None,
-			None,
-			sc_service::ClientConfig::default(),
-		)
-		.expect("the client starts");
+		let client = new_client(&executor(), dir.path());
 		let genesis = client.info().genesis_hash;
-		Self { client: Arc::new(client), genesis, _dir: dir }
+		Self { client, genesis, _dir: dir }
 	}
 
 	fn rules(&self, parent: H256) -> ChildRules {

@@ -1,0 +1,139 @@
+//! Crashes at every durable write of the voter (as CometBFT's WAL crash tests do), on four
+//! honest members in the real adapters (`harness/mod.rs`): a member's voter dies just before
+//! or just after the k-th write from now (a voter state, or the finality of a block), or one
+//! write fails and the voter dies at the next; it restarts at once on the same database. The
+//! network checks every vote sent, across all restarts: no member may sign two different
+//! votes for one (term, height, view, phase), and all members must keep one chain and keep
+//! finalising.
+//!
+//! Which member crashes, at which write and how comes from the scenario number; set
+//! `DPOR_CRASH_SCENARIOS` for more (each takes a few seconds).
+
+mod common;
+mod harness;
+
+use std::{
+	sync::{
+		atomic::{AtomicUsize, Ordering},
+		Arc,
+	},
+	time::Duration,
+};
+
+use cpchain_consensus_dpor::worker::{Write, WriteHook};
+use harness::{quiet_injected_panics, Net, INJECTED};
+use parking_lot::Mutex;
+
+#[test]
+fn a_member_restarted_after_any_write_never_signs_twice() {
+	quiet_injected_panics();
+	let runtime = tokio::runtime::Builder::new_multi_thread()
+		.worker_threads(2)
+		.enable_all()
+		.build()
+		.expect("a runtime");
+	runtime.block_on(crashes());
+}
+
+/// How the voter dies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+	/// Before the write reaches the database.
+	Before,
+	/// After the write, before anything else happens.
+	After,
+	/// The write fails (the voter goes on, not voting), and the voter dies before the next.
+	FailThenCrash,
+}
+
+/// Crashes the voter at the `countdown`-th write from now.
+struct Crash {
+	countdown: AtomicUsize,
+	kind: Kind,
+	/// The writes seen, and the one the voter died at.
+	seen: Mutex<Vec<Write>>,
+	failed: Mutex<bool>,
+}
+
+impl Crash {
+	fn new(countdown: usize, kind: Kind) -> Arc<Self> {
+		Arc::new(Self {
+			countdown: AtomicUsize::new(countdown),
+			kind,
+			seen: Mutex::new(Vec::new()),
+			failed: Mutex::new(false),
+		})
+	}
+
+	/// Whether this write is the one.
+	fn due(&self) -> bool {
+		self.countdown.load(Ordering::SeqCst) == 1
+	}
+}
+
+impl WriteHook for Crash {
+	fn before(&self, write: Write) -> Result<(), String> {
+		self.seen.lock().push(write);
+		if *self.failed.lock() {
+			panic!("{INJECTED} before the write after a failed one: {write:?}");
+		}
+		if self.due() {
+			match self.kind {
+				Kind::Before => panic!("{INJECTED} before {write:?}"),
+				Kind::After => {}
+				Kind::FailThenCrash => {
+					*self.failed.lock() = true;
+					return Err(format!("injected failure of {write:?}"));
+				}
+			}
+		} else {
+			self.countdown.fetch_sub(1, Ordering::SeqCst);
+		}
+		Ok(())
+	}
+
+	fn after(&self, write: Write) {
+		if self.due() && self.kind == Kind::After {
+			panic!("{INJECTED} after {write:?}");
+		}
+	}
+}
+
+async fn crashes() {
+	let scenarios: usize =
+		std::env::var("DPOR_CRASH_SCENARIOS").ok().and_then(|s| s.parse().ok()).unwrap_or(24);
+	let net = Net::new([true; 4]);
+	net.start();
+	net.wait_finalized(2, Duration::from_secs(60)).await;
+	let kinds = [Kind::Before, Kind::After, Kind::FailThenCrash];
+	let mut crashed = 0;
+	for s in 0..scenarios {
+		let member = s % 4;
+		let kind = kinds[(s / 4) % 3];
+		// 1..=6 writes ahead: a height makes about three (PREPARE, COMMIT, the next height's
+		// state) and a finalisation, so this lands on each of them over the scenarios.
+		let countdown = 1 + (s * 7 / 3) % 6;
+		let crash = Crash::new(countdown, kind);
+		if let Some(task) = net.nodes[member].task.lock().take() {
+			task.abort();
+		}
+		net.start_voter(member, Some(crash.clone()));
+		let start = std::time::Instant::now();
+		while !net.voter_stopped(member) {
+			assert!(start.elapsed() < Duration::from_secs(60), "scenario {s}: no crash");
+			tokio::time::sleep(Duration::from_millis(20)).await;
+		}
+		crashed += 1;
+		let at = crash.seen.lock().last().copied();
+		eprintln!("scenario {s}: member {member} crashed ({kind:?}, write {countdown}) at {at:?}");
+		// Restart at once, then the chain must go on with it.
+		net.start_voter(member, None);
+		let top = (0..4).map(|i| net.finalized(i)).max().unwrap_or(0);
+		net.wait_finalized(top + 2, Duration::from_secs(90)).await;
+		assert!(net.double_signs.lock().is_empty(), "{:?}", net.double_signs.lock());
+	}
+	net.stop();
+	net.assert_one_chain();
+	assert_eq!(crashed, scenarios);
+	assert!(net.double_signs.lock().is_empty(), "{:?}", net.double_signs.lock());
+}
