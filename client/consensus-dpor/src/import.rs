@@ -10,10 +10,22 @@
 //! unjustified block below. DPoR finalises every height before the next, so nothing honest
 //! needs more: a justification that comes early (its parent not final yet) is answered as
 //! outdated, without a penalty, and sync asks again.
+//!
+//! Seal equivocation: a leader may make one block per (height, view). A second one by the same
+//! leader is imported (with a warning: it is the evidence, and honest peers that saw it first
+//! vote for it), every further one is dropped as if its state were missing, so that one
+//! member cannot make every node execute blocks without end. Dropped without a penalty: an
+//! honest peer may relay a sibling it received first. Blocks that come with a justification
+//! are always imported (a quorum decided them). The index is in memory and bounded by
+//! [`MAX_SEALED`] (height, view) pairs above the finalised head.
 
-use std::{marker::PhantomData, sync::Arc};
+use std::{collections::BTreeMap, marker::PhantomData, sync::Arc};
 
-use cpchain_primitives::dpor::DPOR_ENGINE_ID;
+use cpchain_primitives::{
+	consensus::{find_pre_digest, Height},
+	dpor::DPOR_ENGINE_ID,
+};
+use parking_lot::Mutex;
 use sc_client_api::backend::Backend;
 use sc_consensus::{
 	BlockCheckParams, BlockImport, BlockImportParams, ImportResult, JustificationImport,
@@ -27,16 +39,67 @@ use sp_runtime::{
 
 use crate::{chain::child_rules, justification, DporClient, LOG_TARGET};
 
+/// How many (height, view) pairs above the finalised head the seal index holds.
+pub const MAX_SEALED: usize = 4096;
+
+/// How many blocks one leader may have imported at one (height, view): the honest one and
+/// one more, the evidence of equivocation.
+pub const MAX_BLOCKS_PER_VIEW: usize = 2;
+
+/// The blocks imported per (height, view), above the finalised head.
+#[derive(Default)]
+pub struct SealIndex {
+	blocks: BTreeMap<(Height, u32), Vec<H256>>,
+}
+
+/// What the index says about a new block.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Sealed {
+	/// The first block of its (height, view), or one seen before.
+	Fine,
+	/// A second block of its (height, view): the leader equivocated (the first is given).
+	Equivocation(H256),
+	/// Beyond [`MAX_BLOCKS_PER_VIEW`], or the index is full: not imported.
+	Refused,
+}
+
+impl SealIndex {
+	/// Notes `hash` at (`height`, `view`), the finalised height being `finalized`.
+	pub fn note(&mut self, height: Height, view: u32, hash: H256, finalized: Height) -> Sealed {
+		self.blocks = self.blocks.split_off(&(finalized.saturating_add(1), 0));
+		let full = self.blocks.len() >= MAX_SEALED;
+		match self.blocks.get_mut(&(height, view)) {
+			Some(blocks) if blocks.contains(&hash) => Sealed::Fine,
+			Some(blocks) if blocks.len() < MAX_BLOCKS_PER_VIEW => {
+				blocks.push(hash);
+				Sealed::Equivocation(blocks[0])
+			}
+			Some(_) => Sealed::Refused,
+			None if full => Sealed::Refused,
+			None => {
+				self.blocks.insert((height, view), vec![hash]);
+				Sealed::Fine
+			}
+		}
+	}
+}
+
 /// DPoR's block import: wraps the client's.
 pub struct DporBlockImport<B, C, BE> {
 	client: Arc<C>,
 	genesis: H256,
+	sealed: Arc<Mutex<SealIndex>>,
 	_phantom: PhantomData<(B, BE)>,
 }
 
 impl<B, C, BE> Clone for DporBlockImport<B, C, BE> {
 	fn clone(&self) -> Self {
-		Self { client: self.client.clone(), genesis: self.genesis, _phantom: PhantomData }
+		Self {
+			client: self.client.clone(),
+			genesis: self.genesis,
+			sealed: self.sealed.clone(),
+			_phantom: PhantomData,
+		}
 	}
 }
 
@@ -48,7 +111,7 @@ where
 {
 	/// Wraps `client`, the chain with genesis `genesis`.
 	pub fn new(client: Arc<C>, genesis: H256) -> Self {
-		Self { client, genesis, _phantom: PhantomData }
+		Self { client, genesis, sealed: Default::default(), _phantom: PhantomData }
 	}
 
 	/// Checks `encoded` against the committee at `parent` and finalises `hash` with it.
@@ -133,6 +196,26 @@ where
 			.and_then(|j| j.into_justification(DPOR_ENGINE_ID))
 			.map(|bytes| (DPOR_ENGINE_ID, bytes));
 
+		if justification.is_none() {
+			if let Some(pre) = find_pre_digest(&block.header) {
+				let finalized: Height = self.client.info().finalized_number.unique_saturated_into();
+				let height: Height = number.unique_saturated_into();
+				match self.sealed.lock().note(height, pre.view, hash, finalized) {
+					Sealed::Fine => {}
+					Sealed::Equivocation(first) => log::warn!(
+						target: LOG_TARGET,
+						"member {} made two blocks at height {height} view {}: {first} and {hash}",
+						pre.author,
+						pre.view
+					),
+					Sealed::Refused => {
+						log::debug!(target: LOG_TARGET, "block #{number} {hash}: another block of its leader at view {}, dropped", pre.view);
+						return Ok(ImportResult::MissingState);
+					}
+				}
+			}
+		}
+
 		let mut result = (&*self.client).import_block(block).await?;
 		if let ImportResult::Imported(aux) = &mut result {
 			match justification {
@@ -202,5 +285,37 @@ where
 			Err(FinalizeError::NotOnFinalizedHead) => Err(ConsensusError::OutdatedJustification),
 			Err(FinalizeError::Invalid(e)) => Err(ConsensusError::ClientImport(e)),
 		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn a_leader_gets_one_block_per_view_and_one_more_as_evidence() {
+		let mut index = SealIndex::default();
+		let block = |b: u8| H256::repeat_byte(b);
+		assert_eq!(index.note(5, 0, block(1), 4), Sealed::Fine);
+		assert_eq!(index.note(5, 0, block(1), 4), Sealed::Fine, "the same block again");
+		assert_eq!(index.note(5, 1, block(2), 4), Sealed::Fine, "another view");
+		assert_eq!(index.note(5, 0, block(3), 4), Sealed::Equivocation(block(1)));
+		assert_eq!(index.note(5, 0, block(3), 4), Sealed::Fine, "the evidence again");
+		for b in 4..20 {
+			assert_eq!(index.note(5, 0, block(b), 4), Sealed::Refused);
+		}
+		// Finality forgets what is below it.
+		assert_eq!(index.note(6, 0, block(30), 5), Sealed::Fine);
+		assert_eq!(index.blocks.len(), 1);
+	}
+
+	#[test]
+	fn the_index_is_bounded() {
+		let mut index = SealIndex::default();
+		for view in 0..MAX_SEALED as u32 {
+			assert_eq!(index.note(1, view, H256::repeat_byte(1), 0), Sealed::Fine);
+		}
+		assert_eq!(index.note(2, 0, H256::repeat_byte(2), 0), Sealed::Refused);
+		assert_eq!(index.blocks.len(), MAX_SEALED);
 	}
 }

@@ -71,6 +71,10 @@ pub enum Write {
 	VoterState {
 		/// The state's height.
 		height: Height,
+		/// Its view.
+		view: View,
+		/// The last vote it covers: (height, view, phase).
+		last_vote: Option<(Height, View, Phase)>,
 	},
 	/// The finality of the block of a height (`finalize_block`).
 	Finalize {
@@ -583,7 +587,11 @@ where
 				}
 				Action::Persist(state) => {
 					let votes = self.justifying_votes(&state);
-					let write = Write::VoterState { height: state.height };
+					let write = Write::VoterState {
+						height: state.height,
+						view: state.view,
+						last_vote: state.last_vote.as_ref().map(|v| (v.height, v.view, v.phase)),
+					};
 					let written =
 						self.hook.as_ref().map_or(Ok(()), |hook| hook.before(write)).and_then(
 							|()| {

@@ -9,7 +9,9 @@
 //! - next-height messages in honest members' slots without valid signatures (defect 3);
 //! - proposals out of turn;
 //! - blocks at a view time cannot have reached, and blocks on an unfinalised parent
-//!   (defects 4 and 5).
+//!   (defects 4 and 5);
+//! - many sibling blocks at the one (height, view) it leads early enough to be valid: one
+//!   member making every node execute blocks without end (seal equivocation).
 //!
 //! The honest members must keep finalising through a term boundary (one chain), never sign
 //! twice, keep their buffers within the documented bounds, report the equivocations and lower
@@ -39,6 +41,8 @@ use sp_runtime::traits::Block as BlockT;
 
 /// The byzantine node (Dave).
 const BYZANTINE: usize = 3;
+/// Sibling blocks the attacker makes at one (height, view).
+const SIBLINGS: u64 = 6;
 /// Past the first term boundary (terms are 20 blocks).
 const TARGET: u64 = 24;
 
@@ -60,6 +64,8 @@ struct Attack {
 	junk: u64,
 	/// Blocks that must never be final (or best) at an honest node.
 	bad_blocks: Vec<H256>,
+	/// Sibling blocks made at one (height, view), per height.
+	siblings: Vec<Vec<H256>>,
 }
 
 /// The largest values each honest voter's buffers reached.
@@ -108,6 +114,18 @@ async fn byzantine() {
 	let reports: usize = net.nodes[..3].iter().map(|n| n.pool.submitted.lock().len()).sum();
 	assert!(reports > 0, "no equivocation report");
 	assert!(net.reputation_of(BYZANTINE) < 0, "reputation {}", net.reputation_of(BYZANTINE));
+
+	// Of its siblings, each honest node imported the first and one more (the evidence).
+	assert!(!attack.siblings.is_empty());
+	for node in &net.nodes[..3] {
+		for siblings in &attack.siblings {
+			let imported = siblings
+				.iter()
+				.filter(|s| node.client.header(**s).ok().flatten().is_some())
+				.count();
+			assert!((1..=2).contains(&imported), "{} imported {imported} siblings", node.key);
+		}
+	}
 
 	// None of its invalid blocks is final or best anywhere honest.
 	assert!(!attack.bad_blocks.is_empty());
@@ -240,6 +258,19 @@ async fn attack(net: Arc<Net>) -> Attack {
 			for j in 0..3 {
 				assert!(net.deliver_block(j, block.clone()).await.is_err(), "view {huge} imported");
 			}
+			// Siblings at the first view it leads (views 0..n are always plausible).
+			let view = (0..n).find(|v| leader(h, *v, n) == idx).expect("a view");
+			let mut siblings = Vec::new();
+			for k in 0..SIBLINGS {
+				let at = now + k;
+				let block =
+					sealed_block(&me.client, genesis, finalized, view, idx, me.key, at).await;
+				siblings.push(block.header().hash());
+				for j in 0..3 {
+					let _ = net.deliver_block(j, block.clone()).await;
+				}
+			}
+			attack.siblings.push(siblings);
 			let best = me.client.info();
 			if best.best_number > best.finalized_number {
 				let parent = best.best_hash;

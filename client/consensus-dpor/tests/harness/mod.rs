@@ -112,6 +112,8 @@ pub struct Net {
 	pub refused: Mutex<Vec<(H256, usize, String)>>,
 	genesis: H256,
 	stop: AtomicBool,
+	/// Nodes cut off from the network until the instant given.
+	isolated: Mutex<HashMap<usize, std::time::Instant>>,
 }
 
 impl Net {
@@ -161,6 +163,7 @@ impl Net {
 			refused: Mutex::new(Vec::new()),
 			genesis,
 			stop: AtomicBool::new(false),
+			isolated: Mutex::new(HashMap::new()),
 		})
 	}
 
@@ -222,7 +225,7 @@ impl Net {
 				Some(node.keystore.clone()),
 				validator,
 				Some(factory),
-				None,
+				Some(wait_for_pool()),
 			)
 			.expect("the voter starts")
 			.with_justification_requests(Box::new(link))
@@ -241,15 +244,29 @@ impl Net {
 		self.nodes[i].task.lock().as_ref().is_none_or(|t| t.is_finished())
 	}
 
+	/// Cuts node `i` off the gossip network for `time`: what it sends is lost (a vote it signs
+	/// is still checked for double signing: a signature is evidence whether or not it arrived)
+	/// and it receives nothing, so its views time out.
+	pub fn isolate(&self, i: usize, time: Duration) {
+		self.isolated.lock().insert(i, std::time::Instant::now() + time);
+	}
+
+	fn is_isolated(&self, i: usize) -> bool {
+		self.isolated.lock().get(&i).is_some_and(|until| std::time::Instant::now() < *until)
+	}
+
 	/// Sends `message` from node `from` to every other node through its validator.
 	pub fn broadcast(&self, from: usize, message: Vec<u8>) {
 		if self.nodes[from].honest {
 			self.check_double_sign(from, &message);
 		}
+		if self.is_isolated(from) {
+			return;
+		}
 		let peer = self.nodes[from].peer;
 		let endpoints = self.endpoints.lock();
 		for (j, endpoint) in endpoints.iter().enumerate() {
-			if j == from {
+			if j == from || self.is_isolated(j) {
 				continue;
 			}
 			let Some(inbox) = &endpoint.inbox else { continue };
@@ -302,7 +319,7 @@ impl Net {
 				}
 				let Ok(Some(block)) = net.nodes[i].client.block(n.hash) else { continue };
 				for j in 0..net.nodes.len() {
-					if j != i {
+					if j != i && !net.is_isolated(i) && !net.is_isolated(j) {
 						let _ = net.deliver_block(j, block.block.clone()).await;
 					}
 				}
@@ -329,6 +346,27 @@ impl Net {
 			self.refused.lock().push((hash, j, e.clone()));
 		}
 		result
+	}
+
+	/// Hands node `i` the blocks it missed (after [`Net::isolate`]): those of the best chain of
+	/// the node furthest ahead, as block announcements would once a partition heals.
+	pub async fn catch_up(&self, i: usize) {
+		let Some(source) = (0..self.nodes.len())
+			.filter(|&k| k != i)
+			.max_by_key(|&k| self.nodes[k].client.info().best_number)
+		else {
+			return;
+		};
+		let source = &self.nodes[source].client;
+		let from = self.nodes[i].client.info().finalized_number + 1;
+		for number in from..=source.info().best_number {
+			let Ok(Some(hash)) = source.hash(number) else { return };
+			if self.nodes[i].client.header(hash).ok().flatten().is_some() {
+				continue;
+			}
+			let Ok(Some(block)) = source.block(hash) else { return };
+			let _ = self.deliver_block(i, block.block).await;
+		}
 	}
 
 	/// The finalised number of node `i`.
@@ -368,6 +406,12 @@ impl Net {
 	}
 }
 
+/// Like the node, finalises a while after deciding (the node waits for its transaction pool,
+/// up to about a second): a crash can hit between persisting the next height and finalising.
+fn wait_for_pool() -> worker::WaitForPool {
+	Arc::new(|_| tokio::time::sleep(Duration::from_millis(300)).boxed())
+}
+
 /// Node `me`'s side of the in-memory network.
 struct MemGossip {
 	net: Arc<Net>,
@@ -398,6 +442,10 @@ struct JustificationLink {
 impl sc_consensus::JustificationSyncLink<Block> for JustificationLink {
 	fn request_justification(&self, hash: &H256, number: u32) {
 		let (net, me, hash) = (self.net.clone(), self.me, *hash);
+		if net.is_isolated(me) {
+			// Lost; the voter asks again.
+			return;
+		}
 		tokio::spawn(async move {
 			for (k, other) in net.nodes.iter().enumerate() {
 				if k == me {
