@@ -399,3 +399,89 @@ fn authors_and_impeached_leaders_feed_reputation() {
 		assert_ne!(pallet_dpor::Accumulator::<Runtime>::get(), seed);
 	});
 }
+
+/// Two COMMIT votes of `who` (slot `voter`) for different blocks at `height`, view 0, of
+/// `term`, signed with `key`.
+fn equivocation(
+	key: &sr25519::Pair,
+	voter: u32,
+	term: u32,
+	height: u64,
+) -> cpchain_primitives::consensus::EquivocationProof {
+	use cpchain_primitives::consensus::{EquivocationProof, SignedVote, VoteData, VotePhase};
+	let genesis = System::block_hash(0);
+	let vote = |block: u8| {
+		let data = VoteData {
+			term,
+			height,
+			view: 0,
+			phase: VotePhase::Commit,
+			block: Some(sp_core::H256::repeat_byte(block)),
+		};
+		let signature = key.sign(&data.signing_payload(&genesis)).into();
+		SignedVote { data, voter, signature }
+	};
+	EquivocationProof { first: vote(1), second: vote(2) }
+}
+
+#[test]
+fn keys_are_frozen_per_term_and_an_equivocation_costs_bond_after_key_changes_and_term_ends() {
+	use cpchain_runtime::{Dpor, Reputation, RuntimeOrigin, Session, SessionKeys, TERM_LENGTH};
+	use frame_support::traits::fungible::InspectHold;
+	use sp_keystore::{testing::MemoryKeystore, KeystoreExt};
+
+	let mut ext = genesis_ext(LOCAL_TESTNET_RUNTIME_PRESET);
+	ext.register_extension(KeystoreExt::new(MemoryKeystore::new()));
+	ext.execute_with(|| {
+		advance_to(1);
+		let charlie = Sr25519Keyring::Charlie;
+		let account = charlie.to_account_id();
+		let (term, members) = committee_of_block(2);
+		let slot = members.iter().position(|(who, _)| *who == account).expect("a member") as u32;
+		let genesis_key = members[slot as usize].1.clone();
+
+		// Charlie registers a new consensus key in term 0: the keys of terms 0 and 1 were
+		// frozen when they were elected, so its slot keeps the old key (a stolen account key
+		// takes no consensus slot mid-term) and the slot order does not move.
+		let seed = format!("//{charlie}//new").into_bytes();
+		let generated: sp_session::OpaqueGeneratedSessionKeys =
+			SessionKeys::generate(&account.encode(), Some(seed)).into();
+		let keys =
+			<SessionKeys as codec::Decode>::decode(&mut &generated.keys[..]).expect("keys decode");
+		Session::set_keys(RuntimeOrigin::signed(account.clone()), keys.clone(), generated.proof)
+			.expect("new keys");
+		assert_eq!(committee_of_block(2), (term, members.clone()));
+		assert_eq!(committee_of_block(u64::from(TERM_LENGTH) + 1).1, members, "term 1 too");
+
+		// It equivocates with the key of its slot, then purges its keys: the report still
+		// lands (the proof is checked against the keys frozen for its term), and burns part
+		// of its bond.
+		let proof = equivocation(&charlie.pair(), slot, term, 2);
+		Session::purge_keys(RuntimeOrigin::signed(account.clone())).expect("keys purged");
+		assert_eq!(committee_of_block(2).1, members, "purging moves no slot mid-term");
+		let reason = cpchain_runtime::RuntimeHoldReason::Reputation(
+			pallet_reputation::HoldReason::RNodeBond,
+		);
+		let held = cpchain_runtime::Balances::balance_on_hold(&reason, &account);
+		let issuance = cpchain_runtime::Balances::total_issuance();
+		Dpor::report_equivocation(RuntimeOrigin::none(), Box::new(proof.clone()))
+			.expect("the report lands after purge_keys");
+		let slashed = held - cpchain_runtime::Balances::balance_on_hold(&reason, &account);
+		let expected = cpchain_runtime::configs::dpor::EquivocationSlash::get() * held;
+		assert!(expected > 0);
+		assert_eq!(slashed, expected, "the bond is hit");
+		assert_eq!(cpchain_runtime::Balances::total_issuance(), issuance - slashed, "burnt");
+
+		// A second equivocation of term 0, reported in term 1 (the votes' term has ended),
+		// lands too and hits the bond again.
+		let later = equivocation(&charlie.pair(), slot, term, 3);
+		advance_to(TERM_LENGTH + 2);
+		assert_eq!(pallet_committee::CurrentTerm::<Runtime>::get(), 1);
+		let held = cpchain_runtime::Balances::balance_on_hold(&reason, &account);
+		Dpor::report_equivocation(RuntimeOrigin::none(), Box::new(later))
+			.expect("the report lands after the term ended");
+		assert!(cpchain_runtime::Balances::balance_on_hold(&reason, &account) < held);
+		assert!(!Reputation::is_rnode(&account) || held - slashed > 0);
+		let _ = genesis_key;
+	});
+}

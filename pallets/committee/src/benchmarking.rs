@@ -68,7 +68,7 @@ mod benchmarks {
 		assert_eq!(CommitteeSize::<T>::get(), size);
 	}
 
-	/// Elect a full committee from `c` campaigners.
+	/// Elect a full committee from `c` campaigners and freeze its keys.
 	#[benchmark]
 	fn elect(c: Linear<1, { T::MaxCandidates::get() }>) {
 		let size = T::MaxCommitteeSize::get();
@@ -83,8 +83,10 @@ mod benchmarks {
 		#[block]
 		{
 			result = Pallet::<T>::elect(term);
+			Pallet::<T>::freeze_keys(term, &result.0);
 		}
 		assert!(!result.0.is_empty() || c < size);
+		assert_eq!(Pallet::<T>::frozen_committee(term).len(), result.0.len());
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(vec![1], 0), crate::mock::Test);

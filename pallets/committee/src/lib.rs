@@ -28,6 +28,16 @@
 //! When a term starts the pallet deposits a [`ConsensusLog::NewCommittee`] digest with the
 //! members' consensus keys.
 //!
+//! ## Frozen keys
+//!
+//! The consensus keys of a committee are frozen when it is elected ([`CommitteeKeys`]): the
+//! keys of term `t + 2` are fixed in the first block of term `t + 1`, a block the committee of
+//! term `t + 1` finalises. A member that changes or purges its session keys later changes
+//! nothing for the terms already elected: its slot keeps its key and the slot order stays,
+//! so a stolen account key cannot take a consensus slot mid-term, and an equivocation is
+//! checked against the key the member had in the equivocation's term. Frozen keys are kept
+//! for [`KEY_HISTORY`] terms after their term ended (equivocation reports may land then).
+//!
 //! ## Randomness and its trust model
 //!
 //! The election seed comes from [`Config::Randomness`]. Until the DPoR engine feeds VRF
@@ -45,6 +55,7 @@ extern crate alloc;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 pub mod election;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -80,6 +91,10 @@ pub trait BenchmarkHelper<AccountId> {
 	fn make_eligible(who: &AccountId);
 }
 
+/// How many terms after it ended a committee's frozen keys are kept: longer than an
+/// equivocation report lives in the transaction pool (64 blocks, terms of 20 or more).
+pub const KEY_HISTORY: TermIndex = 4;
+
 /// The subject under which the election asks [`Config::Randomness`] for its seed.
 pub const ELECTION_SUBJECT: &[u8] = b"cpchain/committee/election";
 
@@ -88,7 +103,7 @@ pub mod pallet {
 	use super::*;
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -103,7 +118,7 @@ pub mod pallet {
 		type HasSessionKeys: Contains<Self::AccountId>;
 
 		/// The consensus key of a committee member, for the `NewCommittee` digest.
-		type AuthorityId: Member + Parameter;
+		type AuthorityId: Member + Parameter + MaxEncodedLen;
 
 		/// The consensus key of an account, if it registered one.
 		type AuthorityOf: Convert<Self::AccountId, Option<Self::AuthorityId>>;
@@ -157,6 +172,17 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Committees<T: Config> =
 		StorageMap<_, Twox64Concat, TermIndex, BoundedVec<T::AccountId, T::MaxCommitteeSize>>;
+
+	/// The committee of each term with its members' consensus keys, in slot order, frozen when
+	/// it was elected (members without keys then are left out): the current and the elected
+	/// terms, and the last [`KEY_HISTORY`] terms.
+	#[pallet::storage]
+	pub type CommitteeKeys<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		TermIndex,
+		BoundedVec<(T::AccountId, T::AuthorityId), T::MaxCommitteeSize>,
+	>;
 
 	/// The committee that serves whenever an election has too few candidates.
 	#[pallet::storage]
@@ -217,6 +243,10 @@ pub mod pallet {
 			if !committee.is_empty() {
 				Committees::<T>::insert(0, &committee);
 				Committees::<T>::insert(1, &committee);
+				// Whichever genesis build runs later sees the session keys: pallet-session's
+				// (which asks `new_session_genesis`, freezing again) or this one.
+				Pallet::<T>::freeze_keys(0, &committee);
+				Pallet::<T>::freeze_keys(1, &committee);
 			}
 		}
 	}
@@ -397,10 +427,25 @@ impl<T: Config> Pallet<T> {
 		Committees::<T>::get(term).map(|c| c.into_inner()).unwrap_or_default()
 	}
 
-	/// The consensus keys of the committee of `term`, in slot order (members without keys
-	/// are left out).
+	/// The consensus keys of the committee of `term`, in slot order.
 	pub fn committee_keys(term: TermIndex) -> Vec<T::AuthorityId> {
-		Self::committee(term).into_iter().filter_map(T::AuthorityOf::convert).collect()
+		Self::frozen_committee(term).into_iter().map(|(_, key)| key).collect()
+	}
+
+	/// The committee of `term` with the consensus keys frozen when it was elected, in slot
+	/// order; empty for a term not elected or forgotten.
+	pub fn frozen_committee(term: TermIndex) -> Vec<(T::AccountId, T::AuthorityId)> {
+		CommitteeKeys::<T>::get(term).map(|c| c.into_inner()).unwrap_or_default()
+	}
+
+	/// Freezes the consensus keys of `committee`, just elected for `term`.
+	pub(crate) fn freeze_keys(term: TermIndex, committee: &[T::AccountId]) {
+		let keys: Vec<_> = committee
+			.iter()
+			.filter_map(|who| T::AuthorityOf::convert(who.clone()).map(|key| (who.clone(), key)))
+			.collect();
+		// As long as the committee, which is bounded by the same constant.
+		CommitteeKeys::<T>::insert(term, BoundedVec::truncate_from(keys));
 	}
 
 	/// Elects the committee of `term` from its campaigners; see the crate docs.
@@ -457,6 +502,19 @@ impl<T: Config> Pallet<T> {
 			sorted.dedup();
 			ensure!(sorted.len() == members.len(), "duplicate committee member");
 		}
+		for (term, members) in Committees::<T>::iter() {
+			if term < current {
+				continue;
+			}
+			let frozen = CommitteeKeys::<T>::get(term).ok_or("a committee without frozen keys")?;
+			ensure!(
+				frozen.iter().all(|(who, _)| members.contains(who)),
+				"a frozen key of an account outside its committee"
+			);
+		}
+		for (term, _) in CommitteeKeys::<T>::iter() {
+			ensure!(term.saturating_add(KEY_HISTORY) >= current, "frozen keys kept too long");
+		}
 		for (term, candidates) in Candidates::<T>::iter() {
 			ensure!(term >= Self::first_open_term(), "candidates of an elected term");
 			for who in candidates.iter() {
@@ -485,6 +543,7 @@ impl<T: Config> SessionManager<T::AccountId> for Pallet<T> {
 			return None;
 		}
 		Committees::<T>::insert(new_index, &committee);
+		Self::freeze_keys(new_index, &committee);
 		let members = committee.into_inner();
 		Self::deposit_event(Event::CommitteeElected {
 			term: new_index,
@@ -496,8 +555,12 @@ impl<T: Config> SessionManager<T::AccountId> for Pallet<T> {
 
 	fn new_session_genesis(new_index: SessionIndex) -> Option<Vec<T::AccountId>> {
 		// Genesis: terms 0 and 1 are served by the genesis committee, stored by the genesis
-		// build of this pallet (which runs before pallet-session's in the runtime).
-		Committees::<T>::get(new_index).map(|c| c.into_inner())
+		// build of this pallet if it ran first (otherwise pallet-session takes its own keys'
+		// validators, and this pallet's build freezes the keys). pallet-session sets the
+		// genesis keys before it asks, so the keys frozen here are complete.
+		let committee = Committees::<T>::get(new_index)?;
+		Self::freeze_keys(new_index, &committee);
+		Some(committee.into_inner())
 	}
 
 	fn end_session(_end_index: SessionIndex) {}
@@ -506,6 +569,9 @@ impl<T: Config> SessionManager<T::AccountId> for Pallet<T> {
 		CurrentTerm::<T>::put(start_index);
 		if let Some(old) = start_index.checked_sub(2) {
 			Committees::<T>::remove(old);
+		}
+		if let Some(old) = start_index.checked_sub(KEY_HISTORY.saturating_add(1)) {
+			CommitteeKeys::<T>::remove(old);
 		}
 		let members = Self::committee_keys(start_index);
 		if !members.is_empty() {

@@ -135,6 +135,10 @@ pub fn new_test_ext(committee: Vec<AccountId>, size: u32) -> sp_io::TestExternal
 		KeyHolders::set(Vec::new());
 		Recomputations::set(0);
 		SeedSalt::set(0);
+		// As pallet-session's genesis does (after setting the genesis keys, none here).
+		use pallet_session::SessionManager;
+		let _ = <Committee as SessionManager<AccountId>>::new_session_genesis(0);
+		let _ = <Committee as SessionManager<AccountId>>::new_session_genesis(1);
 	});
 	ext
 }

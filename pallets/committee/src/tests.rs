@@ -196,6 +196,7 @@ fn without_a_genesis_committee_the_previous_committee_stays() {
 	run_test(vec![], 1, || {
 		assert_eq!(rotate_to(1), None, "nothing to elect and nothing to fall back on");
 		Committees::<Test>::insert(1, BoundedVec::truncate_from(vec![5]));
+		CommitteeKeys::<Test>::insert(1, BoundedVec::truncate_from(vec![]));
 		assert_eq!(rotate_to(1), Some(vec![5]));
 		event(Event::CommitteeElected { term: 2, members: vec![5], fallback: true });
 	});
@@ -223,7 +224,9 @@ fn the_same_seed_elects_the_same_committee_and_another_seed_may_not() {
 #[test]
 fn starting_a_term_deposits_the_committee_digest_and_prunes() {
 	run_test(vec![1, 2], 0, || {
+		// Registered before the genesis committee's keys are frozen (as at a real genesis).
 		KeyHolders::set(vec![1, 2]);
+		let _ = <Committee as SessionManager<AccountId>>::new_session_genesis(1);
 		<Committee as SessionManager<AccountId>>::start_session(1);
 		assert_eq!(CurrentTerm::<Test>::get(), 1);
 		event(Event::TermStarted { term: 1 });
@@ -240,6 +243,7 @@ fn starting_a_term_deposits_the_committee_digest_and_prunes() {
 		assert_eq!(logs, vec![ConsensusLog::NewCommittee { term: 1, members: vec![1001, 1002] }]);
 
 		Committees::<Test>::insert(2, BoundedVec::truncate_from(vec![3]));
+		CommitteeKeys::<Test>::insert(2, BoundedVec::truncate_from(vec![]));
 		<Committee as SessionManager<AccountId>>::start_session(2);
 		assert!(Committees::<Test>::get(0).is_none(), "term 0 is pruned when term 2 starts");
 		assert!(Committees::<Test>::get(1).is_some(), "the previous term is kept");
@@ -283,5 +287,55 @@ fn every_block_feeds_the_entropy_accumulator() {
 		assert_ne!(first, second);
 		let (other_subject, _) = ParentHashAccumulator::<Test>::random(b"y");
 		assert_ne!(second, other_subject);
+	});
+}
+
+#[test]
+fn keys_are_frozen_at_the_election_and_key_changes_wait_for_the_next_one() {
+	run_test(vec![1, 2], 0, || {
+		eligible(3, 10);
+		eligible(4, 10);
+		assert_ok!(Committee::set_committee_size(RuntimeOrigin::root(), 2));
+		assert_ok!(claim(3, 2));
+		assert_ok!(claim(4, 2));
+		// Term 1 starts and elects term 2 with the keys registered now.
+		rotate_to(1);
+		assert_eq!(Committee::frozen_committee(2), vec![(3, 1003), (4, 1004)]);
+		// 3 purges its keys: term 2 keeps its frozen slot and order.
+		KeyHolders::mutate(|k| k.retain(|w| *w != 3));
+		assert_eq!(Committee::frozen_committee(2), vec![(3, 1003), (4, 1004)]);
+		rotate_to(2);
+		assert_eq!(Committee::committee_keys(2), vec![1003, 1004]);
+		// The next election (term 3) sees the change: 3 is no longer eligible.
+		assert!(Committee::frozen_committee(3).iter().all(|(who, _)| *who != 3));
+	});
+}
+
+#[test]
+fn frozen_keys_outlive_their_term_for_key_history_terms() {
+	run_test(vec![1], 0, || {
+		KeyHolders::set(vec![1]);
+		let _ = <Committee as SessionManager<AccountId>>::new_session_genesis(0);
+		for term in 1..=KEY_HISTORY + 1 {
+			rotate_to(term);
+		}
+		assert_eq!(Committee::frozen_committee(0), vec![], "term 0 is forgotten");
+		rotate_to(KEY_HISTORY + 2);
+		assert!(CommitteeKeys::<Test>::get(1).is_none());
+		assert!(CommitteeKeys::<Test>::get(2).is_some(), "kept KEY_HISTORY terms");
+	});
+}
+
+#[test]
+fn the_migration_freezes_the_keys_of_stored_committees() {
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	run_test(vec![1, 2], 0, || {
+		KeyHolders::set(vec![1, 2]);
+		let _ = CommitteeKeys::<Test>::clear(u32::MAX, None);
+		StorageVersion::new(0).put::<Committee>();
+		crate::migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(Committee::on_chain_storage_version(), 1);
+		assert_eq!(Committee::frozen_committee(0), vec![(1, 1001), (2, 1002)]);
+		assert_eq!(Committee::frozen_committee(1), vec![(1, 1001), (2, 1002)]);
 	});
 }

@@ -15,8 +15,10 @@
 //!   [`Signal::Impeached`];
 //! - takes equivocation reports ([`Pallet::report_equivocation`]): two different votes signed
 //!   by one committee member for one height, view and phase cost it a
-//!   [`Signal::Equivocated`]. Reports are unsigned transactions that only the node that saw
-//!   the equivocation submits (through `DporApi`), checked again when included.
+//!   [`Signal::Equivocated`] (penalty points and part of its bond, in the reputation pallet).
+//!   Proofs are checked against the consensus keys frozen for the votes' term, so key changes
+//!   after the fact void nothing. Reports are unsigned transactions that only the node that
+//!   saw the equivocation submits (through `DporApi`), checked again when included.
 //!
 //! The committee itself is elected by `pallet-committee`; this pallet only reads it through
 //! [`CommitteeProvider`]. The pallet never rejects a block: the node's block verifier

@@ -35,6 +35,11 @@
 //! every recomputation). Unlike the original CPChain there is no floor: a node penalised to
 //! zero cannot be drawn by the election.
 //!
+//! A proven equivocation ([`Signal::Equivocated`]) also burns [`Config::EquivocationSlash`] of
+//! the account's bond, active first, then unlocking chunks, whether or not it is still an
+//! RNode; an RNode left below the minimum leaves the RNodes and the rest of its active bond
+//! starts unlocking.
+//!
 //! ## Low Level / Implementation Details
 //!
 //! The RNode set is a bounded list ([`Config::MaxRNodes`]), so the recomputation is one
@@ -62,11 +67,14 @@ use frame_support::{
 	pallet_prelude::*,
 	traits::{
 		fungible::{Inspect, InspectHold, MutateHold},
-		tokens::Precision,
+		tokens::{Fortitude, Precision},
 	},
 };
 use frame_system::pallet_prelude::*;
-use sp_runtime::traits::{Saturating, UniqueSaturatedInto, Zero};
+use sp_runtime::{
+	traits::{Saturating, UniqueSaturatedInto, Zero},
+	Perbill,
+};
 
 pub use pallet::*;
 pub use types::{Activity, Ledger, ReputationWeights, UnlockChunk};
@@ -146,6 +154,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxUnlockingChunks: Get<u32>;
 
+		/// The share of its bond (active and unlocking) an RNode loses, burnt, for each proven
+		/// equivocation ([`Signal::Equivocated`]).
+		#[pallet::constant]
+		type EquivocationSlash: Get<Perbill>;
+
 		/// Weights of this pallet's dispatchables and hooks.
 		type WeightInfo: WeightInfo;
 	}
@@ -214,6 +227,8 @@ pub mod pallet {
 		Withdrawn { who: T::AccountId, amount: BalanceOf<T> },
 		/// An RNode received penalty points.
 		Penalised { who: T::AccountId, signal: Signal, points: u32 },
+		/// Part of an account's bond was burnt for a proven equivocation.
+		Slashed { who: T::AccountId, amount: BalanceOf<T> },
 		/// The reputation of every RNode was recomputed.
 		ReputationsRecomputed { rnodes: u32 },
 		/// Root changed the reputation weights.
@@ -571,8 +586,85 @@ impl<T: Config> Pallet<T> {
 	}
 }
 
+impl<T: Config> Pallet<T> {
+	/// Burns [`Config::EquivocationSlash`] of `who`'s bond, active first, then unlocking
+	/// chunks (latest first): an equivocator that started unbonding after the fact loses as
+	/// much. When the active bond falls below the minimum, the rest of it starts unlocking
+	/// (joining the latest chunk if no chunk is free) and the account leaves the RNodes.
+	fn slash(who: &T::AccountId) {
+		let Some(mut ledger) = Ledgers::<T>::get(who) else { return };
+		let total = ledger
+			.unlocking
+			.iter()
+			.fold(ledger.active, |sum, chunk| sum.saturating_add(chunk.amount));
+		let mut due = T::EquivocationSlash::get().mul_floor(total);
+		if due.is_zero() {
+			return;
+		}
+		let burnt = match T::Currency::burn_held(
+			&HoldReason::RNodeBond.into(),
+			who,
+			due,
+			Precision::BestEffort,
+			Fortitude::Force,
+		) {
+			Ok(burnt) => burnt,
+			Err(e) => {
+				log::error!(target: LOG_TARGET, "cannot burn the bond of an equivocator: {e:?}");
+				return;
+			}
+		};
+		due = burnt;
+		let from_active = due.min(ledger.active);
+		ledger.active = ledger.active.saturating_sub(from_active);
+		due = due.saturating_sub(from_active);
+		for chunk in ledger.unlocking.iter_mut().rev() {
+			let cut = due.min(chunk.amount);
+			chunk.amount = chunk.amount.saturating_sub(cut);
+			due = due.saturating_sub(cut);
+		}
+		ledger.unlocking.retain(|chunk| !chunk.amount.is_zero());
+		let was_rnode = RNodes::<T>::get().contains(who);
+		if !ledger.active.is_zero() && ledger.active < T::RNodeBond::get() {
+			let unlock_at =
+				frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondDelay::get());
+			let rest = core::mem::take(&mut ledger.active);
+			if let Err(chunk) = ledger.unlocking.try_push(UnlockChunk { amount: rest, unlock_at }) {
+				// No free chunk: the latest one takes it, and unlocks no earlier than this.
+				if let Some(last) = ledger.unlocking.last_mut() {
+					last.amount = last.amount.saturating_add(chunk.amount);
+					last.unlock_at = last.unlock_at.max(unlock_at);
+				}
+			}
+		}
+		let left = was_rnode && ledger.active.is_zero();
+		if ledger.active.is_zero() && ledger.unlocking.is_empty() {
+			Ledgers::<T>::remove(who);
+		} else {
+			Ledgers::<T>::insert(who, ledger);
+		}
+		Self::deposit_event(Event::Slashed { who: who.clone(), amount: burnt });
+		if left {
+			Self::leave(who);
+		}
+	}
+}
+
 impl<T: Config> ReputationSink<T::AccountId> for Pallet<T> {
 	fn note(who: &T::AccountId, signal: Signal) {
+		if signal == Signal::Equivocated {
+			// Penalty points first (while it may still be an RNode), then the bond, which is
+			// hit whether or not the account is still an RNode.
+			Self::note_activity(who, signal);
+			Self::slash(who);
+		} else {
+			Self::note_activity(who, signal);
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	fn note_activity(who: &T::AccountId, signal: Signal) {
 		if !Self::is_rnode(who) {
 			return;
 		}

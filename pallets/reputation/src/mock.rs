@@ -61,6 +61,7 @@ parameter_types! {
 	pub static CommitteeMembers: Vec<AccountId> = Vec::new();
 	pub const RNodeBond: Balance = MIN_BOND;
 	pub const UnbondDelay: u64 = UNBOND_DELAY;
+	pub const EquivocationSlash: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(10);
 }
 
 /// Committee membership read from [`CommitteeMembers`].
@@ -79,6 +80,7 @@ impl pallet_reputation::Config for Test {
 	type UnbondDelay = UnbondDelay;
 	type MaxRNodes = ConstU32<4>;
 	type MaxUnlockingChunks = ConstU32<2>;
+	type EquivocationSlash = EquivocationSlash;
 	type WeightInfo = ();
 }
 

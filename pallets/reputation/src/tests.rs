@@ -226,7 +226,8 @@ fn genesis_rnodes_are_bonded_and_equal() {
 
 #[test]
 fn signals_count_for_rnodes_only() {
-	run_test(vec![(1, 100)], || {
+	// A bond well above the minimum: the equivocation below also burns 10% of it.
+	run_test(vec![(1, 200)], || {
 		<Reputation as ReputationSink<AccountId>>::note(&1, Signal::BlockAuthored);
 		<Reputation as ReputationSink<AccountId>>::note(&1, Signal::SlotMissed);
 		<Reputation as ReputationSink<AccountId>>::note(&1, Signal::DataContributed(3));
@@ -241,7 +242,13 @@ fn signals_count_for_rnodes_only() {
 		assert_eq!(Activities::<Test>::iter().count(), 1, "nothing stored for non-RNodes");
 
 		<Reputation as ReputationSink<AccountId>>::note(&1, Signal::Equivocated);
-		event(Event::Penalised { who: 1, signal: Signal::Equivocated, points: 5 });
+		let penalised = RuntimeEvent::Reputation(Event::Penalised {
+			who: 1,
+			signal: Signal::Equivocated,
+			points: 5,
+		});
+		assert!(System::events().iter().any(|r| r.event == penalised));
+		event(Event::Slashed { who: 1, amount: 20 });
 		<Reputation as ReputationSink<AccountId>>::note(&1, Signal::DisputeLost);
 		<Reputation as ReputationSink<AccountId>>::note(&1, Signal::Impeached);
 		assert_eq!(Activities::<Test>::get(1).penalty_points, 8);
@@ -308,7 +315,8 @@ fn penalties_lower_reputation_and_decay() {
 
 #[test]
 fn heavy_penalties_take_reputation_to_zero() {
-	run_test(vec![(1, 100), (2, 100)], || {
+	// Bonds above the minimum, so that the equivocation's slash leaves 1 an RNode.
+	run_test(vec![(1, 200), (2, 200)], || {
 		<Reputation as ReputationSink<AccountId>>::note(&1, Signal::Equivocated);
 		<Reputation as ReputationProvider<AccountId>>::recompute();
 		assert_eq!(reputation(1), 0);
@@ -321,5 +329,60 @@ fn recompute_with_no_rnodes_is_harmless() {
 	run_test(vec![], || {
 		<Reputation as ReputationProvider<AccountId>>::recompute();
 		event(Event::ReputationsRecomputed { rnodes: 0 });
+	});
+}
+
+fn issuance() -> Balance {
+	pallet_balances::Pallet::<Test>::total_issuance()
+}
+
+#[test]
+fn an_equivocation_burns_a_tenth_of_the_bond() {
+	run_test(vec![(1, 300)], || {
+		let before = issuance();
+		<Reputation as ReputationSink<AccountId>>::note(&1, Signal::Equivocated);
+		assert_eq!(held(1), 270);
+		assert_eq!(issuance(), before - 30, "burnt, not moved");
+		assert_eq!(Ledgers::<Test>::get(1).expect("a ledger").active, 270);
+		assert!(Reputation::is_rnode(&1));
+		assert!(System::events()
+			.iter()
+			.any(|r| r.event == RuntimeEvent::Reputation(Event::Slashed { who: 1, amount: 30 })));
+		// Each proven equivocation costs again.
+		<Reputation as ReputationSink<AccountId>>::note(&1, Signal::Equivocated);
+		assert_eq!(held(1), 243);
+	});
+}
+
+#[test]
+fn an_equivocator_below_the_minimum_leaves_and_the_rest_of_its_bond_unlocks() {
+	run_test(vec![(1, MIN_BOND)], || {
+		<Reputation as ReputationSink<AccountId>>::note(&1, Signal::Equivocated);
+		assert_eq!(held(1), 90);
+		assert!(!Reputation::is_rnode(&1));
+		assert!(!RNodes::<Test>::get().contains(&1));
+		let ledger = Ledgers::<Test>::get(1).expect("a ledger");
+		assert_eq!(ledger.active, 0);
+		assert_eq!(
+			ledger.unlocking.to_vec(),
+			vec![UnlockChunk { amount: 90, unlock_at: 1 + UNBOND_DELAY }]
+		);
+		System::set_block_number(1 + UNBOND_DELAY);
+		assert_ok!(Reputation::withdraw_unbonded(RuntimeOrigin::signed(1)));
+		assert_eq!(held(1), 0);
+		assert_eq!(free(1), ENDOWMENT - 10);
+	});
+}
+
+#[test]
+fn unbonding_after_equivocating_does_not_escape_the_slash() {
+	run_test(vec![(1, 300)], || {
+		assert_ok!(Reputation::unbond(RuntimeOrigin::signed(1), 300));
+		assert!(!Reputation::is_rnode(&1));
+		// The report lands after the equivocator unbonded everything: the unlocking bond pays.
+		<Reputation as ReputationSink<AccountId>>::note(&1, Signal::Equivocated);
+		assert_eq!(held(1), 270);
+		let ledger = Ledgers::<Test>::get(1).expect("a ledger");
+		assert_eq!(ledger.unlocking[0].amount, 270);
 	});
 }

@@ -12,22 +12,18 @@ use crate::{
 	configs::dpor::MaxCommitteeSize, AccountId, BlockNumber, Committee, Reputation, Runtime,
 };
 
-/// The committee of a block as pallet-committee elected it, each member with its `dpor`
-/// session key. A member without a key (it purged its keys after the election) is left out on
-/// both sides, so committee indices in pre-digests and votes always match keys and accounts.
+/// The committee of a block as pallet-committee elected it, each member with the `dpor` session
+/// key it had when the committee was elected (frozen: see pallet-committee's docs). A member
+/// without a key then is left out on both sides, so committee indices in pre-digests and votes
+/// always match keys and accounts.
 pub struct ElectedCommittee;
 impl pallet_dpor::CommitteeProvider<AccountId> for ElectedCommittee {
 	fn committee_of_block(number: u64) -> (TermIndex, Vec<(AccountId, DporId)>) {
 		let number = BlockNumber::try_from(number).unwrap_or(BlockNumber::MAX);
 		let term = Committee::term_of(number);
-		let members = Committee::committee(term)
-			.into_iter()
-			.filter_map(|who| {
-				let key = pallet_session::NextKeys::<Runtime>::get(&who)?.dpor;
-				Some((who, key))
-			})
-			.collect();
-		(term, members)
+		// The keys frozen when the term was elected, not the accounts' current session keys:
+		// key changes never move a slot or void an equivocation proof mid-term.
+		(term, Committee::frozen_committee(term))
 	}
 }
 
@@ -47,7 +43,7 @@ mod benchmark_helper {
 	use frame_support::BoundedVec;
 
 	/// Writes a committee where `ElectedCommittee` reads it: pallet-committee's members of
-	/// the block's term, with their `dpor` keys as queued session keys. The members are
+	/// the block's term with their frozen `dpor` keys (and the same keys as session keys). The members are
 	/// RNodes, so that the reputation system records their penalties (the worst case).
 	pub struct SetCommittee;
 	impl pallet_dpor::BenchmarkHelper<AccountId> for SetCommittee {
@@ -55,14 +51,20 @@ mod benchmark_helper {
 			use pallet_committee::BenchmarkHelper as _;
 			let number = BlockNumber::try_from(height).unwrap_or(BlockNumber::MAX);
 			let mut accounts = Vec::with_capacity(members.len());
-			for (who, key) in members {
-				crate::configs::dpor::benchmark_helper::MakeEligible::make_eligible(&who);
-				pallet_session::NextKeys::<Runtime>::insert(&who, SessionKeys { dpor: key });
-				accounts.push(who);
+			for (who, key) in &members {
+				crate::configs::dpor::benchmark_helper::MakeEligible::make_eligible(who);
+				pallet_session::NextKeys::<Runtime>::insert(who, SessionKeys { dpor: key.clone() });
+				accounts.push(who.clone());
 			}
+			let term = Committee::term_of(number);
 			pallet_committee::Committees::<Runtime>::insert(
-				Committee::term_of(number),
+				term,
 				BoundedVec::truncate_from(accounts),
+			);
+			// The keys as frozen at the election.
+			pallet_committee::CommitteeKeys::<Runtime>::insert(
+				term,
+				BoundedVec::truncate_from(members),
 			);
 		}
 	}

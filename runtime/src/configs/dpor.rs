@@ -15,7 +15,7 @@ use frame_support::{
 };
 use sp_runtime::{
 	traits::{Convert, ConvertInto, OpaqueKeys},
-	Percent,
+	Perbill, Percent,
 };
 
 use crate::{
@@ -36,6 +36,10 @@ parameter_types! {
 	pub const LowReputationShare: Percent = Percent::from_percent(50);
 	/// ...from which a quarter of the seats are drawn (2 of 8 on the original CPChain).
 	pub const LowReputationSeats: Percent = Percent::from_percent(25);
+	/// Burnt from an equivocator's bond per proven equivocation: 10% (a member that signs two
+	/// blocks for one slot on purpose loses more than a term's rewards; an RNode at the
+	/// minimum bond drops out of the RNodes at the first one).
+	pub const EquivocationSlash: Perbill = Perbill::from_percent(10);
 	/// Held while an account has session keys registered: pays for their storage.
 	pub const SessionKeyDeposit: Balance = deposit(1, 128);
 }
@@ -52,6 +56,7 @@ impl pallet_reputation::Config for Runtime {
 	// The original CPChain capped candidates at 100.
 	type MaxRNodes = ConstU32<100>;
 	type MaxUnlockingChunks = ConstU32<16>;
+	type EquivocationSlash = EquivocationSlash;
 	type WeightInfo = crate::weights::pallet_reputation::WeightInfo<Runtime>;
 }
 

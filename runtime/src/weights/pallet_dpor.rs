@@ -7,7 +7,7 @@
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
 //! DATE: 2026-12-01, STEPS: `25`, REPEAT: `10`, LOW RANGE: `[]`, HIGH RANGE: `[]`
 //! WORST CASE MAP SIZE: `1000000`
-//! HOSTNAME: `vm`, CPU: `AMD EPYC`
+//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
 // Executed Command:
@@ -40,10 +40,8 @@ use core::marker::PhantomData;
 /// Weight functions for `pallet_dpor`.
 pub struct WeightInfo<T>(PhantomData<T>);
 impl<T: frame_system::Config> pallet_dpor::WeightInfo for WeightInfo<T> {
-	/// Storage: `Committee::Committees` (r:1 w:0)
-	/// Proof: `Committee::Committees` (`max_values`: None, `max_size`: Some(1005), added: 3480, mode: `MaxEncodedLen`)
-	/// Storage: `Session::NextKeys` (r:31 w:0)
-	/// Proof: `Session::NextKeys` (`max_values`: None, `max_size`: None, mode: `Measured`)
+	/// Storage: `Committee::CommitteeKeys` (r:1 w:0)
+	/// Proof: `Committee::CommitteeKeys` (`max_values`: None, `max_size`: Some(1997), added: 4472, mode: `MaxEncodedLen`)
 	/// Storage: `Dpor::CurrentTerm` (r:1 w:1)
 	/// Proof: `Dpor::CurrentTerm` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Dpor::Accumulator` (r:1 w:1)
@@ -57,44 +55,46 @@ impl<T: frame_system::Config> pallet_dpor::WeightInfo for WeightInfo<T> {
 	/// The range of component `v` is `[0, 31]`.
 	fn on_initialize(v: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5037 + v * (58 ±0)`
-		//  Estimated: `82593 + v * (2864 ±0)`
-		// Minimum execution time: 653_199_000 picoseconds.
-		Weight::from_parts(675_098_249, 0)
-			.saturating_add(Weight::from_parts(0, 82593))
-			// Standard Error: 23_324
-			.saturating_add(Weight::from_parts(15_192_517, 0).saturating_mul(v.into()))
-			.saturating_add(T::DbWeight::get().reads(34))
+		//  Measured:  `3390 + v * (58 ±0)`
+		//  Estimated: `5462 + v * (2864 ±0)`
+		// Minimum execution time: 415_355_000 picoseconds.
+		Weight::from_parts(467_426_100, 0)
+			.saturating_add(Weight::from_parts(0, 5462))
+			// Standard Error: 20_333
+			.saturating_add(Weight::from_parts(13_518_381, 0).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(v.into())))
 			.saturating_add(Weight::from_parts(0, 2864).saturating_mul(v.into()))
 	}
-	/// Storage: `Committee::Committees` (r:1 w:0)
-	/// Proof: `Committee::Committees` (`max_values`: None, `max_size`: Some(1005), added: 3480, mode: `MaxEncodedLen`)
-	/// Storage: `Session::NextKeys` (r:31 w:0)
-	/// Proof: `Session::NextKeys` (`max_values`: None, `max_size`: None, mode: `Measured`)
+	/// Storage: `Committee::CommitteeKeys` (r:1 w:0)
+	/// Proof: `Committee::CommitteeKeys` (`max_values`: None, `max_size`: Some(1997), added: 4472, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Dpor::Reported` (r:1 w:1)
 	/// Proof: `Dpor::Reported` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
-	/// Storage: `Reputation::Ledgers` (r:1 w:0)
+	/// Storage: `Reputation::Ledgers` (r:1 w:1)
 	/// Proof: `Reputation::Ledgers` (`max_values`: None, `max_size`: Some(389), added: 2864, mode: `MaxEncodedLen`)
 	/// Storage: `Reputation::Activities` (r:1 w:1)
 	/// Proof: `Reputation::Activities` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::RNodes` (r:1 w:0)
+	/// Proof: `Reputation::RNodes` (`max_values`: Some(1), `max_size`: Some(3202), added: 3697, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 31]`.
 	fn report_equivocation(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `725 + n * (140 ±0)`
-		//  Estimated: `4470 + n * (2614 ±0)`
-		// Minimum execution time: 132_476_000 picoseconds.
-		Weight::from_parts(133_696_624, 0)
-			.saturating_add(Weight::from_parts(0, 4470))
-			// Standard Error: 5_775
-			.saturating_add(Weight::from_parts(4_035_069, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(5))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(2))
-			.saturating_add(Weight::from_parts(0, 2614).saturating_mul(n.into()))
+		//  Measured:  `631 + n * (93 ±0)`
+		//  Estimated: `5462`
+		// Minimum execution time: 145_725_000 picoseconds.
+		Weight::from_parts(161_323_236, 0)
+			.saturating_add(Weight::from_parts(0, 5462))
+			// Standard Error: 11_558
+			.saturating_add(Weight::from_parts(387_699, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(8))
+			.saturating_add(T::DbWeight::get().writes(5))
 	}
 }
