@@ -229,7 +229,8 @@ where
 		validator,
 		offchain_tx_pool_factory,
 		wait_for_pool,
-	)?
+	)
+	.map_err(|e| e.to_string())?
 	.with_justification_requests(justifications);
 	if let Some(registry) = &prometheus_registry {
 		match metrics::Metrics::register(registry) {

@@ -4,9 +4,15 @@
 //! Every full node runs it: committee members vote and lead, the others follow as observers
 //! (the core with no member index), relaying messages and finalising from the COMMIT quorums
 //! they see.
+//!
+//! The leader's block building is in [`authoring`], the signed votes of the height in
+//! [`votes`]; this module drives the core and performs its actions.
+
+pub mod authoring;
+pub mod votes;
 
 use std::{
-	collections::{BTreeMap, HashSet},
+	collections::HashSet,
 	sync::Arc,
 	time::{Duration, Instant},
 };
@@ -15,11 +21,11 @@ use codec::Encode;
 use cpchain_dpor_bft::{Action, Core, Event, Message, Phase, Step, View, VoterState};
 use cpchain_primitives::{
 	consensus::{
-		find_pre_digest, leader, pre_digest_item, seal_payload, vrf_input, AuthorityId,
-		DporJustification, DporMessage, EquivocationProof, Height, MemberIndex, PreDigest,
-		ProposalData, SignedProposal, SignedVote, VoteData, KEY_TYPE,
+		find_pre_digest, leader, AuthorityId, DporJustification, DporMessage, EquivocationProof,
+		Height, MemberIndex, PreDigest, ProposalData, SignedProposal, SignedVote, VoteData,
+		KEY_TYPE,
 	},
-	dpor::{DporApi, DPOR_ENGINE_ID},
+	dpor::DporApi,
 };
 use futures::{
 	future::{BoxFuture, FusedFuture},
@@ -27,19 +33,14 @@ use futures::{
 	stream::FuturesUnordered,
 };
 use sc_client_api::Backend;
-use sc_consensus::{BlockImport, BlockImportParams, StateAction, StorageChanges};
+use sc_consensus::BlockImport;
 use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_api::ApiExt;
 use sp_application_crypto::ByteArray;
-use sp_blockchain::HeaderBackend;
-use sp_consensus::{BlockOrigin, Environment, ProposeArgs, Proposer};
+use sp_consensus::Environment;
 use sp_core::H256;
-use sp_inherents::InherentDataProvider;
 use sp_keystore::KeystorePtr;
-use sp_runtime::{
-	traits::{Block as BlockT, Header as HeaderT, NumberFor, UniqueSaturatedInto},
-	Digest, DigestItem,
-};
+use sp_runtime::traits::{Block as BlockT, Header as HeaderT, NumberFor, UniqueSaturatedInto};
 
 use crate::{
 	aux_schema,
@@ -53,8 +54,7 @@ use crate::{
 	DporClient, LOG_TARGET,
 };
 
-/// A block the leader built.
-type Built = Result<(Height, View, H256), String>;
+use authoring::{build_block, Built};
 
 /// Resolves once the transaction pool has taken in the import of a block (bounded by the
 /// node). Finality waits for it: not for the order of a transaction's statuses, which the
@@ -62,6 +62,20 @@ type Built = Result<(Height, View, H256), String>;
 /// block when told a transaction is in it have time to fetch it before `Finalized` follows (see
 /// docs/dpor-engine.md, "Transaction status order").
 pub type WaitForPool = Arc<dyn Fn(H256) -> BoxFuture<'static, ()> + Send + Sync>;
+
+/// Why the voter cannot start a height.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+	/// The runtime's `DporApi` did not answer at the finalised head.
+	#[error("{0}")]
+	Rules(String),
+	/// The runtime names no committee for the height.
+	#[error("no committee for height {0}")]
+	NoCommittee(Height),
+	/// The voter state could not be read from the aux store.
+	#[error("cannot read the voter state: {0}")]
+	Store(sp_blockchain::Error),
+}
 
 /// A durable write of the voter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,10 +121,8 @@ pub struct Voter<B: BlockT, C, BE, E, I> {
 	rules: ChildRules,
 	me: Option<(MemberIndex, AuthorityId)>,
 	core: Core<H256>,
-	/// Signed votes of the current height, by (view, phase, voter).
-	votes: BTreeMap<(View, u8, MemberIndex), SignedVote>,
-	/// A second, different signed vote for a key of `votes`: half of an equivocation proof.
-	conflicts: BTreeMap<(View, u8, MemberIndex), SignedVote>,
+	/// Signed votes of the current height.
+	votes: votes::VoteStore,
 	/// Submits equivocation reports to the local transaction pool.
 	offchain_tx_pool_factory: Option<OffchainTransactionPoolFactory<B>>,
 	wait_for_pool: Option<WaitForPool>,
@@ -152,13 +164,6 @@ pub struct Voter<B: BlockT, C, BE, E, I> {
 	_block: std::marker::PhantomData<(B, BE)>,
 }
 
-fn phase_key(p: Phase) -> u8 {
-	match p {
-		Phase::Prepare => 0,
-		Phase::Commit => 1,
-	}
-}
-
 impl<B, C, BE, E, I> Voter<B, C, BE, E, I>
 where
 	B: BlockT<Hash = H256>,
@@ -176,9 +181,9 @@ where
 		validator: Arc<GossipValidator>,
 		offchain_tx_pool_factory: Option<OffchainTransactionPoolFactory<B>>,
 		wait_for_pool: Option<WaitForPool>,
-	) -> Result<Self, String> {
+	) -> Result<Self, Error> {
 		let info = client.info();
-		let rules = child_rules::<B, C>(&client, info.finalized_hash)?;
+		let rules = child_rules::<B, C>(&client, info.finalized_hash).map_err(Error::Rules)?;
 		let mut voter = Self {
 			genesis: info.genesis_hash,
 			height: 0,
@@ -191,8 +196,7 @@ where
 			keystore,
 			validator,
 			me: None,
-			votes: BTreeMap::new(),
-			conflicts: BTreeMap::new(),
+			votes: votes::VoteStore::default(),
 			offchain_tx_pool_factory,
 			wait_for_pool,
 			finalizations: Vec::new(),
@@ -237,7 +241,7 @@ where
 	/// Paces this voter with `block_time_ms` and `base_timeout_ms` instead of the runtime's
 	/// values, so that tests run many heights quickly. Only the local pacing changes (when to
 	/// build, when a view times out); what blocks and votes are valid does not.
-	pub fn with_timing(mut self, block_time_ms: u64, base_timeout_ms: u64) -> Result<Self, String> {
+	pub fn with_timing(mut self, block_time_ms: u64, base_timeout_ms: u64) -> Result<Self, Error> {
 		self.timing = Some((block_time_ms, base_timeout_ms));
 		self.enter_height(self.height, self.finalized, true)?;
 		Ok(self)
@@ -254,14 +258,14 @@ where
 		let Some(m) = &self.metrics else { return };
 		m.height.set(self.height);
 		m.view.set(self.core.state().view.into());
-		m.votes.set((self.votes.len() + self.conflicts.len()) as u64);
+		m.votes.set(self.votes.len() as u64);
 		m.pending_proposals.set(self.pending_proposals.len() as u64);
 		m.future_messages.set(self.future.len() as u64);
 	}
 
 	/// The rules for the child of `parent`, with the test timing if set.
-	fn rules_at(&self, parent: H256) -> Result<ChildRules, String> {
-		let mut rules = child_rules::<B, C>(&self.client, parent)?;
+	fn rules_at(&self, parent: H256) -> Result<ChildRules, Error> {
+		let mut rules = child_rules::<B, C>(&self.client, parent).map_err(Error::Rules)?;
 		if let Some((block_time_ms, base_timeout_ms)) = self.timing {
 			rules.block_time_ms = block_time_ms;
 			rules.base_timeout_ms = base_timeout_ms;
@@ -330,7 +334,7 @@ where
 	}
 
 	/// Starts deciding `height` on top of the finalised block `finalized`.
-	fn enter_height(&mut self, height: Height, finalized: H256, fresh: bool) -> Result<(), String> {
+	fn enter_height(&mut self, height: Height, finalized: H256, fresh: bool) -> Result<(), Error> {
 		let rules = self.rules_at(finalized)?;
 		let mut me = self.find_me(&rules);
 		let same_committee = !fresh && rules.committee == self.rules.committee && me == self.me;
@@ -340,8 +344,7 @@ where
 			self.floor = None;
 		}
 		self.validator.set_round(Round { height, committee: rules.committee.clone(), view: 0 });
-		self.votes.retain(|_, v| v.data.height >= height);
-		self.conflicts.retain(|_, v| v.data.height >= height);
+		self.votes.retain_from(height);
 		// Only proposals of the height being decided are kept: all of them are older now.
 		self.pending_proposals.clear();
 		self.started_builds.retain(|(h, _)| *h >= height);
@@ -350,7 +353,7 @@ where
 		}
 		let n = rules.committee.members.len() as u32;
 		if n == 0 {
-			return Err(format!("no committee for height {height}"));
+			return Err(Error::NoCommittee(height));
 		}
 		let actions = if same_committee {
 			// The core moves on by itself after finalising; sync may have been faster.
@@ -360,7 +363,7 @@ where
 				Vec::new()
 			}
 		} else {
-			let stored = aux_schema::read_voter_state(&*self.client).map_err(|e| e.to_string())?;
+			let stored = aux_schema::read_voter_state(&*self.client).map_err(Error::Store)?;
 			let state = match aux_schema::resume(stored, height) {
 				aux_schema::Resume::Stored(state) => state,
 				aux_schema::Resume::Fresh => VoterState::at(height),
@@ -376,12 +379,9 @@ where
 			};
 			// After a restart: the signed votes behind the stored state's valid block and last
 			// proposal, so that a leader can still re-propose (checked when they came in).
-			for vote in
-				aux_schema::read_justifying_votes(&*self.client).map_err(|e| e.to_string())?
-			{
+			for vote in aux_schema::read_justifying_votes(&*self.client).map_err(Error::Store)? {
 				if vote.data.height == height && vote.data.term == rules.committee.term {
-					let key = (vote.data.view, phase_key(core_vote(&vote).phase), vote.voter);
-					self.votes.entry(key).or_insert(vote);
+					self.votes.keep_first(&vote);
 				}
 			}
 			log::info!(
@@ -447,23 +447,13 @@ where
 		}
 		match message {
 			DporMessage::Vote(vote) => {
-				let key = (vote.data.view, phase_key(core_vote(&vote).phase), vote.voter);
-				match self.votes.get(&key) {
-					None => {
-						self.votes.insert(key, vote.clone());
-					}
-					Some(first) if first.data != vote.data => {
-						self.conflicts.entry(key).or_insert_with(|| vote.clone());
-					}
-					Some(_) => {}
-				}
+				self.votes.offer(&vote);
 				let actions = self.core.on_event(Event::Vote(core_vote(&vote)));
 				self.perform(actions);
 			}
 			DporMessage::Proposal(proposal) => {
 				for vote in &proposal.justification {
-					let key = (vote.data.view, 0, vote.voter);
-					self.votes.entry(key).or_insert_with(|| vote.clone());
+					self.votes.keep_first(vote);
 				}
 				if self.pending_proposals.offer(proposal, self.core.state().view)
 					== Offered::SlotTaken
@@ -546,20 +536,14 @@ where
 	fn justifying_votes(&self, state: &VoterState<H256>) -> Vec<SignedVote> {
 		let valid = state.valid.iter().flat_map(|p| p.votes.iter());
 		let proposed = state.last_proposal.iter().flat_map(|p| p.justification.iter());
-		let mut votes: Vec<SignedVote> = valid
-			.chain(proposed)
-			.filter_map(|vote| {
-				let key = (vote.view, phase_key(vote.phase), vote.voter);
-				self.votes.get(&key).filter(|s| core_vote(s) == *vote).cloned()
-			})
-			.collect();
+		let mut votes: Vec<SignedVote> =
+			valid.chain(proposed).filter_map(|vote| self.votes.signed(vote).cloned()).collect();
 		votes.dedup();
 		votes
 	}
 
 	fn signed_vote(&mut self, vote: &cpchain_dpor_bft::Vote<H256>) -> Option<SignedVote> {
-		let key = (vote.view, phase_key(vote.phase), vote.voter);
-		if let Some(signed) = self.votes.get(&key).filter(|s| core_vote(s) == *vote) {
+		if let Some(signed) = self.votes.signed(vote) {
 			return Some(signed.clone());
 		}
 		if self.me.as_ref().map(|(i, _)| *i) != Some(vote.voter) {
@@ -574,7 +558,7 @@ where
 		};
 		let signature = self.sign(&data.signing_payload(&self.genesis))?;
 		let signed = SignedVote { data, voter: vote.voter, signature };
-		self.votes.insert(key, signed.clone());
+		self.votes.insert_own(signed.clone());
 		Some(signed)
 	}
 
@@ -666,15 +650,7 @@ where
 					);
 				}
 				Action::Finalize { height, block, justification } => {
-					let mut signatures: Vec<_> = justification
-						.iter()
-						.filter_map(|v| {
-							let key = (v.view, phase_key(v.phase), v.voter);
-							self.votes.get(&key).map(|s| (s.voter, s.signature.clone()))
-						})
-						.collect();
-					signatures.sort_by_key(|(i, _)| *i);
-					signatures.dedup_by_key(|(i, _)| *i);
+					let signatures = self.votes.signatures(&justification);
 					let view = justification.first().map(|v| v.view).unwrap_or(0);
 					let justification = DporJustification {
 						term: self.rules.committee.term,
@@ -705,9 +681,7 @@ where
 						"member {} equivocated at height {} view {}: {:?} and {:?}",
 						first.voter, first.height, first.view, first.block, second.block
 					);
-					let key = (first.view, phase_key(first.phase), first.voter);
-					if let (Some(a), Some(b)) = (self.votes.get(&key), self.conflicts.get(&key)) {
-						let proof = EquivocationProof { first: a.clone(), second: b.clone() };
+					if let Some(proof) = self.votes.proof(&first) {
 						self.report_equivocation(proof);
 					}
 				}
@@ -770,75 +744,6 @@ where
 			}
 		}
 	}
-}
-
-/// Builds, seals and imports the block of (`height`, `view`) on `parent`.
-#[allow(clippy::too_many_arguments)]
-async fn build_block<B, C, E, I>(
-	client: Arc<C>,
-	env: Arc<futures::lock::Mutex<E>>,
-	block_import: I,
-	keystore: KeystorePtr,
-	key: AuthorityId,
-	author: MemberIndex,
-	genesis: H256,
-	rules: ChildRules,
-	parent: H256,
-	height: Height,
-	view: View,
-	not_before: Instant,
-) -> Built
-where
-	B: BlockT<Hash = H256>,
-	C: HeaderBackend<B>,
-	E: Environment<B>,
-	I: BlockImport<B>,
-{
-	let now = Instant::now();
-	if not_before > now {
-		futures_timer::Delay::new(not_before - now).await;
-	}
-	let parent_header = client
-		.header(parent)
-		.map_err(|e| e.to_string())?
-		.ok_or_else(|| format!("unknown parent {parent}"))?;
-	let inherent_data = sp_timestamp::InherentDataProvider::from_system_time()
-		.create_inherent_data()
-		.await
-		.map_err(|e| e.to_string())?;
-	let input = vrf_input(&rules.randomness, rules.committee.term, height);
-	let vrf = keystore
-		.sr25519_vrf_sign(KEY_TYPE, key.as_ref(), &input.into_sign_data())
-		.map_err(|e| e.to_string())?
-		.ok_or("the DPoR key left the keystore")?;
-	let pre = PreDigest { term: rules.committee.term, view, author, vrf };
-	let proposer = env.lock().await.init(&parent_header).await.map_err(|e| e.to_string())?;
-	let max_duration =
-		Duration::from_millis(rules.block_time_ms / 3).max(Duration::from_millis(200));
-	let proposal = proposer
-		.propose(ProposeArgs {
-			inherent_data,
-			inherent_digests: Digest { logs: vec![pre_digest_item(&pre)] },
-			max_duration,
-			..Default::default()
-		})
-		.await
-		.map_err(|e| e.to_string())?;
-	let (header, body) = proposal.block.deconstruct();
-	let pre_hash = header.hash();
-	let signature = keystore
-		.sr25519_sign(KEY_TYPE, key.as_ref(), &seal_payload(&genesis, &pre_hash))
-		.map_err(|e| e.to_string())?
-		.ok_or("the DPoR key left the keystore")?;
-	let mut params = BlockImportParams::new(BlockOrigin::Own, header);
-	params.post_digests.push(DigestItem::Seal(DPOR_ENGINE_ID, signature.encode()));
-	params.body = Some(body);
-	params.state_action =
-		StateAction::ApplyChanges(StorageChanges::Changes(proposal.storage_changes));
-	params.fork_choice = Some(crate::fork_choice::<B, C>(&*client, &params.header, view));
-	let hash = params.post_hash();
-	block_import.import_block(params).await.map_err(|e| e.to_string())?;
-	Ok((height, view, hash))
 }
 
 /// Runs the voter until the network shuts down.

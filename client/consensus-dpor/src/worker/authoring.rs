@@ -1,0 +1,131 @@
+//! The leader's part: build, seal and import the block of a (height, view).
+
+use std::{
+	sync::Arc,
+	time::{Duration, Instant},
+};
+
+use codec::Encode;
+use cpchain_dpor_bft::View;
+use cpchain_primitives::{
+	consensus::{
+		pre_digest_item, seal_payload, vrf_input, AuthorityId, Height, MemberIndex, PreDigest,
+		KEY_TYPE,
+	},
+	dpor::DPOR_ENGINE_ID,
+};
+use sc_consensus::{BlockImport, BlockImportParams, StateAction, StorageChanges};
+use sp_blockchain::HeaderBackend;
+use sp_consensus::{BlockOrigin, Environment, ProposeArgs, Proposer};
+use sp_core::H256;
+use sp_inherents::InherentDataProvider;
+use sp_keystore::KeystorePtr;
+use sp_runtime::{
+	traits::{Block as BlockT, Header as HeaderT},
+	Digest, DigestItem,
+};
+
+use crate::chain::ChildRules;
+
+/// Why the leader's block was not built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+	/// The client could not read the parent.
+	#[error("client: {0}")]
+	Client(sp_blockchain::Error),
+	/// The parent is not known.
+	#[error("unknown parent {0}")]
+	UnknownParent(H256),
+	/// The inherent data (the timestamp) could not be made.
+	#[error("inherent data: {0}")]
+	Inherents(String),
+	/// The keystore failed.
+	#[error("keystore: {0}")]
+	Keystore(String),
+	/// The member's DPoR key is no longer in the keystore.
+	#[error("the DPoR key left the keystore")]
+	KeyGone,
+	/// The proposer failed.
+	#[error("proposer: {0}")]
+	Proposer(String),
+	/// The block import refused the block.
+	#[error("import: {0}")]
+	Import(String),
+}
+
+/// A block the leader built: its height, view and hash.
+pub type Built = Result<(Height, View, H256), BuildError>;
+
+/// Builds, seals and imports the block of (`height`, `view`) on `parent`.
+#[allow(clippy::too_many_arguments)]
+pub async fn build_block<B, C, E, I>(
+	client: Arc<C>,
+	env: Arc<futures::lock::Mutex<E>>,
+	block_import: I,
+	keystore: KeystorePtr,
+	key: AuthorityId,
+	author: MemberIndex,
+	genesis: H256,
+	rules: ChildRules,
+	parent: H256,
+	height: Height,
+	view: View,
+	not_before: Instant,
+) -> Built
+where
+	B: BlockT<Hash = H256>,
+	C: HeaderBackend<B>,
+	E: Environment<B>,
+	I: BlockImport<B>,
+{
+	let now = Instant::now();
+	if not_before > now {
+		futures_timer::Delay::new(not_before - now).await;
+	}
+	let parent_header = client
+		.header(parent)
+		.map_err(BuildError::Client)?
+		.ok_or(BuildError::UnknownParent(parent))?;
+	let inherent_data = sp_timestamp::InherentDataProvider::from_system_time()
+		.create_inherent_data()
+		.await
+		.map_err(|e| BuildError::Inherents(e.to_string()))?;
+	let input = vrf_input(&rules.randomness, rules.committee.term, height);
+	let vrf = keystore
+		.sr25519_vrf_sign(KEY_TYPE, key.as_ref(), &input.into_sign_data())
+		.map_err(|e| BuildError::Keystore(e.to_string()))?
+		.ok_or(BuildError::KeyGone)?;
+	let pre = PreDigest { term: rules.committee.term, view, author, vrf };
+	let proposer = env
+		.lock()
+		.await
+		.init(&parent_header)
+		.await
+		.map_err(|e| BuildError::Proposer(e.to_string()))?;
+	let max_duration =
+		Duration::from_millis(rules.block_time_ms / 3).max(Duration::from_millis(200));
+	let proposal = proposer
+		.propose(ProposeArgs {
+			inherent_data,
+			inherent_digests: Digest { logs: vec![pre_digest_item(&pre)] },
+			max_duration,
+			..Default::default()
+		})
+		.await
+		.map_err(|e| BuildError::Proposer(e.to_string()))?;
+	let (header, body) = proposal.block.deconstruct();
+	let pre_hash = header.hash();
+	let signature = keystore
+		.sr25519_sign(KEY_TYPE, key.as_ref(), &seal_payload(&genesis, &pre_hash))
+		.map_err(|e| BuildError::Keystore(e.to_string()))?
+		.ok_or(BuildError::KeyGone)?;
+	let mut params = BlockImportParams::new(BlockOrigin::Own, header);
+	params.post_digests.push(DigestItem::Seal(DPOR_ENGINE_ID, signature.encode()));
+	params.body = Some(body);
+	params.state_action =
+		StateAction::ApplyChanges(StorageChanges::Changes(proposal.storage_changes));
+	params.fork_choice = Some(crate::fork_choice::<B, C>(&*client, &params.header, view));
+	let hash = params.post_hash();
+	block_import.import_block(params).await.map_err(|e| BuildError::Import(e.to_string()))?;
+	Ok((height, view, hash))
+}
