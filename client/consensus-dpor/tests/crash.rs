@@ -127,8 +127,9 @@ async fn crashes() {
 		while !net.voter_stopped(member) {
 			assert!(
 				start.elapsed() < Duration::from_secs(60),
-				"scenario {s}: no crash; writes {:?}",
-				crash.seen.lock()
+				"scenario {s}: no crash; writes {:?}; finalised {:?}",
+				crash.seen.lock(),
+				(0..4).map(|i| net.finalized(i)).collect::<Vec<_>>()
 			);
 			tokio::time::sleep(Duration::from_millis(20)).await;
 		}

@@ -288,9 +288,13 @@ where
 		let Ok(number) = <NumberFor<B>>::try_from(self.height) else { return };
 		let info = self.client.info();
 		let best: u64 = info.best_number.unique_saturated_into();
+		// An observer below a stored state of a later height knows the chain is final above
+		// it, even before it imports a block there.
 		let hash = match self.stalled {
 			Some((height, hash)) if height == self.height => Some(hash),
-			_ if best > self.height => self.client.hash(number).ok().flatten(),
+			_ if best > self.height || self.floor.is_some() => {
+				self.client.hash(number).ok().flatten()
+			}
 			_ => None,
 		};
 		if let Some(hash) = hash {
