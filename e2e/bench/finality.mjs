@@ -6,52 +6,16 @@
 // Environment: CPCHAIN_NODE (the binary; the baseline's for the Aura + GRANDPA side),
 // LABEL (the row label), DURATION (seconds per phase, default 120), WARMUP (default 30),
 // KEEP_LOGS (set: keep the nodes' directories and logs).
-import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { openSync, closeSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ApiPromise, WsProvider } from '@polkadot/api'
-import { freePort, nodeBinary, rpc } from '../lib/processes.mjs'
+import { percentile, startNetwork, stopNetwork } from '../lib/network.mjs'
 
 const DURATION = Number(process.env.DURATION || 120) * 1000
 const WARMUP = Number(process.env.WARMUP || 30) * 1000
 const LABEL = process.env.LABEL || 'DPoR'
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-// Fixed libp2p keys (authorities must have one); Alice's, so that the others can name her as
-// their bootnode.
-const NODE_KEYS = { alice: 1, bob: 2, charlie: 3, dave: 4 }
-const ALICE_PEER_ID = '12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp'
-
-async function startMember (name, dir, bootnode) {
-  const [rpcPort, p2pPort] = [await freePort(), await freePort()]
-  const out = openSync(join(dir, `${name}.log`), 'w')
-  const args = [
-    '--chain', 'local', `--${name}`, '--base-path', join(dir, name),
-    '--rpc-port', String(rpcPort), '--port', String(p2pPort),
-    '--no-telemetry', '--no-mdns', '--no-prometheus'
-  ]
-  args.push('--node-key', NODE_KEYS[name].toString(16).padStart(64, '0'))
-  if (bootnode) args.push('--bootnodes', bootnode)
-  const child = spawn(nodeBinary(), args, { stdio: ['ignore', out, out] })
-  closeSync(out)
-  const httpUrl = `http://127.0.0.1:${rpcPort}`
-  for (let i = 0; i < 240; i++) {
-    try {
-      await rpc(httpUrl, 'system_health')
-      return { child, p2pPort, wsUrl: `ws://127.0.0.1:${rpcPort}` }
-    } catch {
-      await sleep(500)
-    }
-  }
-  const log = await readFile(join(dir, `${name}.log`), 'utf8').catch(() => '')
-  throw new Error(`${name} did not start:\n${log.slice(-2000)}`)
-}
-
-function percentile (sorted, p) {
-  if (sorted.length === 0) return NaN
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
-}
 
 /**
  * The view of a DPoR block from its pre-digest (SCALE: term u32, view u32, author u32, VRF),
@@ -109,11 +73,9 @@ async function measure (api, ms) {
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'cpchain-bench-finality-'))
-const members = {}
+let members = {}
 try {
-  members.alice = await startMember('alice', dir)
-  const bootnode = `/ip4/127.0.0.1/tcp/${members.alice.p2pPort}/p2p/${ALICE_PEER_ID}`
-  for (const name of ['bob', 'charlie', 'dave']) members[name] = await startMember(name, dir, bootnode)
+  members = await startNetwork(dir)
   const api = await ApiPromise.create({ provider: new WsProvider(members.alice.wsUrl), noInitWarn: true })
   // Start-up (genesis, wasm compilation, peering) takes a while: wait for finality to move.
   for (;;) {
@@ -137,12 +99,7 @@ try {
   console.log(row('4 of 4', all))
   console.log(row('3 of 4 (Dave silent)', silent))
 } finally {
-  for (const m of Object.values(members)) {
-    m.child.kill('SIGCONT')
-    m.child.kill('SIGINT')
-  }
-  await sleep(3000)
-  for (const m of Object.values(members)) m.child.kill('SIGKILL')
+  await stopNetwork(members)
   if (process.env.KEEP_LOGS) console.error(`# node logs kept in ${dir}`)
   else await rm(dir, { recursive: true, force: true })
 }

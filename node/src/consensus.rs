@@ -40,17 +40,22 @@ pub struct ImportQueueParams<'a> {
 	pub config: &'a Configuration,
 	/// Where the verifier runs.
 	pub task_manager: &'a TaskManager,
+	/// Where seal-equivocation reports go.
+	pub transaction_pool: Arc<FullPool>,
 }
 
 /// Builds the import queue: the DPoR verifier checks every incoming block's pre-digest,
 /// leader, seal and VRF; the DPoR block import finalises blocks that come with a
-/// justification and imports justifications that sync fetches.
+/// justification, imports justifications that sync fetches and reports leaders that seal two
+/// blocks at one view.
 pub fn import_queue(
 	params: ImportQueueParams<'_>,
 ) -> Result<(sc_consensus::DefaultImportQueue<Block>, ConsensusLink), ServiceError> {
-	let ImportQueueParams { client, config, task_manager } = params;
+	let ImportQueueParams { client, config, task_manager, transaction_pool } = params;
 	let genesis = client.info().genesis_hash;
-	let block_import = DporBlockImport::new(client.clone(), genesis);
+	let block_import = DporBlockImport::new(client.clone(), genesis).with_reports(
+		sc_transaction_pool_api::OffchainTransactionPoolFactory::new(transaction_pool),
+	);
 	let import_queue = sc_consensus::BasicQueue::new(
 		DporVerifier::new(client, genesis),
 		Box::new(block_import.clone()),

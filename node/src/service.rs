@@ -92,6 +92,7 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 		client: client.clone(),
 		config,
 		task_manager: &task_manager,
+		transaction_pool: transaction_pool.clone(),
 	})?;
 
 	Ok(sc_service::PartialComponents {

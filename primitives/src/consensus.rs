@@ -286,3 +286,69 @@ impl EquivocationProof {
 			&& a.block != b.block
 	}
 }
+
+/// The largest encoded header a [`SealEquivocationProof`] may carry. A DPoR header is a few
+/// hundred bytes (the first block of a term adds the new committee's keys, 32 bytes each);
+/// the bound keeps what the runtime hashes for one report small and its weight known.
+pub const MAX_PROOF_HEADER_LEN: u32 = 8 * 1024;
+
+/// Proof that a leader sealed two different headers for one height and view.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct SealEquivocationProof<H> {
+	/// The header seen first, with its seal.
+	pub first: H,
+	/// The other header, with its seal.
+	pub second: H,
+}
+
+/// What both headers of a [`SealEquivocationProof`] claim, and their seals.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct SealOffence {
+	/// The height of both headers.
+	pub height: Height,
+	/// Their term.
+	pub term: TermIndex,
+	/// Their view.
+	pub view: View,
+	/// The author both name (a committee index).
+	pub author: MemberIndex,
+	/// Each header's hash without its seal (what the seal signs) and its seal.
+	pub seals: [(H256, AuthoritySignature); 2],
+}
+
+impl<H: HeaderT<Hash = H256>> SealEquivocationProof<H> {
+	/// The offence, if the two headers carry one pre-digest each for the same (height, term,
+	/// view, author), end in a DPoR seal that decodes, and differ without their seals (two
+	/// seals of one header are not two blocks). Seals and the author's place are checked
+	/// separately, against the committee.
+	pub fn offence(&self) -> Option<SealOffence> {
+		let (first, second) = (split_seal(self.first.clone())?, split_seal(self.second.clone())?);
+		let (a, b) = (find_pre_digest(&first.0)?, find_pre_digest(&second.0)?);
+		let height: Height =
+			sp_runtime::traits::UniqueSaturatedInto::unique_saturated_into(*first.0.number());
+		let same = first.0.number() == second.0.number()
+			&& a.term == b.term
+			&& a.view == b.view
+			&& a.author == b.author;
+		let seals = [(first.0.hash(), first.1), (second.0.hash(), second.1)];
+		(same && seals[0].0 != seals[1].0).then_some(SealOffence {
+			height,
+			term: a.term,
+			view: a.view,
+			author: a.author,
+			seals,
+		})
+	}
+}
+
+/// Splits a sealed header: the header as the runtime built it (its last digest item, a DPoR
+/// seal, removed) and the seal's signature; `None` unless the last item is a seal that decodes.
+pub fn split_seal<H: HeaderT>(mut header: H) -> Option<(H, AuthoritySignature)> {
+	let signature = match header.digest_mut().pop()? {
+		DigestItem::Seal(id, bytes) if id == DPOR_ENGINE_ID => {
+			AuthoritySignature::decode(&mut &bytes[..]).ok()?
+		}
+		_ => return None,
+	};
+	Some((header, signature))
+}

@@ -138,7 +138,7 @@ pub struct Committee<AuthorityId> {
 sp_api::decl_runtime_apis! {
 	/// What the DPoR consensus engine asks of the runtime.
 	///
-	/// Version 2 added `timestamp_ms`.
+	/// Version 2 added `timestamp_ms`, version 3 seal-equivocation reports.
 	#[api_version(2)]
 	pub trait DporApi<AuthorityId: Codec> {
 		/// The committee in charge of the block built on top of the block this is called at.
@@ -163,5 +163,11 @@ sp_api::decl_runtime_apis! {
 		/// parent, it dates the parent: the verifier bounds the block's view by the time since).
 		#[api_version(2)]
 		fn timestamp_ms() -> u64;
+		/// Submits a report of a leader that sealed two different headers for one height and
+		/// view, like `submit_report_equivocation_unsigned_extrinsic`.
+		#[api_version(3)]
+		fn submit_report_seal_equivocation_unsigned_extrinsic(
+			proof: crate::consensus::SealEquivocationProof<<Block as sp_runtime::traits::Block>::Header>,
+		) -> Option<()>;
 	}
 }

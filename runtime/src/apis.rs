@@ -106,7 +106,7 @@ impl_runtime_apis! {
 		}
 	}
 
-	#[api_version(2)]
+	#[api_version(3)]
 	impl cpchain_primitives::dpor::DporApi<Block, DporId> for Runtime {
 		fn committee_for_next_block() -> cpchain_primitives::dpor::Committee<DporId> {
 			let next = System::block_number().saturating_add(1);
@@ -146,6 +146,12 @@ impl_runtime_apis! {
 
 		fn timestamp_ms() -> u64 {
 			pallet_timestamp::Now::<Runtime>::get()
+		}
+
+		fn submit_report_seal_equivocation_unsigned_extrinsic(
+			proof: cpchain_primitives::consensus::SealEquivocationProof<<Block as sp_runtime::traits::Block>::Header>,
+		) -> Option<()> {
+			Dpor::submit_unsigned_seal_equivocation_report(proof)
 		}
 	}
 

@@ -485,3 +485,72 @@ fn keys_are_frozen_per_term_and_an_equivocation_costs_bond_after_key_changes_and
 		let _ = genesis_key;
 	});
 }
+
+#[test]
+fn a_leader_that_seals_two_blocks_at_one_view_loses_bond_even_after_purging_its_keys() {
+	use cpchain_primitives::{
+		consensus::{
+			leader, pre_digest_item, seal_payload, vrf_input, PreDigest, SealEquivocationProof,
+		},
+		dpor::DPOR_ENGINE_ID,
+	};
+	use cpchain_runtime::{opaque::Header, Dpor, RuntimeOrigin, Session};
+	use frame_support::traits::fungible::InspectHold;
+	use sp_core::crypto::VrfSecret;
+	use sp_runtime::{traits::Header as _, Digest, DigestItem};
+
+	let mut ext = genesis_ext(LOCAL_TESTNET_RUNTIME_PRESET);
+	ext.execute_with(|| {
+		advance_to(1);
+		let height = 2u64;
+		let (term, members) = committee_of_block(height);
+		let slot = leader(height, 0, members.len() as u32);
+		let account = members[slot as usize].0.clone();
+		let key = [
+			Sr25519Keyring::Alice,
+			Sr25519Keyring::Bob,
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+		]
+		.into_iter()
+		.find(|k| k.to_account_id() == account)
+		.expect("a dev member leads")
+		.pair();
+		let genesis = System::block_hash(0);
+		// Two different blocks of the leader of (2, 0), sealed with its frozen key.
+		let block = |salt: u8| {
+			let vrf = key.vrf_sign(&vrf_input(&[0; 32], term, height).into_sign_data());
+			let pre = PreDigest { term, view: 0, author: slot, vrf };
+			let mut header = Header::new(
+				height as u32,
+				sp_core::H256::repeat_byte(salt),
+				sp_core::H256::repeat_byte(salt),
+				System::block_hash(1),
+				Digest { logs: vec![pre_digest_item(&pre)] },
+			);
+			let seal = key.sign(&seal_payload(&genesis, &header.hash()));
+			header.digest_mut().push(DigestItem::Seal(DPOR_ENGINE_ID, seal.encode()));
+			header
+		};
+		let proof = Box::new(SealEquivocationProof { first: block(1), second: block(2) });
+
+		Session::purge_keys(RuntimeOrigin::signed(account.clone())).expect("keys purged");
+		let reason = cpchain_runtime::RuntimeHoldReason::Reputation(
+			pallet_reputation::HoldReason::RNodeBond,
+		);
+		let held = Balances::balance_on_hold(&reason, &account);
+		let issuance = Balances::total_issuance();
+		Dpor::report_seal_equivocation(RuntimeOrigin::none(), proof.clone())
+			.expect("the report lands after purge_keys");
+		let slashed = held - Balances::balance_on_hold(&reason, &account);
+		let expected = cpchain_runtime::configs::dpor::EquivocationSlash::get() * held;
+		assert!(expected > 0);
+		assert_eq!(slashed, expected, "the bond is hit");
+		assert_eq!(Balances::total_issuance(), issuance - slashed, "burnt");
+		assert_eq!(
+			Dpor::report_seal_equivocation(RuntimeOrigin::none(), proof),
+			Err(pallet_dpor::Error::<Runtime>::AlreadyReported.into()),
+			"once"
+		);
+	});
+}

@@ -10,3 +10,27 @@ build_node() {
 	step cargo build "${CARGO_PROFILE[@]}" --locked --workspace --all-targets "${CARGO_FEATURES[@]}"
 	[ -x "$CPCHAIN_NODE" ] || die "the build did not produce $CPCHAIN_NODE"
 }
+
+# The last commit with Aura + GRANDPA (tagged `aura-grandpa-baseline` where it was made; tags
+# do not travel with every clone, the commit does): the baseline of the benchmarks.
+BASELINE_REV="${BASELINE_REV:-5a12f76e7f5857fe33ae85f4f9683cd56bdd4a40}"
+BASELINE_NODE="$HOME/.cache/cpchain/baseline/cpchain-node-$BASELINE_REV"
+
+# Builds the baseline's node once (kept as $BASELINE_NODE). It is built in its own worktree
+# but in the shared target dir: the SDK crates are reused, only the project's crates compile.
+# Then this checkout's node is rebuilt, so that the shared dir ends as it started.
+build_baseline() {
+	if [ -x "$BASELINE_NODE" ]; then
+		log "the Aura + GRANDPA baseline is built: $BASELINE_NODE"
+		return
+	fi
+	local src="$HOME/.cache/cpchain/baseline/src"
+	if [ ! -d "$src" ]; then
+		git -C "$REPO_ROOT" worktree add --detach "$src" "$BASELINE_REV"
+	fi
+	git -C "$src" checkout --detach --quiet "$BASELINE_REV"
+	log "building the Aura + GRANDPA baseline (commit $BASELINE_REV)"
+	(cd "$src" && step cargo build "${CARGO_PROFILE[@]}" --locked --workspace --all-targets "${CARGO_FEATURES[@]}")
+	cp "$CARGO_TARGET_DIR/release/cpchain-node" "$BASELINE_NODE"
+	build_node
+}

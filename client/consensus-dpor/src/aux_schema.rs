@@ -2,7 +2,10 @@
 //! sent, so that a restarted member never signs two different votes for one height, view
 //! and phase; with it, the signed PREPARE votes that justify the state's valid block and last
 //! proposal, so that a leader restarted in the middle of a height can still re-propose the
-//! block a quorum prepared (a re-proposal carries those signatures).
+//! block a quorum prepared (a re-proposal carries those signatures). Apart, the last block
+//! this member sealed, written before the block is imported, so that a leader restarted after
+//! building re-proposes that block instead of sealing a second one at the same view (which
+//! the chain punishes as seal equivocation).
 
 use codec::{Decode, Encode};
 use cpchain_dpor_bft::{Height, Phase, Prepared, Proposal, Step, Vote, VoterState};
@@ -16,6 +19,28 @@ pub const VOTER_STATE_KEY: &[u8] = b"cpchain/dpor/voter-state/v1";
 /// The aux key of the signed votes that justify the voter state's valid block and last
 /// proposal.
 pub const JUSTIFYING_VOTES_KEY: &[u8] = b"cpchain/dpor/justifying-votes/v1";
+
+/// The aux key of the last block this member sealed: (height, view, hash).
+pub const OWN_BLOCK_KEY: &[u8] = b"cpchain/dpor/own-block/v1";
+
+/// Stores the last block this member sealed, durably, before it is imported.
+pub fn write_own_block<A: AuxStore + ?Sized>(
+	store: &A,
+	height: Height,
+	view: u32,
+	block: H256,
+) -> sp_blockchain::Result<()> {
+	store.insert_aux(&[(OWN_BLOCK_KEY, &(height, view, block).encode()[..])], &[])
+}
+
+/// The last block this member sealed: (height, view, hash), if any.
+pub fn read_own_block<A: AuxStore + ?Sized>(
+	store: &A,
+) -> sp_blockchain::Result<Option<(Height, u32, H256)>> {
+	Ok(store
+		.get_aux(OWN_BLOCK_KEY)?
+		.and_then(|bytes| <(Height, u32, H256)>::decode(&mut &bytes[..]).ok()))
+}
 
 #[derive(Encode, Decode)]
 struct StoredVote {

@@ -13,7 +13,9 @@
 //!
 //! Seal equivocation: a leader may make one block per (height, view). A second one by the same
 //! leader is imported (with a warning: it is the evidence, and honest peers that saw it first
-//! vote for it), every further one is dropped as if its state were missing, so that one
+//! vote for it) and both headers are reported on chain (`report_seal_equivocation`, through
+//! `DporApi` version 3 and the local pool, when the import was given the pool), every further
+//! one is dropped as if its state were missing, so that one
 //! member cannot make every node execute blocks without end. Dropped without a penalty: an
 //! honest peer may relay a sibling it received first. Blocks that come with a justification
 //! are always imported (a quorum decided them). The index is in memory and bounded by
@@ -22,14 +24,16 @@
 use std::{collections::BTreeMap, marker::PhantomData, sync::Arc};
 
 use cpchain_primitives::{
-	consensus::{find_pre_digest, Height},
-	dpor::DPOR_ENGINE_ID,
+	consensus::{find_pre_digest, AuthorityId, Height, SealEquivocationProof},
+	dpor::{DporApi, DPOR_ENGINE_ID},
 };
 use parking_lot::Mutex;
 use sc_client_api::backend::Backend;
 use sc_consensus::{
 	BlockCheckParams, BlockImport, BlockImportParams, ImportResult, JustificationImport,
 };
+use sc_transaction_pool_api::OffchainTransactionPoolFactory;
+use sp_api::ApiExt;
 use sp_consensus::{BlockOrigin, Error as ConsensusError};
 use sp_core::H256;
 use sp_runtime::{
@@ -85,19 +89,22 @@ impl SealIndex {
 }
 
 /// DPoR's block import: wraps the client's.
-pub struct DporBlockImport<B, C, BE> {
+pub struct DporBlockImport<B: BlockT, C, BE> {
 	client: Arc<C>,
 	genesis: H256,
 	sealed: Arc<Mutex<SealIndex>>,
-	_phantom: PhantomData<(B, BE)>,
+	/// Where seal-equivocation reports go (none: they are only logged).
+	reports: Option<OffchainTransactionPoolFactory<B>>,
+	_phantom: PhantomData<BE>,
 }
 
-impl<B, C, BE> Clone for DporBlockImport<B, C, BE> {
+impl<B: BlockT, C, BE> Clone for DporBlockImport<B, C, BE> {
 	fn clone(&self) -> Self {
 		Self {
 			client: self.client.clone(),
 			genesis: self.genesis,
 			sealed: self.sealed.clone(),
+			reports: self.reports.clone(),
 			_phantom: PhantomData,
 		}
 	}
@@ -111,7 +118,42 @@ where
 {
 	/// Wraps `client`, the chain with genesis `genesis`.
 	pub fn new(client: Arc<C>, genesis: H256) -> Self {
-		Self { client, genesis, sealed: Default::default(), _phantom: PhantomData }
+		Self { client, genesis, sealed: Default::default(), reports: None, _phantom: PhantomData }
+	}
+
+	/// Reports seal equivocations through the local transaction pool of `factory`.
+	pub fn with_reports(mut self, factory: OffchainTransactionPoolFactory<B>) -> Self {
+		self.reports = Some(factory);
+		self
+	}
+
+	/// Submits a report of the leader that sealed both `first` (imported earlier) and
+	/// `second`, through the runtime at the best block.
+	fn report_seal_equivocation(&self, first: H256, second: B::Header) {
+		let Some(factory) = &self.reports else { return };
+		let first = match self.client.header(first) {
+			Ok(Some(header)) => header,
+			// Its import failed after it was noted: nothing to prove with.
+			_ => return,
+		};
+		let best = self.client.info().best_hash;
+		let mut api = self.client.runtime_api();
+		match api.api_version::<dyn DporApi<B, AuthorityId>>(best) {
+			Ok(Some(version)) if version >= 3 => {}
+			_ => {
+				log::debug!(target: LOG_TARGET, "the runtime takes no seal-equivocation reports");
+				return;
+			}
+		}
+		api.register_extension(factory.offchain_transaction_pool(best));
+		let proof = SealEquivocationProof { first, second };
+		match api.submit_report_seal_equivocation_unsigned_extrinsic(best, proof) {
+			Ok(Some(())) => log::info!(target: LOG_TARGET, "seal-equivocation report submitted"),
+			Ok(None) => {
+				log::warn!(target: LOG_TARGET, "the runtime refused the seal-equivocation report")
+			}
+			Err(e) => log::warn!(target: LOG_TARGET, "cannot report a seal equivocation: {e}"),
+		}
 	}
 
 	/// Checks `encoded` against the committee at `parent` and finalises `hash` with it.
@@ -200,14 +242,18 @@ where
 			if let Some(pre) = find_pre_digest(&block.header) {
 				let finalized: Height = self.client.info().finalized_number.unique_saturated_into();
 				let height: Height = number.unique_saturated_into();
-				match self.sealed.lock().note(height, pre.view, hash, finalized) {
+				let noted = self.sealed.lock().note(height, pre.view, hash, finalized);
+				match noted {
 					Sealed::Fine => {}
-					Sealed::Equivocation(first) => log::warn!(
-						target: LOG_TARGET,
-						"member {} made two blocks at height {height} view {}: {first} and {hash}",
-						pre.author,
-						pre.view
-					),
+					Sealed::Equivocation(first) => {
+						log::warn!(
+							target: LOG_TARGET,
+							"member {} made two blocks at height {height} view {}: {first} and {hash}",
+							pre.author,
+							pre.view
+						);
+						self.report_seal_equivocation(first, block.post_header());
+					}
 					Sealed::Refused => {
 						log::debug!(target: LOG_TARGET, "block #{number} {hash}: another block of its leader at view {}, dropped", pre.view);
 						return Ok(ImportResult::MissingState);

@@ -111,8 +111,16 @@ async fn byzantine() {
 
 	// Reported: equivocation reports went to the honest nodes' pools, and the attacker's
 	// reputation fell at every honest node's network.
-	let reports: usize = net.nodes[..3].iter().map(|n| n.pool.submitted.lock().len()).sum();
-	assert!(reports > 0, "no equivocation report");
+	let reports: Vec<_> = net.nodes[..3].iter().map(|n| n.pool.reports()).collect();
+	eprintln!("reports: {reports:?}");
+	assert!(reports.iter().map(|r| r.votes).sum::<usize>() > 0, "no vote equivocation report");
+	// Its siblings were reported as seal equivocations, all of them by it, at every honest
+	// node; nothing else went to the pools.
+	for r in &reports {
+		assert!(!r.seals.is_empty(), "{reports:?}");
+		assert!(r.seals.iter().all(|(leader, _, _)| *leader == BYZANTINE as u32), "{reports:?}");
+		assert_eq!(r.other, 0, "{reports:?}");
+	}
 	assert!(net.reputation_of(BYZANTINE) < 0, "reputation {}", net.reputation_of(BYZANTINE));
 
 	// Of its siblings, each honest node imported the first and one more (the evidence).

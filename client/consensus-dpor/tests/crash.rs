@@ -1,10 +1,12 @@
 //! Crashes at every durable write of the voter (as CometBFT's WAL crash tests do), on four
 //! honest members in the real adapters (`harness/mod.rs`): a member's voter dies just before
-//! or just after the k-th write from now (a voter state, or the finality of a block), or one
-//! write fails and the voter dies at the next; it restarts at once on the same database. The
-//! network checks every vote sent, across all restarts: no member may sign two different
-//! votes for one (term, height, view, phase), and all members must keep one chain and keep
-//! finalising.
+//! or just after the k-th write from now (a voter state, the record of a block it sealed, or
+//! the finality of a block), or one write fails and the voter dies at the next, or it dies
+//! right after importing a block it sealed, before proposing it; it restarts at once on the
+//! same database. The network checks every vote sent and every block sealed, across all
+//! restarts: no member may sign two different votes for one (term, height, view, phase) or
+//! seal two different blocks for one (height, view), and all members must keep one chain and
+//! keep finalising.
 //!
 //! Which member crashes, at which write and how comes from the scenario number; set
 //! `DPOR_CRASH_SCENARIOS` for more (each takes a few seconds).
@@ -45,6 +47,9 @@ enum Kind {
 	After,
 	/// The write fails (the voter goes on, not voting), and the voter dies before the next.
 	FailThenCrash,
+	/// After its next block is sealed, recorded and imported (and relayed), before the voter
+	/// proposes it: at the write that follows the record (the countdown is not used).
+	AfterOwnBlock,
 }
 
 /// Crashes the voter at the `countdown`-th write from now.
@@ -54,6 +59,8 @@ struct Crash {
 	/// The writes seen, and the one the voter died at.
 	seen: Mutex<Vec<Write>>,
 	failed: Mutex<bool>,
+	/// A block of this member was recorded (for [`Kind::AfterOwnBlock`]).
+	sealed: Mutex<bool>,
 }
 
 impl Crash {
@@ -63,6 +70,7 @@ impl Crash {
 			kind,
 			seen: Mutex::new(Vec::new()),
 			failed: Mutex::new(false),
+			sealed: Mutex::new(false),
 		})
 	}
 
@@ -79,13 +87,19 @@ impl Crash {
 impl WriteHook for Crash {
 	fn before(&self, write: Write) -> Result<(), String> {
 		self.seen.lock().push(write);
+		if self.kind == Kind::AfterOwnBlock {
+			if *self.sealed.lock() {
+				panic!("{INJECTED} after sealing and importing a block, before {write:?}");
+			}
+			return Ok(());
+		}
 		if *self.failed.lock() {
 			panic!("{INJECTED} before the write after a failed one: {write:?}");
 		}
 		if self.due(write) {
 			match self.kind {
 				Kind::Before => panic!("{INJECTED} before {write:?}"),
-				Kind::After => {}
+				Kind::After | Kind::AfterOwnBlock => {}
 				Kind::FailThenCrash => {
 					*self.failed.lock() = true;
 					return Err(format!("injected failure of {write:?}"));
@@ -98,6 +112,9 @@ impl WriteHook for Crash {
 	}
 
 	fn after(&self, write: Write) {
+		if self.kind == Kind::AfterOwnBlock && matches!(write, Write::OwnBlock { .. }) {
+			*self.sealed.lock() = true;
+		}
 		if self.kind == Kind::After && self.due(write) {
 			panic!("{INJECTED} after {write:?}");
 		}
@@ -106,17 +123,18 @@ impl WriteHook for Crash {
 
 async fn crashes() {
 	let scenarios: usize =
-		std::env::var("DPOR_CRASH_SCENARIOS").ok().and_then(|s| s.parse().ok()).unwrap_or(12);
+		std::env::var("DPOR_CRASH_SCENARIOS").ok().and_then(|s| s.parse().ok()).unwrap_or(16);
 	let net = Net::new([true; 4]);
 	net.start();
 	net.wait_finalized(2, Duration::from_secs(60)).await;
-	let kinds = [Kind::Before, Kind::After, Kind::FailThenCrash];
+	let kinds = [Kind::Before, Kind::After, Kind::FailThenCrash, Kind::AfterOwnBlock];
 	let mut crashed = 0;
 	for s in 0..scenarios {
 		let member = s % 4;
-		let kind = kinds[(s / 4) % 3];
+		let kind = kinds[(s / 4) % kinds.len()];
 		// 1..=6 writes ahead: a height makes about three (PREPARE, COMMIT, the next height's
-		// state) and a finalisation, so this lands on each of them over the scenarios.
+		// state), a finalisation and, at its leader, the record of its block, so this lands
+		// on each of them over the scenarios.
 		let countdown = 1 + (s * 7 / 3) % 6;
 		let crash = Crash::new(countdown, kind);
 		if let Some(task) = net.nodes[member].task.lock().take() {

@@ -11,6 +11,7 @@ use cpchain_primitives::consensus::{pre_digest_item, SignedVote, VoteData};
 use frame_benchmarking::v2::*;
 use frame_system::RawOrigin;
 use sp_core::sr25519::vrf::VrfSignature;
+use sp_runtime::{traits::Header as _, Digest, DigestItem};
 
 /// The block the benchmarks run: the first of term 0.
 const HEIGHT: u64 = 1;
@@ -133,6 +134,54 @@ mod benchmarks {
 		_(RawOrigin::None, proof);
 
 		assert!(Reported::<T>::contains_key((who, HEIGHT, 0, VotePhase::Commit)));
+	}
+
+	/// A report of two headers sealed by the leader of a height and view, the last member of
+	/// a committee of `n`, each header padded to the largest size a proof may carry (what the
+	/// runtime hashes grows with it).
+	#[benchmark]
+	fn report_seal_equivocation(n: Linear<1, { T::MaxCommitteeSize::get() }>) {
+		let author = n - 1;
+		// The view at which the last member leads the benchmark's height.
+		let view = (author + n - (HEIGHT % u64::from(n)) as u32) % n;
+		assert_eq!(leader(HEIGHT, view, n), author);
+		let key = AuthorityId::generate_pair(None);
+		let members = committee::<T>(n, author, key.clone());
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::default());
+		let vrf = VrfSignature::decode(&mut &AUTHOR_VRF[..]).expect("a fixed valid vector; qed");
+		let pre = pre_digest_item(&PreDigest { term: TERM, view, author, vrf });
+		let header = |salt: u8| {
+			let mut header = HeaderFor::<T>::new(
+				HEIGHT.unique_saturated_into(),
+				H256::repeat_byte(salt),
+				H256::repeat_byte(salt),
+				H256::repeat_byte(0),
+				Digest { logs: alloc::vec![pre.clone()] },
+			);
+			// Pad to the bound: the padding item, the seal (64 bytes and its prefix) and the
+			// rest of the header fill `MAX_PROOF_HEADER_LEN` exactly.
+			let room = (MAX_PROOF_HEADER_LEN as usize)
+				.saturating_sub(header.encoded_size() + 1 + 4 + 2 + 64 + 2 + 4);
+			header.digest_mut().push(DigestItem::Other(alloc::vec![salt; room]));
+			let signature = key
+				.sign(&seal_payload(&genesis, &header.hash()))
+				.expect("the key is in the keystore; qed");
+			header.digest_mut().push(DigestItem::Seal(
+				cpchain_primitives::dpor::DPOR_ENGINE_ID,
+				signature.encode(),
+			));
+			header
+		};
+		let (first, second) = (header(1), header(2));
+		assert!(first.encoded_size() <= MAX_PROOF_HEADER_LEN as usize);
+		assert!(first.encoded_size() + 16 > MAX_PROOF_HEADER_LEN as usize, "padded to the bound");
+		let proof = Box::new(SealEquivocationProof { first, second });
+		let who = members[author as usize].clone();
+
+		#[extrinsic_call]
+		_(RawOrigin::None, proof);
+
+		assert!(ReportedSeals::<T>::contains_key((who, HEIGHT, view)));
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

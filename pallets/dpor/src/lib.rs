@@ -18,7 +18,10 @@
 //!   [`Signal::Equivocated`] (penalty points and part of its bond, in the reputation pallet).
 //!   Proofs are checked against the consensus keys frozen for the votes' term, so key changes
 //!   after the fact void nothing. Reports are unsigned transactions that only the node that
-//!   saw the equivocation submits (through `DporApi`), checked again when included.
+//!   saw the equivocation submits (through `DporApi`), checked again when included;
+//! - takes seal-equivocation reports ([`Pallet::report_seal_equivocation`]): two different
+//!   headers sealed by the leader of one height and view (the node's block import notices the
+//!   second) cost the leader the same.
 //!
 //! The committee itself is elected by `pallet-committee`; this pallet only reads it through
 //! [`CommitteeProvider`]. The pallet never rejects a block: the node's block verifier
@@ -39,7 +42,8 @@ pub mod weights;
 use alloc::vec::Vec;
 use cpchain_primitives::{
 	consensus::{
-		leader, vrf_input, AuthorityId, EquivocationProof, PreDigest, VotePhase, VRF_OUTPUT_CONTEXT,
+		leader, seal_payload, vrf_input, AuthorityId, EquivocationProof, PreDigest,
+		SealEquivocationProof, VotePhase, MAX_PROOF_HEADER_LEN, VRF_OUTPUT_CONTEXT,
 	},
 	dpor::{ReputationSink, Signal, TermIndex},
 };
@@ -136,6 +140,12 @@ pub mod pallet {
 	pub type Reported<T: Config> =
 		StorageMap<_, Blake2_128Concat, (T::AccountId, u64, u32, VotePhase), (), OptionQuery>;
 
+	/// Seal equivocations already punished, by (leader account, height, view): each is
+	/// punished once. Grows only with proven misbehaviour of committee members.
+	#[pallet::storage]
+	pub type ReportedSeals<T: Config> =
+		StorageMap<_, Blake2_128Concat, (T::AccountId, u64, u32), (), OptionQuery>;
+
 	#[pallet::error]
 	pub enum Error<T> {
 		/// The two votes are not by one voter for one height, view and phase with different
@@ -149,6 +159,10 @@ pub mod pallet {
 		BadSignature,
 		/// This equivocation was already reported.
 		AlreadyReported,
+		/// A header of the proof is longer than `MAX_PROOF_HEADER_LEN` bytes.
+		HeaderTooLong,
+		/// The headers' author is not the leader of their height and view.
+		NotTheLeader,
 	}
 
 	#[pallet::call]
@@ -175,6 +189,24 @@ pub mod pallet {
 			});
 			Ok(())
 		}
+
+		/// Reports a leader that sealed two different headers for one height and view (a
+		/// leader makes one block per view). Unsigned, like `report_equivocation`: submitted by
+		/// the node whose block import saw both headers, checked again when included. The
+		/// leader gets an `Equivocated` penalty in the reputation system.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::report_seal_equivocation(T::MaxCommitteeSize::get()))]
+		pub fn report_seal_equivocation(
+			origin: OriginFor<T>,
+			proof: alloc::boxed::Box<SealEquivocationProof<HeaderFor<T>>>,
+		) -> DispatchResult {
+			ensure_none(origin)?;
+			let (who, height, view) = Self::check_seal_equivocation(&proof)?;
+			ReportedSeals::<T>::insert((who.clone(), height, view), ());
+			T::Reputation::note(&who, Signal::Equivocated);
+			Self::deposit_event(Event::SealEquivocationReported { who, height, view });
+			Ok(())
+		}
 	}
 
 	#[pallet::validate_unsigned]
@@ -182,30 +214,46 @@ pub mod pallet {
 		type Call = Call<T>;
 
 		fn validate_unsigned(source: TransactionSource, call: &Self::Call) -> TransactionValidity {
-			let Call::report_equivocation { proof } = call else {
-				return InvalidTransaction::Call.into();
-			};
-			// Reports come from the node that saw the votes, or inside blocks.
+			// Reports come from the node that saw the offence, or inside blocks.
 			if !matches!(source, TransactionSource::Local | TransactionSource::InBlock) {
 				return InvalidTransaction::Call.into();
 			}
-			Self::check_equivocation(proof).map_err(|_| InvalidTransaction::BadProof)?;
-			let d = &proof.first.data;
-			ValidTransaction::with_tag_prefix("DporEquivocation")
+			let valid = match call {
+				Call::report_equivocation { proof } => {
+					Self::check_equivocation(proof).map_err(|_| InvalidTransaction::BadProof)?;
+					let d = &proof.first.data;
+					ValidTransaction::with_tag_prefix("DporEquivocation").and_provides((
+						proof.first.voter,
+						d.term,
+						d.height,
+						d.view,
+						d.phase,
+					))
+				}
+				Call::report_seal_equivocation { proof } => {
+					let (who, height, view) = Self::check_seal_equivocation(proof)
+						.map_err(|_| InvalidTransaction::BadProof)?;
+					ValidTransaction::with_tag_prefix("DporSealEquivocation")
+						.and_provides((who, height, view))
+				}
+				_ => return InvalidTransaction::Call.into(),
+			};
+			valid
 				.priority(TransactionPriority::MAX)
-				.and_provides((proof.first.voter, d.term, d.height, d.view, d.phase))
 				.longevity(REPORT_LONGEVITY)
 				.propagate(false)
 				.build()
 		}
 
 		fn pre_dispatch(call: &Self::Call) -> Result<(), TransactionValidityError> {
-			let Call::report_equivocation { proof } = call else {
-				return Err(InvalidTransaction::Call.into());
+			let checked = match call {
+				Call::report_equivocation { proof } => Self::check_equivocation(proof).map(|_| ()),
+				Call::report_seal_equivocation { proof } => {
+					Self::check_seal_equivocation(proof).map(|_| ())
+				}
+				_ => return Err(InvalidTransaction::Call.into()),
 			};
-			Self::check_equivocation(proof)
-				.map(|_| ())
-				.map_err(|_| InvalidTransaction::BadProof.into())
+			checked.map_err(|_| InvalidTransaction::BadProof.into())
 		}
 	}
 
@@ -230,6 +278,15 @@ pub mod pallet {
 			/// The member's account.
 			who: T::AccountId,
 			/// The height of the votes.
+			height: u64,
+			/// Their view.
+			view: u32,
+		},
+		/// A leader was proven to have sealed two different blocks for one height and view.
+		SealEquivocationReported {
+			/// The leader's account.
+			who: T::AccountId,
+			/// The height of the blocks.
 			height: u64,
 			/// Their view.
 			view: u32,
@@ -266,6 +323,55 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::AlreadyReported
 		);
 		Ok(who)
+	}
+
+	/// Checks a seal-equivocation proof: both headers within [`MAX_PROOF_HEADER_LEN`], one
+	/// (height, term, view, author) with different contents, the author the leader of that
+	/// height and view in the committee frozen for the term, both seals by its key over this
+	/// chain's genesis, not reported before. Returns the leader, the height and the view.
+	pub fn check_seal_equivocation(
+		proof: &SealEquivocationProof<HeaderFor<T>>,
+	) -> Result<(T::AccountId, u64, u32), Error<T>> {
+		for header in [&proof.first, &proof.second] {
+			ensure!(
+				header.encoded_size() <= MAX_PROOF_HEADER_LEN as usize,
+				Error::<T>::HeaderTooLong
+			);
+		}
+		let offence = proof.offence().ok_or(Error::<T>::NotAnEquivocation)?;
+		let (term, members) = T::Committee::committee_of_block(offence.height);
+		ensure!(term == offence.term, Error::<T>::WrongTerm);
+		let n = u32::try_from(members.len()).map_err(|_| Error::<T>::UnknownVoter)?;
+		ensure!(offence.author < n, Error::<T>::UnknownVoter);
+		ensure!(
+			offence.author == leader(offence.height, offence.view, n),
+			Error::<T>::NotTheLeader
+		);
+		let (who, key) =
+			members.get(offence.author as usize).ok_or(Error::<T>::UnknownVoter)?.clone();
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::default());
+		for (pre_hash, signature) in &offence.seals {
+			ensure!(
+				key.verify(&seal_payload(&genesis, pre_hash), signature),
+				Error::<T>::BadSignature
+			);
+		}
+		ensure!(
+			!ReportedSeals::<T>::contains_key((who.clone(), offence.height, offence.view)),
+			Error::<T>::AlreadyReported
+		);
+		Ok((who, offence.height, offence.view))
+	}
+
+	/// Submits `proof` as an unsigned `report_seal_equivocation` transaction to the local pool
+	/// (called by the node through `DporApi`, with the off-chain pool extension registered).
+	pub fn submit_unsigned_seal_equivocation_report(
+		proof: SealEquivocationProof<HeaderFor<T>>,
+	) -> Option<()> {
+		use frame_system::offchain::{CreateBare, SubmitTransaction};
+		let call = Call::report_seal_equivocation { proof: alloc::boxed::Box::new(proof) };
+		let xt = <T as CreateBare<Call<T>>>::create_bare(call.into());
+		SubmitTransaction::<T, Call<T>>::submit_transaction(xt).ok()
 	}
 
 	/// Submits `proof` as an unsigned `report_equivocation` transaction to the local pool

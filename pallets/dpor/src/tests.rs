@@ -314,3 +314,196 @@ mod equivocation {
 		});
 	}
 }
+
+#[allow(deprecated)]
+mod seal_equivocation {
+	use super::*;
+	use crate::{Error, ReportedSeals};
+	use cpchain_primitives::consensus::{
+		leader, seal_payload, SealEquivocationProof, MAX_PROOF_HEADER_LEN,
+	};
+	use frame_support::{assert_noop, assert_ok, pallet_prelude::ValidateUnsigned};
+	use sp_core::Pair;
+	use sp_runtime::{
+		traits::Header as _,
+		transaction_validity::{InvalidTransaction, TransactionSource},
+	};
+
+	type Header = sp_runtime::generic::Header<u64, sp_runtime::traits::BlakeTwo256>;
+
+	const HEIGHT: u64 = 3;
+	const VIEW: u32 = 1;
+
+	/// The committee index of the leader of (`HEIGHT`, `VIEW`), and its account.
+	fn the_leader() -> (u32, u64) {
+		let index = leader(HEIGHT, VIEW, 4);
+		(index, u64::from(index) + 1)
+	}
+
+	/// A header of `height` at `view` naming `author`, whose contents differ by `salt`, sealed
+	/// by account `signer`'s key for the chain with genesis `genesis`.
+	fn sealed(
+		height: u64,
+		view: u32,
+		author: u32,
+		signer: u64,
+		salt: u8,
+		genesis: &H256,
+	) -> Header {
+		let term = (height / TERM) as u32;
+		let vrf =
+			pair(signer).as_ref().vrf_sign(&vrf_input(&[0; 32], term, height).into_sign_data());
+		let pre = PreDigest { term, view, author, vrf };
+		let mut header = Header::new(
+			height,
+			H256::repeat_byte(salt),
+			H256::repeat_byte(salt),
+			H256::repeat_byte(2),
+			Digest { logs: vec![pre_digest_item(&pre)] },
+		);
+		let signature = pair(signer).sign(&seal_payload(genesis, &header.hash()));
+		header.digest_mut().push(DigestItem::Seal(DPOR_ENGINE_ID, signature.encode()));
+		header
+	}
+
+	/// Two headers of the leader of (`HEIGHT`, `VIEW`), both sealed with its key.
+	fn two_blocks(genesis: &H256) -> (Header, Header) {
+		let (index, account) = the_leader();
+		(
+			sealed(HEIGHT, VIEW, index, account, 1, genesis),
+			sealed(HEIGHT, VIEW, index, account, 2, genesis),
+		)
+	}
+
+	fn proof(first: Header, second: Header) -> Box<SealEquivocationProof<Header>> {
+		Box::new(SealEquivocationProof { first, second })
+	}
+
+	fn report(first: Header, second: Header) -> frame_support::dispatch::DispatchResult {
+		Dpor::report_seal_equivocation(RuntimeOrigin::none(), proof(first, second))
+	}
+
+	#[test]
+	fn two_blocks_sealed_by_one_leader_at_one_view_cost_it_once() {
+		new_test_ext().execute_with(|| {
+			let g = System::block_hash(0);
+			let (a, b) = two_blocks(&g);
+			let (_, account) = the_leader();
+			assert_ok!(report(a.clone(), b.clone()));
+			assert_eq!(signals(), vec![(account, Signal::Equivocated)]);
+			System::assert_last_event(
+				Event::SealEquivocationReported { who: account, height: HEIGHT, view: VIEW }.into(),
+			);
+			assert!(ReportedSeals::<Test>::contains_key((account, HEIGHT, VIEW)));
+			assert_noop!(report(b, a), Error::<Test>::AlreadyReported);
+		});
+	}
+
+	#[test]
+	fn anything_short_of_two_blocks_of_the_leader_is_refused() {
+		new_test_ext().execute_with(|| {
+			let g = System::block_hash(0);
+			let (index, account) = the_leader();
+			let (a, b) = two_blocks(&g);
+			// One header twice, and one header sealed twice (sr25519 seals differ every time,
+			// the block does not).
+			assert_noop!(report(a.clone(), a.clone()), Error::<Test>::NotAnEquivocation);
+			let mut resealed = a.clone();
+			resealed.digest_mut().pop();
+			let signature = pair(account).sign(&seal_payload(&g, &resealed.hash()));
+			resealed.digest_mut().push(DigestItem::Seal(DPOR_ENGINE_ID, signature.encode()));
+			assert_ne!(resealed, a, "a fresh signature");
+			assert_noop!(report(a.clone(), resealed), Error::<Test>::NotAnEquivocation);
+			// Another height, another view, another author named.
+			let other_height = sealed(HEIGHT + 4, VIEW, index, account, 2, &g);
+			assert_noop!(report(a.clone(), other_height), Error::<Test>::NotAnEquivocation);
+			let next = leader(HEIGHT, VIEW + 4, 4);
+			assert_eq!(next, index, "view + n has the same leader");
+			let other_view = sealed(HEIGHT, VIEW + 4, index, account, 2, &g);
+			assert_noop!(report(a.clone(), other_view), Error::<Test>::NotAnEquivocation);
+			let other_author = sealed(HEIGHT, VIEW, (index + 1) % 4, account, 2, &g);
+			assert_noop!(report(a.clone(), other_author), Error::<Test>::NotAnEquivocation);
+			// Without a seal.
+			let mut unsealed = b.clone();
+			unsealed.digest_mut().pop();
+			assert_noop!(report(a.clone(), unsealed), Error::<Test>::NotAnEquivocation);
+			// Two blocks by a member out of turn: no block of it would be imported anyway.
+			let (other, other_account) = ((index + 1) % 4, u64::from((index + 1) % 4) + 1);
+			assert_noop!(
+				report(
+					sealed(HEIGHT, VIEW, other, other_account, 1, &g),
+					sealed(HEIGHT, VIEW, other, other_account, 2, &g)
+				),
+				Error::<Test>::NotTheLeader
+			);
+			assert_noop!(
+				report(sealed(HEIGHT, VIEW, 7, 3, 1, &g), sealed(HEIGHT, VIEW, 7, 3, 2, &g)),
+				Error::<Test>::UnknownVoter
+			);
+			// Sealed by another key, or for another chain.
+			let forged = sealed(HEIGHT, VIEW, index, other_account, 2, &g);
+			assert_noop!(report(a.clone(), forged), Error::<Test>::BadSignature);
+			let other_chain = H256::repeat_byte(0xee);
+			let (c, d) = two_blocks(&other_chain);
+			assert_noop!(report(c, d), Error::<Test>::BadSignature);
+			// A term that is not the height's.
+			let wrong_term = |salt| {
+				let mut h = sealed(HEIGHT, VIEW, index, account, salt, &g);
+				h.digest_mut().logs.clear();
+				let vrf = pair(account)
+					.as_ref()
+					.vrf_sign(&vrf_input(&[0; 32], 4, HEIGHT).into_sign_data());
+				h.digest_mut().push(pre_digest_item(&PreDigest {
+					term: 4,
+					view: VIEW,
+					author: index,
+					vrf,
+				}));
+				let signature = pair(account).sign(&seal_payload(&g, &h.hash()));
+				h.digest_mut().push(DigestItem::Seal(DPOR_ENGINE_ID, signature.encode()));
+				h
+			};
+			assert_noop!(report(wrong_term(1), wrong_term(2)), Error::<Test>::WrongTerm);
+			// Headers padded beyond the bound (a seal over a huge header is still refused
+			// before anything is hashed).
+			let padded = |salt| {
+				let mut h = sealed(HEIGHT, VIEW, index, account, salt, &g);
+				let seal = h.digest_mut().pop().expect("sealed");
+				h.digest_mut().push(DigestItem::Other(vec![0; MAX_PROOF_HEADER_LEN as usize]));
+				let signature = pair(account).sign(&seal_payload(&g, &h.hash()));
+				assert_ne!(DigestItem::Seal(DPOR_ENGINE_ID, signature.encode()), seal);
+				h.digest_mut().push(DigestItem::Seal(DPOR_ENGINE_ID, signature.encode()));
+				h
+			};
+			assert_noop!(report(padded(1), padded(2)), Error::<Test>::HeaderTooLong);
+			// Only unsigned.
+			assert_noop!(
+				Dpor::report_seal_equivocation(RuntimeOrigin::signed(1), proof(a, b)),
+				sp_runtime::DispatchError::BadOrigin
+			);
+			assert!(signals().is_empty());
+		});
+	}
+
+	#[test]
+	fn seal_reports_are_accepted_from_the_local_node_only() {
+		new_test_ext().execute_with(|| {
+			let g = System::block_hash(0);
+			let (a, b) = two_blocks(&g);
+			let call = crate::Call::report_seal_equivocation { proof: proof(a.clone(), b) };
+			assert!(Dpor::validate_unsigned(TransactionSource::Local, &call).is_ok());
+			assert!(Dpor::validate_unsigned(TransactionSource::InBlock, &call).is_ok());
+			assert!(Dpor::pre_dispatch(&call).is_ok());
+			assert_eq!(
+				Dpor::validate_unsigned(TransactionSource::External, &call),
+				InvalidTransaction::Call.into()
+			);
+			let bad = crate::Call::report_seal_equivocation { proof: proof(a.clone(), a) };
+			assert_eq!(
+				Dpor::validate_unsigned(TransactionSource::Local, &bad),
+				InvalidTransaction::BadProof.into()
+			);
+			assert_eq!(Dpor::pre_dispatch(&bad), Err(InvalidTransaction::BadProof.into()));
+		});
+	}
+}

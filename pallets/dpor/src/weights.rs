@@ -16,6 +16,9 @@ pub trait WeightInfo {
 	fn on_initialize(v: u32) -> Weight;
 	/// An equivocation report against a committee of `n` members.
 	fn report_equivocation(n: u32) -> Weight;
+	/// A seal-equivocation report (two headers of the largest size) against a committee of
+	/// `n` members.
+	fn report_seal_equivocation(n: u32) -> Weight;
 }
 
 impl WeightInfo for () {
@@ -29,6 +32,13 @@ impl WeightInfo for () {
 	}
 	fn report_equivocation(n: u32) -> Weight {
 		Weight::from_parts(90_000_000, 4_000)
+			.saturating_add(Weight::from_parts(2_000_000, 2_500).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(4))
+			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(3))
+	}
+	fn report_seal_equivocation(n: u32) -> Weight {
+		Weight::from_parts(120_000_000, 20_000)
 			.saturating_add(Weight::from_parts(2_000_000, 2_500).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(4))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))

@@ -57,11 +57,11 @@ impl<T: frame_system::Config> pallet_dpor::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3390 + v * (58 ±0)`
 		//  Estimated: `5462 + v * (2864 ±0)`
-		// Minimum execution time: 415_355_000 picoseconds.
-		Weight::from_parts(467_426_100, 0)
+		// Minimum execution time: 434_011_000 picoseconds.
+		Weight::from_parts(506_831_284, 0)
 			.saturating_add(Weight::from_parts(0, 5462))
-			// Standard Error: 20_333
-			.saturating_add(Weight::from_parts(13_518_381, 0).saturating_mul(v.into()))
+			// Standard Error: 45_403
+			.saturating_add(Weight::from_parts(15_205_467, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -89,11 +89,40 @@ impl<T: frame_system::Config> pallet_dpor::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `631 + n * (93 ±0)`
 		//  Estimated: `5462`
-		// Minimum execution time: 145_725_000 picoseconds.
-		Weight::from_parts(161_323_236, 0)
+		// Minimum execution time: 158_862_000 picoseconds.
+		Weight::from_parts(181_027_007, 0)
 			.saturating_add(Weight::from_parts(0, 5462))
-			// Standard Error: 11_558
-			.saturating_add(Weight::from_parts(387_699, 0).saturating_mul(n.into()))
+			// Standard Error: 22_788
+			.saturating_add(Weight::from_parts(319_407, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(8))
+			.saturating_add(T::DbWeight::get().writes(5))
+	}
+	/// Storage: `Committee::CommitteeKeys` (r:1 w:0)
+	/// Proof: `Committee::CommitteeKeys` (`max_values`: None, `max_size`: Some(1997), added: 4472, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `Dpor::ReportedSeals` (r:1 w:1)
+	/// Proof: `Dpor::ReportedSeals` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::Ledgers` (r:1 w:1)
+	/// Proof: `Reputation::Ledgers` (`max_values`: None, `max_size`: Some(389), added: 2864, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::Activities` (r:1 w:1)
+	/// Proof: `Reputation::Activities` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Storage: `Reputation::RNodes` (r:1 w:0)
+	/// Proof: `Reputation::RNodes` (`max_values`: Some(1), `max_size`: Some(3202), added: 3697, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[1, 31]`.
+	fn report_seal_equivocation(n: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `631 + n * (93 ±0)`
+		//  Estimated: `5462`
+		// Minimum execution time: 187_990_000 picoseconds.
+		Weight::from_parts(223_688_726, 0)
+			.saturating_add(Weight::from_parts(0, 5462))
+			// Standard Error: 29_305
+			.saturating_add(Weight::from_parts(480_953, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().writes(5))
 	}

@@ -1,4 +1,6 @@
-//! The leader's part: build, seal and import the block of a (height, view).
+//! The leader's part: build, seal and import the block of a (height, view). The sealed
+//! block's hash is recorded (aux store) before the import, so that a leader restarted after
+//! this point re-proposes it ([`own_block`]) instead of sealing a second block at the view.
 
 use std::{
 	sync::Arc,
@@ -14,6 +16,7 @@ use cpchain_primitives::{
 	},
 	dpor::DPOR_ENGINE_ID,
 };
+use sc_client_api::AuxStore;
 use sc_consensus::{BlockImport, BlockImportParams, StateAction, StorageChanges};
 use sp_blockchain::HeaderBackend;
 use sp_consensus::{BlockOrigin, Environment, ProposeArgs, Proposer};
@@ -25,7 +28,8 @@ use sp_runtime::{
 	Digest, DigestItem,
 };
 
-use crate::chain::ChildRules;
+use super::{Write, WriteHook};
+use crate::{aux_schema, chain::ChildRules};
 
 /// Why the leader's block was not built.
 #[derive(Debug, thiserror::Error)]
@@ -51,12 +55,29 @@ pub enum BuildError {
 	/// The block import refused the block.
 	#[error("import: {0}")]
 	Import(String),
+	/// The sealed block could not be recorded: it was not imported (a leader that could
+	/// forget its block could seal a second one after a restart).
+	#[error("recording the sealed block: {0}")]
+	Store(String),
 }
 
 /// A block the leader built: its height, view and hash.
 pub type Built = Result<(Height, View, H256), BuildError>;
 
-/// Builds, seals and imports the block of (`height`, `view`) on `parent`.
+/// The block this member sealed at (`height`, `view`) on `parent` before a restart, if it
+/// was imported: the leader proposes it again. (A block recorded but not imported never left
+/// the node: the import announces it.)
+pub fn own_block<B, C>(client: &C, height: Height, view: View, parent: H256) -> Option<H256>
+where
+	B: BlockT<Hash = H256>,
+	C: HeaderBackend<B> + AuxStore,
+{
+	let (h, v, hash) = aux_schema::read_own_block(client).ok().flatten()?;
+	let header = client.header(hash).ok().flatten()?;
+	(h == height && v == view && *header.parent_hash() == parent).then_some(hash)
+}
+
+/// Builds, seals, records and imports the block of (`height`, `view`) on `parent`.
 #[allow(clippy::too_many_arguments)]
 pub async fn build_block<B, C, E, I>(
 	client: Arc<C>,
@@ -71,10 +92,11 @@ pub async fn build_block<B, C, E, I>(
 	height: Height,
 	view: View,
 	not_before: Instant,
+	hook: Option<Arc<dyn WriteHook>>,
 ) -> Built
 where
 	B: BlockT<Hash = H256>,
-	C: HeaderBackend<B>,
+	C: HeaderBackend<B> + AuxStore,
 	E: Environment<B>,
 	I: BlockImport<B>,
 {
@@ -126,6 +148,15 @@ where
 		StateAction::ApplyChanges(StorageChanges::Changes(proposal.storage_changes));
 	params.fork_choice = Some(crate::fork_choice::<B, C>(&*client, &params.header, view));
 	let hash = params.post_hash();
+	let write = Write::OwnBlock { height, view };
+	if let Some(hook) = &hook {
+		hook.before(write).map_err(BuildError::Store)?;
+	}
+	aux_schema::write_own_block(&*client, height, view, hash)
+		.map_err(|e| BuildError::Store(e.to_string()))?;
+	if let Some(hook) = &hook {
+		hook.after(write);
+	}
 	block_import.import_block(params).await.map_err(|e| BuildError::Import(e.to_string()))?;
 	Ok((height, view, hash))
 }

@@ -54,7 +54,7 @@ use crate::{
 	DporClient, LOG_TARGET,
 };
 
-use authoring::{build_block, Built};
+use authoring::{build_block, own_block, Built};
 
 /// Resolves once the transaction pool has taken in the import of a block (bounded by the
 /// node). Finality waits for it: not for the order of a transaction's statuses, which the
@@ -94,6 +94,14 @@ pub enum Write {
 	Finalize {
 		/// The block's height.
 		height: Height,
+	},
+	/// The block this member sealed as the leader of (height, view), recorded before it is
+	/// imported.
+	OwnBlock {
+		/// The block's height.
+		height: Height,
+		/// Its view.
+		view: View,
 	},
 }
 
@@ -793,22 +801,32 @@ where
 						}
 						_ => Instant::now(),
 					};
-					building = build_block::<B, C, E, I>(
-						voter.client.clone(),
-						voter.env.clone(),
-						voter.block_import.clone(),
-						keystore,
-						key,
-						author,
-						voter.genesis,
-						voter.rules.clone(),
-						voter.finalized,
-						height,
-						view,
-						not_before,
-					)
-					.boxed()
-					.fuse();
+					if let Some(hash) =
+						own_block::<B, C>(&*voter.client, height, view, voter.finalized)
+					{
+						// Sealed and imported before a restart: the same block again, never
+						// a second one at this view.
+						log::info!(target: LOG_TARGET, "proposing #{height} {hash} again, sealed at view {view} before a restart");
+						building = futures::future::ready(Ok((height, view, hash))).boxed().fuse();
+					} else {
+						building = build_block::<B, C, E, I>(
+							voter.client.clone(),
+							voter.env.clone(),
+							voter.block_import.clone(),
+							keystore,
+							key,
+							author,
+							voter.genesis,
+							voter.rules.clone(),
+							voter.finalized,
+							height,
+							view,
+							not_before,
+							voter.hook.clone(),
+						)
+						.boxed()
+						.fuse();
+					}
 				}
 			}
 		}

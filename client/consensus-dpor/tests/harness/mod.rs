@@ -100,6 +100,8 @@ pub struct Net {
 	endpoints: Mutex<Vec<Endpoint>>,
 	/// Every vote an honest member sent: (voter key, term, height, view, phase) -> block.
 	signed: Mutex<HashMap<(Vec<u8>, u32, u64, u32, u8), Option<H256>>>,
+	/// Every block an honest member sealed: (node, height, view) -> hash without the seal.
+	sealed: Mutex<HashMap<(usize, u32, u32), H256>>,
 	/// Double signatures seen (must stay empty).
 	pub double_signs: Mutex<Vec<String>>,
 	/// The sum of the reputation changes each node's voter reported against each peer.
@@ -133,13 +135,16 @@ impl Net {
 				keystore
 					.insert(KEY_TYPE, &format!("//{key}"), key.public().as_ref())
 					.expect("the member key goes into the keystore");
+				let pool = Arc::new(RecordingPool::default());
+				let reports =
+					sc_transaction_pool_api::OffchainTransactionPoolFactory::new(pool.clone());
 				Arc::new(Node {
 					key: *key,
-					import: DporBlockImport::new(client.clone(), genesis),
+					import: DporBlockImport::new(client.clone(), genesis).with_reports(reports),
 					client,
 					keystore,
 					peer: PeerId::random(),
-					pool: Arc::new(RecordingPool::default()),
+					pool,
 					metrics: Mutex::new(None),
 					task: Mutex::new(None),
 					honest,
@@ -156,6 +161,7 @@ impl Net {
 			nodes,
 			endpoints: Mutex::new(endpoints),
 			signed: Mutex::new(HashMap::new()),
+			sealed: Mutex::new(HashMap::new()),
 			double_signs: Mutex::new(Vec::new()),
 			reputation: Mutex::new(HashMap::new()),
 			delivered: Mutex::new(0),
@@ -301,6 +307,32 @@ impl Net {
 		}
 	}
 
+	/// Records a block that honest node `from` sealed; a second one with other contents at
+	/// the same (height, view) is a double sign (the chain slashes it as seal equivocation).
+	fn check_double_seal(&self, from: usize, block: &Block) {
+		let header = block.header();
+		let Some(pre) = cpchain_primitives::consensus::find_pre_digest(header) else { return };
+		let Some((pre_header, _)) = cpchain_primitives::consensus::split_seal(header.clone())
+		else {
+			return;
+		};
+		let key = (from, *header.number(), pre.view);
+		let mut sealed = self.sealed.lock();
+		match sealed.get(&key) {
+			Some(hash) if *hash != pre_header.hash() => self.double_signs.lock().push(format!(
+				"{} sealed {hash:?} and {:?} at height {} view {}",
+				self.nodes[from].key,
+				pre_header.hash(),
+				header.number(),
+				pre.view
+			)),
+			Some(_) => {}
+			None => {
+				sealed.insert(key, pre_header.hash());
+			}
+		}
+	}
+
 	/// The sum of reputation changes honest voters reported against node `i`.
 	pub fn reputation_of(&self, i: usize) -> i64 {
 		self.reputation.lock().get(&self.nodes[i].peer).copied().unwrap_or(0)
@@ -318,6 +350,9 @@ impl Net {
 					continue;
 				}
 				let Ok(Some(block)) = net.nodes[i].client.block(n.hash) else { continue };
+				if net.nodes[i].honest {
+					net.check_double_seal(i, &block.block);
+				}
 				for j in 0..net.nodes.len() {
 					if j != i && !net.is_isolated(i) && !net.is_isolated(j) {
 						let _ = net.deliver_block(j, block.block.clone()).await;
@@ -465,11 +500,45 @@ impl sc_consensus::JustificationSyncLink<Block> for JustificationLink {
 	fn clear_justification_requests(&self) {}
 }
 
-/// Records what the voter submits to the local pool.
+/// Records what the voter and the block import submit to the local pool.
 #[derive(Default)]
 pub struct RecordingPool {
 	/// The submitted transactions.
 	pub submitted: Mutex<Vec<OpaqueExtrinsic>>,
+}
+
+/// The equivocation reports a node submitted, by kind.
+#[derive(Default, Debug)]
+pub struct Reports {
+	/// Of two votes (`report_equivocation`).
+	pub votes: usize,
+	/// Of two sealed blocks (`report_seal_equivocation`): (leader index, height, view).
+	pub seals: Vec<(MemberIndex, u64, u32)>,
+	/// Anything else.
+	pub other: usize,
+}
+
+impl RecordingPool {
+	/// The submitted transactions, decoded as the runtime's calls.
+	pub fn reports(&self) -> Reports {
+		let mut reports = Reports::default();
+		for xt in self.submitted.lock().iter() {
+			let decoded = cpchain_runtime::UncheckedExtrinsic::decode(&mut &xt.encode()[..]);
+			match decoded.map(|xt| xt.function) {
+				Ok(cpchain_runtime::RuntimeCall::Dpor(
+					pallet_dpor::Call::report_equivocation { .. },
+				)) => reports.votes += 1,
+				Ok(cpchain_runtime::RuntimeCall::Dpor(
+					pallet_dpor::Call::report_seal_equivocation { proof },
+				)) => {
+					let offence = proof.offence().expect("the runtime checked the proof");
+					reports.seals.push((offence.author, offence.height, offence.view));
+				}
+				_ => reports.other += 1,
+			}
+		}
+		reports
+	}
 }
 
 impl sc_transaction_pool_api::LocalTransactionPool for RecordingPool {
