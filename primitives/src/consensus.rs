@@ -32,12 +32,11 @@ pub type AuthorityId = app::Public;
 /// A signature by a committee key.
 pub type AuthoritySignature = app::Signature;
 
-/// A block height.
-pub type Height = u64;
-/// A view (round) within a height; view `v` of height `h` is led by member `(h + v) mod n`.
-pub type View = u32;
-/// A member's position in its term's committee.
-pub type MemberIndex = u32;
+/// The consensus vocabulary, shared with the BFT core (one definition for the runtime and the
+/// engine): a block height, a view (round) within a height, led by member `(h + v) mod n`, a
+/// member's position in its term's committee, the two voting phases, the leader of a view and
+/// the quorum of a committee.
+pub use cpchain_dpor_bft::{leader, quorum, Height, MemberIndex, Phase, View};
 
 /// Domain of the signature that seals a block header.
 pub const SEAL_DOMAIN: &[u8] = b"cpchain/dpor/seal/v1";
@@ -104,30 +103,6 @@ pub fn seal_payload(genesis: &H256, pre_hash: &H256) -> Vec<u8> {
 	(SEAL_DOMAIN, genesis, pre_hash).encode()
 }
 
-/// The two voting phases.
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	PartialOrd,
-	Ord,
-	Debug,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	TypeInfo,
-	MaxEncodedLen,
-)]
-pub enum VotePhase {
-	/// PREPARE (prevote).
-	#[codec(index = 0)]
-	Prepare,
-	/// COMMIT (precommit): a quorum of these finalises the block.
-	#[codec(index = 1)]
-	Commit,
-}
-
 /// What a vote says, and what its signature covers (with the chain's genesis hash).
 #[derive(
 	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
@@ -140,7 +115,7 @@ pub struct VoteData {
 	/// The view.
 	pub view: View,
 	/// The phase.
-	pub phase: VotePhase,
+	pub phase: Phase,
 	/// The block voted for, or `None` (the view's leader failed).
 	pub block: Option<H256>,
 }
@@ -252,16 +227,10 @@ impl DporJustification {
 			term: self.term,
 			height: self.height,
 			view: self.view,
-			phase: VotePhase::Commit,
+			phase: Phase::Commit,
 			block: Some(self.block),
 		}
 	}
-}
-
-/// The leader of `height` at `view` in a committee of `n` members (`n > 0`; 0 for `n = 0`).
-pub fn leader(height: Height, view: View, n: u32) -> MemberIndex {
-	let n = u64::from(n.max(1));
-	((height % n + u64::from(view) % n) % n) as MemberIndex
 }
 
 /// Proof that a committee member signed two different votes for one height, view and phase.

@@ -408,14 +408,14 @@ fn equivocation(
 	term: u32,
 	height: u64,
 ) -> cpchain_primitives::consensus::EquivocationProof {
-	use cpchain_primitives::consensus::{EquivocationProof, SignedVote, VoteData, VotePhase};
+	use cpchain_primitives::consensus::{EquivocationProof, Phase, SignedVote, VoteData};
 	let genesis = System::block_hash(0);
 	let vote = |block: u8| {
 		let data = VoteData {
 			term,
 			height,
 			view: 0,
-			phase: VotePhase::Commit,
+			phase: Phase::Commit,
 			block: Some(sp_core::H256::repeat_byte(block)),
 		};
 		let signature = key.sign(&data.signing_payload(&genesis)).into();

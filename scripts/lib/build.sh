@@ -16,9 +16,18 @@ build_node() {
 BASELINE_REV="${BASELINE_REV:-5a12f76e7f5857fe33ae85f4f9683cd56bdd4a40}"
 BASELINE_NODE="$HOME/.cache/cpchain/baseline/cpchain-node-$BASELINE_REV"
 
+# The project's own packages: cleaned around a baseline build (see build_baseline).
+project_packages() {
+	cargo metadata --no-deps --format-version 1 --offline --manifest-path "$REPO_ROOT/Cargo.toml" |
+		python3 -c 'import json, sys; print(" ".join("-p " + p["name"] for p in json.load(sys.stdin)["packages"]))'
+}
+
 # Builds the baseline's node once (kept as $BASELINE_NODE). It is built in its own worktree
 # but in the shared target dir: the SDK crates are reused, only the project's crates compile.
-# Then this checkout's node is rebuilt, so that the shared dir ends as it started.
+# Cargo names a workspace crate's artifacts by its path relative to the workspace, the same
+# in both checkouts, and judges them fresh by modification times; so the project's packages
+# are cleaned before the baseline build and after it (or each build would link the other's
+# crates), and this checkout's node is rebuilt, so that the shared dir ends as it started.
 build_baseline() {
 	if [ -x "$BASELINE_NODE" ]; then
 		log "the Aura + GRANDPA baseline is built: $BASELINE_NODE"
@@ -29,8 +38,12 @@ build_baseline() {
 		git -C "$REPO_ROOT" worktree add --detach "$src" "$BASELINE_REV"
 	fi
 	git -C "$src" checkout --detach --quiet "$BASELINE_REV"
+	local packages
+	read -r -a packages <<<"$(project_packages)"
 	log "building the Aura + GRANDPA baseline (commit $BASELINE_REV)"
+	cargo clean "${CARGO_PROFILE[@]}" --offline --manifest-path "$REPO_ROOT/Cargo.toml" "${packages[@]}"
 	(cd "$src" && step cargo build "${CARGO_PROFILE[@]}" --locked --workspace --all-targets "${CARGO_FEATURES[@]}")
 	cp "$CARGO_TARGET_DIR/release/cpchain-node" "$BASELINE_NODE"
+	cargo clean "${CARGO_PROFILE[@]}" --offline --manifest-path "$REPO_ROOT/Cargo.toml" "${packages[@]}"
 	build_node
 }

@@ -296,7 +296,7 @@ mod tests {
 
 	#[test]
 	fn the_justifying_votes_are_stored_with_the_state() {
-		use cpchain_primitives::consensus::{AuthorityPair, VoteData, VotePhase};
+		use cpchain_primitives::consensus::{AuthorityPair, Phase, VoteData};
 		use sp_core::Pair;
 		let store = Memory::default();
 		assert_eq!(read_justifying_votes(&store).expect("reads"), Vec::new());
@@ -304,7 +304,7 @@ mod tests {
 			term: 1,
 			height: 9,
 			view: 3,
-			phase: VotePhase::Prepare,
+			phase: Phase::Prepare,
 			block: Some(H256::repeat_byte(3)),
 		};
 		let signature =

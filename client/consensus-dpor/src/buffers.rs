@@ -19,7 +19,7 @@
 use std::collections::BTreeMap;
 
 use cpchain_dpor_bft::{View, MAX_VIEWS_AHEAD};
-use cpchain_primitives::consensus::{DporMessage, MemberIndex, SignedProposal, VotePhase};
+use cpchain_primitives::consensus::{DporMessage, MemberIndex, Phase, SignedProposal};
 
 /// How many views past the current one a message may be for and still be kept or relayed:
 /// the core's own bound.
@@ -35,8 +35,8 @@ pub fn within_window(view: View, current: View) -> bool {
 pub enum Slot {
 	/// The proposal of a view (signed by the view's leader).
 	Proposal(View),
-	/// A vote: view, phase (0 PREPARE, 1 COMMIT) and voter.
-	Vote(View, u8, MemberIndex),
+	/// A vote: view, phase and voter.
+	Vote(View, Phase, MemberIndex),
 }
 
 impl Slot {
@@ -44,14 +44,7 @@ impl Slot {
 	pub fn of(message: &DporMessage) -> Self {
 		match message {
 			DporMessage::Proposal(p) => Self::Proposal(p.data.view),
-			DporMessage::Vote(v) => Self::Vote(
-				v.data.view,
-				match v.data.phase {
-					VotePhase::Prepare => 0,
-					VotePhase::Commit => 1,
-				},
-				v.voter,
-			),
+			DporMessage::Vote(v) => Self::Vote(v.data.view, v.data.phase, v.voter),
 		}
 	}
 
@@ -192,7 +185,7 @@ mod tests {
 			term: 1,
 			height: 10,
 			view,
-			phase: VotePhase::Prepare,
+			phase: Phase::Prepare,
 			block: Some(H256::repeat_byte(block)),
 		};
 		let signature = pair.sign(&data.signing_payload(&H256::zero()));

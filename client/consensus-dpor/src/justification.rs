@@ -169,7 +169,7 @@ mod tests {
 		// A PREPARE signature does not count as a COMMIT.
 		let mut prepare = good.clone();
 		let mut data = good.vote_data();
-		data.phase = cpchain_primitives::consensus::VotePhase::Prepare;
+		data.phase = cpchain_primitives::consensus::Phase::Prepare;
 		prepare.signatures[0].1 = pairs[0].sign(&data.signing_payload(&genesis));
 		assert_eq!(
 			verify(&prepare, block, 10, &c, &genesis),

@@ -3,7 +3,7 @@
 
 use cpchain_dpor_bft::{quorum, Phase, Proposal, Vote};
 use cpchain_primitives::{
-	consensus::{leader, AuthorityId, DporMessage, Height, SignedProposal, SignedVote, VotePhase},
+	consensus::{leader, AuthorityId, DporMessage, Height, SignedProposal, SignedVote},
 	dpor::Committee,
 };
 use sp_core::H256;
@@ -26,21 +26,6 @@ pub enum MessageError {
 	BadSignature,
 	/// A re-proposal whose PREPARE quorum does not hold.
 	BadJustification,
-}
-
-fn phase(p: VotePhase) -> Phase {
-	match p {
-		VotePhase::Prepare => Phase::Prepare,
-		VotePhase::Commit => Phase::Commit,
-	}
-}
-
-/// The wire phase of a core phase.
-pub fn wire_phase(p: Phase) -> VotePhase {
-	match p {
-		Phase::Prepare => VotePhase::Prepare,
-		Phase::Commit => VotePhase::Commit,
-	}
 }
 
 fn check_vote(
@@ -92,7 +77,7 @@ pub fn check_message(
 						let d = &vote.data;
 						let matches = d.term == committee.term
 							&& d.height == height && d.view == valid_view
-							&& d.phase == VotePhase::Prepare
+							&& d.phase == Phase::Prepare
 							&& d.block == Some(p.data.block);
 						if !matches || !voters.insert(vote.voter) {
 							return Err(MessageError::BadJustification);
@@ -114,7 +99,7 @@ pub fn core_vote(vote: &SignedVote) -> Vote<H256> {
 	Vote {
 		height: vote.data.height,
 		view: vote.data.view,
-		phase: phase(vote.data.phase),
+		phase: vote.data.phase,
 		block: vote.data.block,
 		voter: vote.voter,
 	}

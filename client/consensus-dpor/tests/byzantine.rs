@@ -26,8 +26,8 @@ use codec::Encode;
 use cpchain_consensus_dpor::{buffers::VIEW_WINDOW, chain::child_rules};
 use cpchain_primitives::{
 	consensus::{
-		leader, AuthorityPair, AuthoritySignature, DporMessage, ProposalData, SignedProposal,
-		SignedVote, VoteData, VotePhase,
+		leader, AuthorityPair, AuthoritySignature, DporMessage, Phase, ProposalData,
+		SignedProposal, SignedVote, VoteData,
 	},
 	dpor::DPOR_ENGINE_ID,
 };
@@ -225,7 +225,7 @@ async fn attack(net: Arc<Net>) -> Attack {
 		}
 		// Conflicting votes in the window; votes far beyond it.
 		for view in 0..4 {
-			for phase in [VotePhase::Prepare, VotePhase::Commit] {
+			for phase in [Phase::Prepare, Phase::Commit] {
 				for tag in [2, 3] {
 					send(vote(h, view, phase, Some(random(round, tag, view))));
 					attack.votes += 1;
@@ -233,8 +233,8 @@ async fn attack(net: Arc<Net>) -> Attack {
 			}
 		}
 		for view in (VIEW_WINDOW + 1..VIEW_WINDOW + 40).chain([1_000, u32::MAX / 2, u32::MAX]) {
-			send(vote(h, view, VotePhase::Prepare, Some(random(round, 4, view))));
-			send(vote(h + 1, view, VotePhase::Commit, None));
+			send(vote(h, view, Phase::Prepare, Some(random(round, 4, view))));
+			send(vote(h + 1, view, Phase::Commit, None));
 			attack.votes += 2;
 		}
 		// Next-height messages in honest members' slots, without valid signatures.
@@ -244,7 +244,7 @@ async fn attack(net: Arc<Net>) -> Attack {
 					term,
 					height: h + 1,
 					view,
-					phase: VotePhase::Prepare,
+					phase: Phase::Prepare,
 					block: Some(random(round, 5, view)),
 				};
 				let signature = AuthoritySignature::from(sp_core::sr25519::Signature::from_raw(

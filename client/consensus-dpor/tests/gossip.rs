@@ -11,8 +11,8 @@ use cpchain_consensus_dpor::{
 };
 use cpchain_primitives::{
 	consensus::{
-		leader, AuthorityPair, DporMessage, ProposalData, SignedProposal, SignedVote, VoteData,
-		VotePhase,
+		leader, AuthorityPair, DporMessage, Phase, ProposalData, SignedProposal, SignedVote,
+		VoteData,
 	},
 	dpor::Committee,
 };
@@ -37,7 +37,7 @@ fn validator() -> std::sync::Arc<GossipValidator> {
 	v
 }
 
-fn vote_data(height: u64, term: u32, phase: VotePhase) -> VoteData {
+fn vote_data(height: u64, term: u32, phase: Phase) -> VoteData {
 	VoteData { term, height, view: 0, phase, block: Some(H256::repeat_byte(7)) }
 }
 
@@ -49,7 +49,7 @@ fn vote(data: VoteData, voter: u32, signer: &AuthorityPair, genesis: &H256) -> V
 
 fn valid_vote(height: u64) -> Vec<u8> {
 	let pairs = pairs();
-	vote(vote_data(height, TERM, VotePhase::Prepare), 2, &pairs[2], &GENESIS)
+	vote(vote_data(height, TERM, Phase::Prepare), 2, &pairs[2], &GENESIS)
 }
 
 /// What the validator decides for `data` and the one reputation change it reports.
@@ -87,7 +87,7 @@ fn malformed_and_oversized_messages_cost_the_sender() {
 fn signatures_by_non_members_or_for_another_chain_cost_the_sender() {
 	let pairs = pairs();
 	let outsider = AuthorityPair::from_seed(&[9; 32]);
-	let data = || vote_data(HEIGHT, TERM, VotePhase::Commit);
+	let data = || vote_data(HEIGHT, TERM, Phase::Commit);
 	let cases = [
 		("an outsider in a member's slot", vote(data(), 1, &outsider, &GENESIS)),
 		("a member in another member's slot", vote(data(), 1, &pairs[3], &GENESIS)),
@@ -102,7 +102,7 @@ fn signatures_by_non_members_or_for_another_chain_cost_the_sender() {
 #[test]
 fn a_vote_replayed_from_another_term_costs_the_sender() {
 	let pairs = pairs();
-	let replayed = vote(vote_data(HEIGHT, TERM - 1, VotePhase::Commit), 1, &pairs[1], &GENESIS);
+	let replayed = vote(vote_data(HEIGHT, TERM - 1, Phase::Commit), 1, &pairs[1], &GENESIS);
 	assert_eq!(judge(&replayed), (Verdict::Discard, vec![COST_REPLAY]));
 }
 
@@ -132,7 +132,7 @@ fn proposals_by_non_leaders_or_with_a_bad_quorum_cost_the_sender() {
 		let justification = voters
 			.iter()
 			.map(|&voter| {
-				let data = VoteData { view: 0, ..vote_data(HEIGHT, TERM, VotePhase::Prepare) };
+				let data = VoteData { view: 0, ..vote_data(HEIGHT, TERM, Phase::Prepare) };
 				let signature = pairs[voter as usize].sign(&data.signing_payload(&GENESIS));
 				SignedVote { data, voter, signature }
 			})
@@ -193,7 +193,7 @@ fn next_height_messages_are_verified_before_the_voter_keeps_them() {
 	// proposal of a lagging member: bad signatures, outsiders, slots beyond the committee.
 	let pairs = pairs();
 	let outsider = AuthorityPair::from_seed(&[9; 32]);
-	let next = || vote_data(HEIGHT + 1, TERM, VotePhase::Prepare);
+	let next = || vote_data(HEIGHT + 1, TERM, Phase::Prepare);
 	let junk = [
 		("an outsider's signature", vote(next(), 1, &outsider, &GENESIS)),
 		("another member's signature", vote(next(), 1, &pairs[3], &GENESIS)),
@@ -205,8 +205,7 @@ fn next_height_messages_are_verified_before_the_voter_keeps_them() {
 	}
 	// Of another term (a term boundary): it cannot be checked yet, so it is dropped, without
 	// a penalty (an honest member of the next term sends it and sends it again).
-	let other_term =
-		vote(vote_data(HEIGHT + 1, TERM + 1, VotePhase::Prepare), 1, &pairs[1], &GENESIS);
+	let other_term = vote(vote_data(HEIGHT + 1, TERM + 1, Phase::Prepare), 1, &pairs[1], &GENESIS);
 	assert_eq!(judge(&other_term), (Verdict::Discard, vec![]));
 }
 
@@ -216,7 +215,7 @@ fn votes_beyond_the_view_window_are_neither_kept_nor_relayed() {
 	// them and relaying them would make every node carry them.
 	let pairs = pairs();
 	let at = |height: u64, view: u32| {
-		let data = VoteData { view, ..vote_data(height, TERM, VotePhase::Commit) };
+		let data = VoteData { view, ..vote_data(height, TERM, Phase::Commit) };
 		vote(data, 2, &pairs[2], &GENESIS)
 	};
 	assert_eq!(judge(&at(HEIGHT, VIEW_WINDOW)), (Verdict::Keep, vec![BENEFIT_VALID]));

@@ -13,7 +13,7 @@ use cpchain_consensus_dpor::{
 use cpchain_primitives::{
 	consensus::{
 		leader, pre_digest_item, seal_payload, vrf_input, AuthoritySignature, DporJustification,
-		EquivocationProof, MemberIndex, PreDigest, SignedVote, VoteData, VotePhase,
+		EquivocationProof, MemberIndex, Phase, PreDigest, SignedVote, VoteData,
 	},
 	dpor::DporApi,
 	dpor::DPOR_ENGINE_ID,
@@ -178,7 +178,7 @@ fn justification_by(node: &TestNode, header: &Header, slots: &[MemberIndex]) -> 
 	let height = u64::from(*header.number());
 	let term = node.rules(parent).committee.term;
 	let block = header.hash();
-	let data = VoteData { term, height, view: 0, phase: VotePhase::Commit, block: Some(block) };
+	let data = VoteData { term, height, view: 0, phase: Phase::Commit, block: Some(block) };
 	let payload = data.signing_payload(&node.genesis);
 	let signatures = slots
 		.iter()
@@ -473,7 +473,7 @@ async fn equivocation_becomes_an_on_chain_report() {
 			term,
 			height: 1,
 			view: 0,
-			phase: VotePhase::Commit,
+			phase: Phase::Commit,
 			block: Some(H256::repeat_byte(block)),
 		};
 		let signature = Sr25519Keyring::Charlie.pair().sign(&data.signing_payload(&genesis));

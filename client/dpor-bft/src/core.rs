@@ -1,7 +1,8 @@
 //! The state machine. Rule names in comments refer to the lines of Algorithm 1 in "The latest
 //! gossip on BFT consensus" (Buchman, Kwon, Milosevic, 2018), which this follows.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::vec::Vec;
 
 use crate::{
 	leader, max_faulty, quorum,

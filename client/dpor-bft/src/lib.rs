@@ -21,7 +21,14 @@
 //! The caller must perform [`Action::Persist`] before any broadcast that follows it in the same
 //! action list: a member restarted from its last persisted [`VoterState`] never signs two
 //! different votes for one height, view and phase.
+//!
+//! The vocabulary ([`Height`], [`View`], [`MemberIndex`], [`Phase`], [`leader`], [`quorum`]) is
+//! the one of the whole chain: `cpchain-primitives` re-exports it (with SCALE encoding, feature
+//! `codec`), so the runtime and the engine compute the same leader and quorum.
+#![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
+
+extern crate alloc;
 
 mod core;
 mod types;

@@ -1,5 +1,6 @@
 //! The core's vocabulary: heights, views, votes, proposals, events and actions.
 
+use alloc::vec::Vec;
 /// A block height: the core finalises exactly one block per height.
 pub type Height = u64;
 /// A view (round) within a height; each view has its own leader.
@@ -9,10 +10,22 @@ pub type MemberIndex = u32;
 
 /// The two voting phases.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(
+	feature = "codec",
+	derive(
+		codec::Encode,
+		codec::Decode,
+		codec::DecodeWithMemTracking,
+		codec::MaxEncodedLen,
+		scale_info::TypeInfo
+	)
+)]
 pub enum Phase {
 	/// First phase (prevote): "this proposal is valid and I am not locked on another".
+	#[cfg_attr(feature = "codec", codec(index = 0))]
 	Prepare,
 	/// Second phase (precommit): "a quorum prepared this block"; a quorum of these finalises.
+	#[cfg_attr(feature = "codec", codec(index = 1))]
 	Commit,
 }
 

@@ -1,6 +1,7 @@
 //! The votes of one height: at most one per (view, phase, voter), conflicting ones reported.
 
-use std::collections::BTreeMap;
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
 
 use crate::types::{MemberIndex, Phase, View, Vote};
 

@@ -120,7 +120,7 @@ mod benchmarks {
 				term: TERM,
 				height: HEIGHT,
 				view: 0,
-				phase: VotePhase::Commit,
+				phase: Phase::Commit,
 				block: Some(H256::repeat_byte(block)),
 			};
 			let signature =
@@ -133,7 +133,7 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::None, proof);
 
-		assert!(Reported::<T>::contains_key((who, HEIGHT, 0, VotePhase::Commit)));
+		assert!(Reported::<T>::contains_key((who, HEIGHT, 0, Phase::Commit)));
 	}
 
 	/// A report of two headers sealed by the leader of a height and view, the last member of

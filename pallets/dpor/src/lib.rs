@@ -42,8 +42,8 @@ pub mod weights;
 use alloc::vec::Vec;
 use cpchain_primitives::{
 	consensus::{
-		leader, seal_payload, vrf_input, AuthorityId, EquivocationProof, PreDigest,
-		SealEquivocationProof, VotePhase, MAX_PROOF_HEADER_LEN, VRF_OUTPUT_CONTEXT,
+		leader, seal_payload, vrf_input, AuthorityId, EquivocationProof, Phase, PreDigest,
+		SealEquivocationProof, MAX_PROOF_HEADER_LEN, VRF_OUTPUT_CONTEXT,
 	},
 	dpor::{ReputationSink, Signal, TermIndex},
 };
@@ -138,7 +138,7 @@ pub mod pallet {
 	/// punished once. Grows only with proven misbehaviour of committee members.
 	#[pallet::storage]
 	pub type Reported<T: Config> =
-		StorageMap<_, Blake2_128Concat, (T::AccountId, u64, u32, VotePhase), (), OptionQuery>;
+		StorageMap<_, Blake2_128Concat, (T::AccountId, u64, u32, Phase), (), OptionQuery>;
 
 	/// Seal equivocations already punished, by (leader account, height, view): each is
 	/// punished once. Grows only with proven misbehaviour of committee members.

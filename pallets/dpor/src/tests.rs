@@ -186,7 +186,7 @@ fn the_author_is_the_member_at_the_pre_digest_index() {
 mod equivocation {
 	use super::*;
 	use crate::{Error, Reported};
-	use cpchain_primitives::consensus::{EquivocationProof, SignedVote, VoteData, VotePhase};
+	use cpchain_primitives::consensus::{EquivocationProof, Phase, SignedVote, VoteData};
 	use frame_support::{assert_noop, assert_ok, pallet_prelude::ValidateUnsigned};
 	use sp_core::Pair;
 	use sp_runtime::transaction_validity::{InvalidTransaction, TransactionSource};
@@ -197,7 +197,7 @@ mod equivocation {
 			term: 0,
 			height: 3,
 			view: 1,
-			phase: VotePhase::Commit,
+			phase: Phase::Commit,
 			block: Some(H256::repeat_byte(block)),
 		};
 		let signature = pair(signer).sign(&data.signing_payload(genesis));
@@ -223,7 +223,7 @@ mod equivocation {
 			System::assert_last_event(
 				Event::EquivocationReported { who: 3, height: 3, view: 1 }.into(),
 			);
-			assert!(Reported::<Test>::contains_key((3, 3, 1, VotePhase::Commit)));
+			assert!(Reported::<Test>::contains_key((3, 3, 1, Phase::Commit)));
 			assert_noop!(
 				Dpor::report_equivocation(RuntimeOrigin::none(), p),
 				Error::<Test>::AlreadyReported
@@ -246,7 +246,7 @@ mod equivocation {
 				Error::<Test>::NotAnEquivocation
 			);
 			let mut other_phase = vote(2, 3, 2, &g);
-			other_phase.data.phase = VotePhase::Prepare;
+			other_phase.data.phase = Phase::Prepare;
 			other_phase.signature = pair(3).sign(&other_phase.data.signing_payload(&g));
 			assert_noop!(
 				Dpor::report_equivocation(

@@ -48,7 +48,7 @@ use crate::{
 	chain::{child_rules, ChildRules},
 	gossip::{GossipValidator, Round},
 	justification,
-	messages::{check_message, core_proposal, core_vote, wire_phase},
+	messages::{check_message, core_proposal, core_vote},
 	metrics::Metrics,
 	network::Gossip,
 	DporClient, LOG_TARGET,
@@ -565,7 +565,7 @@ where
 			term: self.rules.committee.term,
 			height: vote.height,
 			view: vote.view,
-			phase: wire_phase(vote.phase),
+			phase: vote.phase,
 			block: vote.block,
 		};
 		let signature = self.sign(&data.signing_payload(&self.genesis))?;

@@ -17,18 +17,11 @@ use sp_core::H256;
 use crate::messages::core_vote;
 
 /// A vote's slot: (view, phase, voter).
-pub type VoteKey = (View, u8, MemberIndex);
+pub type VoteKey = (View, Phase, MemberIndex);
 
 /// The slot of a core vote.
 pub fn key_of(vote: &Vote<H256>) -> VoteKey {
-	(vote.view, phase_key(vote.phase), vote.voter)
-}
-
-fn phase_key(p: Phase) -> u8 {
-	match p {
-		Phase::Prepare => 0,
-		Phase::Commit => 1,
-	}
+	(vote.view, vote.phase, vote.voter)
 }
 
 /// The signed votes of one height.
@@ -110,7 +103,7 @@ impl VoteStore {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use cpchain_primitives::consensus::{AuthorityPair, VoteData, VotePhase};
+	use cpchain_primitives::consensus::{AuthorityPair, Phase, VoteData};
 	use sp_core::Pair;
 
 	fn vote(view: View, voter: MemberIndex, block: u8) -> SignedVote {
@@ -119,7 +112,7 @@ mod tests {
 			term: 0,
 			height: 5,
 			view,
-			phase: VotePhase::Prepare,
+			phase: Phase::Prepare,
 			block: Some(H256::repeat_byte(block)),
 		};
 		let signature = pair.sign(&data.signing_payload(&H256::zero()));

@@ -31,7 +31,7 @@ use cpchain_consensus_dpor::{
 use cpchain_primitives::{
 	consensus::{
 		pre_digest_item, seal_payload, vrf_input, AuthoritySignature, DporMessage, MemberIndex,
-		PreDigest, VotePhase, KEY_TYPE,
+		Phase, PreDigest, KEY_TYPE,
 	},
 	dpor::DPOR_ENGINE_ID,
 };
@@ -99,7 +99,7 @@ pub struct Net {
 	pub nodes: Vec<Arc<Node>>,
 	endpoints: Mutex<Vec<Endpoint>>,
 	/// Every vote an honest member sent: (voter key, term, height, view, phase) -> block.
-	signed: Mutex<HashMap<(Vec<u8>, u32, u64, u32, u8), Option<H256>>>,
+	signed: Mutex<HashMap<(Vec<u8>, u32, u64, u32, Phase), Option<H256>>>,
 	/// Every block an honest member sealed: (node, height, view) -> hash without the seal.
 	sealed: Mutex<HashMap<(usize, u32, u32), H256>>,
 	/// Double signatures seen (must stay empty).
@@ -289,15 +289,12 @@ impl Net {
 	fn check_double_sign(&self, from: usize, message: &[u8]) {
 		let Ok(DporMessage::Vote(vote)) = DporMessage::decode(&mut &message[..]) else { return };
 		let d = &vote.data;
-		let phase = match d.phase {
-			VotePhase::Prepare => 0,
-			VotePhase::Commit => 1,
-		};
+		let phase = d.phase;
 		let key = (self.nodes[from].key.public().0.to_vec(), d.term, d.height, d.view, phase);
 		let mut signed = self.signed.lock();
 		match signed.get(&key) {
 			Some(block) if *block != d.block => self.double_signs.lock().push(format!(
-				"{} signed {:?} and {:?} at term {} height {} view {} phase {phase}",
+				"{} signed {:?} and {:?} at term {} height {} view {} phase {phase:?}",
 				self.nodes[from].key, block, d.block, d.term, d.height, d.view
 			)),
 			Some(_) => {}
