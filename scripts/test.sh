@@ -71,6 +71,10 @@ stage build
 build_node
 stage clippy
 step cargo clippy "${CARGO_PROFILE[@]}" --locked --workspace --all-targets "${CARGO_FEATURES[@]}" -- -D warnings
+# The byzantine test member (built only by `scripts/zombienet.sh byzantine`) is linted too,
+# so that it cannot rot: only the crates above cpchain-consensus-dpor are checked again.
+step cargo clippy "${CARGO_PROFILE[@]}" --locked --workspace --all-targets \
+	--features runtime-benchmarks,cpchain-node/byzantine -- -D warnings
 stage cargo-test
 counted cargo cargo test "${CARGO_PROFILE[@]}" --locked --workspace "${CARGO_FEATURES[@]}"
 

@@ -4,6 +4,8 @@
 #
 # usage: scripts/zombienet.sh spawn [network.toml]     start a network and keep it running
 #        scripts/zombienet.sh test [file.zndsl]        start a network, run its assertions, stop
+#        scripts/zombienet.sh byzantine                build the byzantine test node (once per
+#                                                      commit) and run byzantine.zndsl
 # Paths are relative to zombienet/; the defaults are local.toml and smoke.zndsl.
 #
 # The zombienet CLI comes from the npm registry (zombienet/package.json). `zombienet setup`
@@ -24,6 +26,12 @@ install() {
 	(cd "$ZN_DIR" && npm ci --no-audit --no-fund --loglevel=error)
 }
 
+if [ "${1:-}" = byzantine ]; then
+	# shellcheck source=lib/build.sh
+	source "$REPO_ROOT/scripts/lib/build.sh"
+	build_byzantine
+	PATH="$BYZANTINE_DIR:$PATH"
+fi
 [ -x "$CPCHAIN_NODE" ] || die "no node binary at $CPCHAIN_NODE: build it first (scripts/run.sh or scripts/test.sh)"
 install
 # zombienet runs `cpchain-node` from PATH (see zombienet/local.toml).
@@ -41,5 +49,6 @@ cd "$ZN_DIR"
 case "${1:-}" in
 	spawn) exec "${zombienet[@]}" spawn "${2:-local.toml}" ;;
 	test) exec "${zombienet[@]}" test "${2:-smoke.zndsl}" ;;
-	*) die "usage: scripts/zombienet.sh <spawn [network.toml]|test [file.zndsl]>" ;;
+	byzantine) exec "${zombienet[@]}" test byzantine.zndsl ;;
+	*) die "usage: scripts/zombienet.sh <spawn [network.toml]|test [file.zndsl]|byzantine>" ;;
 esac

@@ -7,7 +7,7 @@
 //! different kind of message.
 
 use alloc::vec::Vec;
-use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use codec::{Decode, DecodeAll, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_core::{sr25519::vrf::VrfSignature, H256};
 use sp_runtime::{traits::Header as HeaderT, DigestItem, KeyTypeId};
@@ -314,8 +314,10 @@ impl<H: HeaderT<Hash = H256>> SealEquivocationProof<H> {
 /// seal, removed) and the seal's signature; `None` unless the last item is a seal that decodes.
 pub fn split_seal<H: HeaderT>(mut header: H) -> Option<(H, AuthoritySignature)> {
 	let signature = match header.digest_mut().pop()? {
+		// Exactly one signature: bytes after it would change the block's hash without changing
+		// what was signed, so anyone relaying a leader's block could make a second block of it.
 		DigestItem::Seal(id, bytes) if id == DPOR_ENGINE_ID => {
-			AuthoritySignature::decode(&mut &bytes[..]).ok()?
+			AuthoritySignature::decode_all(&mut &bytes[..]).ok()?
 		}
 		_ => return None,
 	};

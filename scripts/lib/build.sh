@@ -9,6 +9,7 @@ CARGO_PROFILE=(--release)
 build_node() {
 	step cargo build "${CARGO_PROFILE[@]}" --locked --workspace --all-targets "${CARGO_FEATURES[@]}"
 	[ -x "$CPCHAIN_NODE" ] || die "the build did not produce $CPCHAIN_NODE"
+	assert_not_byzantine
 }
 
 # The last commit with Aura + GRANDPA (tagged `aura-grandpa-baseline` where it was made; tags
@@ -46,4 +47,37 @@ build_baseline() {
 	cp "$CARGO_TARGET_DIR/release/cpchain-node" "$BASELINE_NODE"
 	cargo clean "${CARGO_PROFILE[@]}" --offline --manifest-path "$REPO_ROOT/Cargo.toml" "${packages[@]}"
 	build_node
+}
+
+# The test build of the node with a byzantine member in it (cargo feature `byzantine`, see
+# client/consensus-dpor/src/worker/byzantine.rs), kept apart from the real node: the byzantine
+# binary is copied out of the target dir, and the real node is linked again at once, so the
+# binary at $CPCHAIN_NODE is never the byzantine one after this returns. Same workspace, same
+# targets, one feature more: only the crates above cpchain-consensus-dpor compile again.
+BYZANTINE_DIR="$HOME/.cache/cpchain/byzantine"
+BYZANTINE_NODE="$BYZANTINE_DIR/cpchain-node-byzantine"
+build_byzantine() {
+	local rev
+	rev="$(git -C "$REPO_ROOT" rev-parse HEAD)$(git -C "$REPO_ROOT" diff --quiet HEAD -- . || echo -dirty)"
+	if [ -x "$BYZANTINE_NODE" ] && [ "$(cat "$BYZANTINE_DIR/rev" 2>/dev/null)" = "$rev" ] && [[ "$rev" != *-dirty ]]; then
+		log "the byzantine test node of $rev is built: $BYZANTINE_NODE"
+		return
+	fi
+	mkdir -p "$BYZANTINE_DIR"
+	log "building the byzantine test node (feature cpchain-node/byzantine)"
+	step cargo build "${CARGO_PROFILE[@]}" --locked --workspace --all-targets \
+		--features runtime-benchmarks,cpchain-node/byzantine
+	cp "$CARGO_TARGET_DIR/release/cpchain-node" "$BYZANTINE_NODE"
+	echo "$rev" >"$BYZANTINE_DIR/rev"
+	# Cargo keeps both builds (the feature is part of each unit's hash) but does not copy a
+	# fresh unit's binary out again: remove it so that the real node is linked back.
+	rm -f "$CARGO_TARGET_DIR/release/cpchain-node"
+	build_node
+	assert_not_byzantine
+}
+
+# Fails if the node at $CPCHAIN_NODE has the byzantine member compiled in (its environment
+# variable's name is in the binary only then).
+assert_not_byzantine() {
+	! grep -qa CPCHAIN_DPOR_BYZANTINE "$CPCHAIN_NODE" || die "$CPCHAIN_NODE is the byzantine test build"
 }

@@ -9,7 +9,7 @@
 
 use codec::{Decode, Encode};
 use cpchain_dpor_bft::{Height, Phase, Prepared, Proposal, Step, Vote, VoterState};
-use cpchain_primitives::consensus::SignedVote;
+use cpchain_primitives::consensus::{DporJustification, SignedVote};
 use sc_client_api::AuxStore;
 use sp_core::H256;
 
@@ -19,6 +19,10 @@ pub const VOTER_STATE_KEY: &[u8] = b"cpchain/dpor/voter-state/v1";
 /// The aux key of the signed votes that justify the voter state's valid block and last
 /// proposal.
 pub const JUSTIFYING_VOTES_KEY: &[u8] = b"cpchain/dpor/justifying-votes/v1";
+
+/// The aux key of the justification of the last height this member decided (written with the
+/// state of the height above it).
+pub const DECIDED_KEY: &[u8] = b"cpchain/dpor/decided/v1";
 
 /// The aux key of the last block this member sealed: (height, view, hash).
 pub const OWN_BLOCK_KEY: &[u8] = b"cpchain/dpor/own-block/v1";
@@ -151,19 +155,36 @@ fn decode_state(mut bytes: &[u8]) -> Option<VoterState<H256>> {
 	})
 }
 
-/// Stores the voter state and the signed votes that justify it, durably and in one write.
+/// Stores the voter state and the signed votes that justify it, durably and in one write;
+/// with them `decided`, the justification of the height below the state's, if this member
+/// decided that height (a state that overwrites the one holding this member's votes there
+/// must not lose the votes that decided it).
 pub fn write_voter_state<A: AuxStore + ?Sized>(
 	store: &A,
 	state: &VoterState<H256>,
 	justifying_votes: &[SignedVote],
+	decided: Option<&DporJustification>,
 ) -> sp_blockchain::Result<()> {
-	store.insert_aux(
-		&[
-			(VOTER_STATE_KEY, &encode_state(state)[..]),
-			(JUSTIFYING_VOTES_KEY, &justifying_votes.encode()[..]),
-		],
-		&[],
-	)
+	let state_bytes = encode_state(state);
+	let votes_bytes = justifying_votes.encode();
+	let decided_bytes = decided.map(Encode::encode);
+	let mut items: Vec<(&[u8], &[u8])> =
+		vec![(VOTER_STATE_KEY, &state_bytes[..]), (JUSTIFYING_VOTES_KEY, &votes_bytes[..])];
+	if let Some(bytes) = &decided_bytes {
+		items.push((DECIDED_KEY, &bytes[..]));
+	}
+	store.insert_aux(&items, &[])
+}
+
+/// The justification of the last height this member decided, if one is stored and decodes.
+/// It was verified before it was stored; the caller checks it again against the committee of
+/// the height it is for.
+pub fn read_decided<A: AuxStore + ?Sized>(
+	store: &A,
+) -> sp_blockchain::Result<Option<DporJustification>> {
+	Ok(store
+		.get_aux(DECIDED_KEY)?
+		.and_then(|bytes| DporJustification::decode(&mut &bytes[..]).ok()))
 }
 
 /// The signed votes stored with the voter state (none if there are none or they do not
@@ -196,6 +217,8 @@ pub enum Resume {
 	/// one, then stopped before the finality of this one reached its database. It must not
 	/// vote at this height again (its votes here are gone with the overwritten state), so it
 	/// observes until the chain is final past it; the stored state stays on disk for then.
+	/// The justification stored with that state ([`read_decided`]) finalises this height and
+	/// gives the other members the COMMIT votes that decided it.
 	Observe {
 		/// The height of the stored state.
 		stored: Height,
@@ -311,9 +334,24 @@ mod tests {
 			AuthorityPair::from_seed(&[1; 32]).sign(&data.signing_payload(&H256::zero()));
 		let votes = vec![SignedVote { data, voter: 2, signature }];
 		let state = VoterState::<H256>::at(9);
-		write_voter_state(&store, &state, &votes).expect("writes");
+		write_voter_state(&store, &state, &votes, None).expect("writes");
 		assert_eq!(read_voter_state(&store).expect("reads"), Some(state));
 		assert_eq!(read_justifying_votes(&store).expect("reads"), votes);
+		assert_eq!(read_decided(&store).expect("reads"), None);
+		// The first state of height 10 carries the justification of 9; later states of 10
+		// leave it in place.
+		let decided = DporJustification {
+			term: 1,
+			height: 9,
+			view: 3,
+			block: H256::repeat_byte(3),
+			signatures: vec![(2, votes[0].signature.clone())],
+		};
+		write_voter_state(&store, &VoterState::at(10), &[], Some(&decided)).expect("writes");
+		write_voter_state(&store, &VoterState::at(10), &[], None).expect("writes");
+		assert_eq!(read_decided(&store).expect("reads"), Some(decided));
+		store.insert_aux(&[(DECIDED_KEY, &[7u8][..])], &[]).expect("writes");
+		assert_eq!(read_decided(&store).expect("reads"), None);
 		store.insert_aux(&[(JUSTIFYING_VOTES_KEY, &[7u8][..])], &[]).expect("writes");
 		assert_eq!(read_justifying_votes(&store).expect("reads"), Vec::new());
 	}

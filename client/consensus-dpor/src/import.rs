@@ -41,7 +41,10 @@ use sp_runtime::{
 	Justification,
 };
 
-use crate::{chain::child_rules, justification, DporClient, LOG_TARGET};
+use crate::{
+	chain::{child_rules, RulesError},
+	justification, DporClient, LOG_TARGET,
+};
 
 /// How many (height, view) pairs above the finalised head the seal index holds.
 pub const MAX_SEALED: usize = 4096;
@@ -175,7 +178,7 @@ where
 		}
 		let decoded =
 			justification::decode(&encoded).map_err(|e| FinalizeError::Invalid(e.to_string()))?;
-		let rules = child_rules::<B, C>(&self.client, parent).map_err(FinalizeError::Invalid)?;
+		let rules = child_rules::<B, C>(&self.client, parent)?;
 		justification::verify(
 			&decoded,
 			hash,
@@ -193,21 +196,17 @@ where
 }
 
 /// Why a justification did not finalise its block.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, thiserror::Error)]
 pub enum FinalizeError {
 	/// The block's parent is not the finalised head (yet): nothing was checked.
+	#[error("its parent is not the finalised head")]
 	NotOnFinalizedHead,
+	/// The committee at the parent could not be read.
+	#[error(transparent)]
+	Rules(#[from] RulesError),
 	/// The justification does not hold, or the block could not be finalised.
+	#[error("{0}")]
 	Invalid(String),
-}
-
-impl core::fmt::Display for FinalizeError {
-	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-		match self {
-			Self::NotOnFinalizedHead => f.write_str("its parent is not the finalised head"),
-			Self::Invalid(why) => f.write_str(why),
-		}
-	}
 }
 
 #[async_trait::async_trait]
@@ -329,7 +328,7 @@ where
 			// Early, not wrong: sync asks again (an outdated justification costs the peer
 			// nothing; a failed one disconnects it).
 			Err(FinalizeError::NotOnFinalizedHead) => Err(ConsensusError::OutdatedJustification),
-			Err(FinalizeError::Invalid(e)) => Err(ConsensusError::ClientImport(e)),
+			Err(e) => Err(ConsensusError::ClientImport(e.to_string())),
 		}
 	}
 }

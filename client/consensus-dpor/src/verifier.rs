@@ -4,11 +4,10 @@
 
 use std::{marker::PhantomData, sync::Arc};
 
-use codec::Decode;
+use codec::Encode;
 use cpchain_primitives::{
 	consensus::{
-		find_pre_digest, leader, seal_payload, vrf_input, AuthorityId, AuthoritySignature,
-		PreDigest,
+		find_pre_digest, leader, seal_payload, split_seal, vrf_input, AuthorityId, PreDigest,
 	},
 	dpor::{DporApi, DPOR_ENGINE_ID},
 };
@@ -25,7 +24,7 @@ use crate::chain::{child_rules, ChildRules};
 /// Why a header is refused.
 #[derive(Debug, PartialEq, Eq)]
 pub enum HeaderError {
-	/// The last digest item is not a DPoR seal that decodes.
+	/// The last digest item is not a DPoR seal of exactly one signature.
 	MissingSeal,
 	/// No DPoR pre-digest, several, or one that does not decode.
 	MissingPreDigest,
@@ -61,7 +60,7 @@ pub enum HeaderError {
 impl std::fmt::Display for HeaderError {
 	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
 		match self {
-			Self::MissingSeal => write!(f, "no DPoR seal"),
+			Self::MissingSeal => write!(f, "no DPoR seal of exactly one signature"),
 			Self::MissingPreDigest => write!(f, "no single valid DPoR pre-digest"),
 			Self::WrongTerm { claimed, expected } => write!(
 				f,
@@ -93,17 +92,13 @@ pub struct CheckedHeader<H> {
 
 /// Checks a sealed header against the rules at its parent.
 pub fn check_header<H: HeaderT<Hash = H256>>(
-	mut header: H,
+	header: H,
 	rules: &ChildRules,
 	genesis: &H256,
 ) -> Result<CheckedHeader<H>, HeaderError> {
-	let seal = header.digest_mut().pop().ok_or(HeaderError::MissingSeal)?;
-	let signature = match &seal {
-		DigestItem::Seal(id, bytes) if *id == DPOR_ENGINE_ID => {
-			AuthoritySignature::decode(&mut &bytes[..]).map_err(|_| HeaderError::MissingSeal)?
-		}
-		_ => return Err(HeaderError::MissingSeal),
-	};
+	// The runtime reads seals the same way (a seal is exactly one signature).
+	let (header, signature) = split_seal(header).ok_or(HeaderError::MissingSeal)?;
+	let seal = DigestItem::Seal(DPOR_ENGINE_ID, signature.encode());
 	let pre = find_pre_digest(&header).ok_or(HeaderError::MissingPreDigest)?;
 	let committee = &rules.committee;
 	if pre.term != committee.term {
@@ -193,7 +188,7 @@ where
 		}
 		let hash = block.header.hash();
 		let parent = *block.header.parent_hash();
-		let rules = child_rules::<B, C>(&self.client, parent)?;
+		let rules = child_rules::<B, C>(&self.client, parent).map_err(|e| e.to_string())?;
 		let checked = check_header(block.header.clone(), &rules, &self.genesis)
 			.map_err(|e| format!("DPoR block {hash}: {e}"))?;
 		let now_ms = std::time::SystemTime::now()
@@ -226,7 +221,6 @@ where
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use codec::Encode;
 	use cpchain_primitives::{
 		consensus::{pre_digest_item, AuthorityPair},
 		dpor::Committee,
@@ -349,6 +343,14 @@ mod tests {
 		let mut foreign = unsealed.clone();
 		foreign.digest_mut().push(DigestItem::Seal(*b"aura", vec![0; 64]));
 		assert_eq!(check_header(foreign, &rules, &genesis).err(), Some(HeaderError::MissingSeal));
+		// A relaying peer appends a byte to the leader's seal: same signed content, another
+		// block hash, a second block of the leader's (height, view) that nobody sealed.
+		let mut malleated = good.clone();
+		if let Some(DigestItem::Seal(_, bytes)) = malleated.digest_mut().logs.last_mut() {
+			bytes.push(0);
+		}
+		assert_ne!(malleated.hash(), good.hash());
+		assert_eq!(check_header(malleated, &rules, &genesis).err(), Some(HeaderError::MissingSeal));
 		let mut bare = TestHeader::new(
 			6,
 			Default::default(),

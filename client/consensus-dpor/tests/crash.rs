@@ -10,6 +10,11 @@
 //!
 //! Which member crashes, at which write and how comes from the scenario number; set
 //! `DPOR_CRASH_SCENARIOS` for more (each takes a few seconds).
+//!
+//! One crash the scenarios reach only by chance is also played on purpose: a member that
+//! decides a height in the batch that casts its own COMMIT, and dies after persisting the next
+//! height but before that batch is sent, while a fourth member is down: the others need that
+//! COMMIT, and only the crashed member has it.
 
 mod common;
 mod harness;
@@ -22,20 +27,37 @@ use std::{
 	time::Duration,
 };
 
-use cpchain_consensus_dpor::worker::{Write, WriteHook};
-use cpchain_dpor_bft::Phase;
+use cpchain_consensus_dpor::{
+	aux_schema,
+	worker::{Write, WriteHook},
+};
+use cpchain_dpor_bft::{Height, Phase};
 use harness::{quiet_injected_panics, Net, INJECTED};
 use parking_lot::Mutex;
 
-#[test]
-fn a_member_restarted_after_any_write_never_signs_twice() {
-	quiet_injected_panics();
-	let runtime = tokio::runtime::Builder::new_multi_thread()
+/// The tests of this file run one at a time: each runs a network of four voters on two cores.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn runtime() -> tokio::runtime::Runtime {
+	tokio::runtime::Builder::new_multi_thread()
 		.worker_threads(2)
 		.enable_all()
 		.build()
-		.expect("a runtime");
-	runtime.block_on(crashes());
+		.expect("a runtime")
+}
+
+#[test]
+fn a_member_restarted_after_any_write_never_signs_twice() {
+	let _serial = SERIAL.lock();
+	quiet_injected_panics();
+	runtime().block_on(crashes());
+}
+
+#[test]
+fn a_member_that_decided_before_its_commit_left_lets_the_others_finalise_after_its_restart() {
+	let _serial = SERIAL.lock();
+	quiet_injected_panics();
+	runtime().block_on(decided_then_crashed());
 }
 
 /// How the voter dies.
@@ -171,5 +193,92 @@ async fn crashes() {
 	net.stop();
 	net.assert_one_chain();
 	assert_eq!(crashed, scenarios);
+	assert!(net.double_signs.lock().is_empty(), "{:?}", net.double_signs.lock());
+}
+
+/// Loses everything the member sends from its first COMMIT for a block on (as if the batch
+/// that casts it never left the node), and kills the member once it persists the next height:
+/// it decided the height with its own COMMIT, which nobody else received.
+struct DecidedThenCrash {
+	net: Arc<Net>,
+	member: usize,
+	/// The height of the COMMIT that was lost.
+	armed: Mutex<Option<Height>>,
+}
+
+impl WriteHook for DecidedThenCrash {
+	fn before(&self, _write: Write) -> Result<(), String> {
+		Ok(())
+	}
+
+	fn after(&self, write: Write) {
+		let Write::VoterState { height, last_vote, .. } = write else { return };
+		let armed = *self.armed.lock();
+		match armed {
+			None if last_vote.is_some_and(|(h, _, phase)| h == height && phase == Phase::Commit) => {
+				let client = &self.net.nodes[self.member].client;
+				let state = aux_schema::read_voter_state(&**client).expect("reads");
+				if state.and_then(|s| s.last_vote).is_some_and(|v| v.block.is_some()) {
+					// Still before the batch is sent: the outbox is flushed after it.
+					self.net.mute(self.member);
+					*self.armed.lock() = Some(height);
+				}
+			}
+			Some(armed) if height > armed => panic!(
+				"{INJECTED} after persisting height {height}, having decided {armed} with a COMMIT that never left"
+			),
+			_ => {}
+		}
+	}
+}
+
+async fn decided_then_crashed() {
+	let net = Net::new([true; 4]);
+	net.start();
+	net.wait_finalized(2, Duration::from_secs(60)).await;
+	let (member, down) = (0, 3);
+	// Down: the three others need every one of their COMMIT votes for a quorum.
+	if let Some(task) = net.nodes[down].task.lock().take() {
+		task.abort();
+	}
+	if let Some(task) = net.nodes[member].task.lock().take() {
+		task.abort();
+	}
+	let hook = Arc::new(DecidedThenCrash { net: net.clone(), member, armed: Mutex::new(None) });
+	net.start_voter(member, Some(hook.clone()));
+	let start = std::time::Instant::now();
+	while !net.voter_stopped(member) {
+		assert!(
+			start.elapsed() < Duration::from_secs(90),
+			"no crash; lost COMMIT at {:?}; finalised {:?}",
+			hook.armed.lock(),
+			(0..4).map(|i| net.finalized(i)).collect::<Vec<_>>()
+		);
+		tokio::time::sleep(Duration::from_millis(20)).await;
+	}
+	let decided = hook.armed.lock().expect("it crashed after a lost COMMIT");
+	let live = [0, 1, 2];
+	assert!(
+		live.iter().all(|&i| net.finalized(i) < decided),
+		"#{decided} was finalised before the restart: the others had the COMMIT"
+	);
+	net.unmute(member);
+	net.start_voter(member, None);
+	let start = std::time::Instant::now();
+	while live.iter().any(|&i| net.finalized(i) < decided + 2) {
+		assert!(
+			start.elapsed() < Duration::from_secs(60),
+			"#{decided} and the next height not finalised by the three live members: {:?}",
+			(0..4).map(|i| net.finalized(i)).collect::<Vec<_>>()
+		);
+		tokio::time::sleep(Duration::from_millis(100)).await;
+	}
+	// The member that was down catches up and votes again.
+	net.start_voter(down, None);
+	net.catch_up(down).await;
+	let top = (0..4).map(|i| net.finalized(i)).max().unwrap_or(0);
+	net.wait_finalized(top + 2, Duration::from_secs(90)).await;
+	net.stop();
+	net.assert_one_chain();
 	assert!(net.double_signs.lock().is_empty(), "{:?}", net.double_signs.lock());
 }

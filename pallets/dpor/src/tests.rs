@@ -427,6 +427,13 @@ mod seal_equivocation {
 			let mut unsealed = b.clone();
 			unsealed.digest_mut().pop();
 			assert_noop!(report(a.clone(), unsealed), Error::<Test>::NotAnEquivocation);
+			// A seal with bytes after the signature is no seal (nodes refuse such blocks: the
+			// bytes change the hash, not what was signed).
+			let mut padded_seal = b.clone();
+			if let Some(DigestItem::Seal(_, bytes)) = padded_seal.digest_mut().logs.last_mut() {
+				bytes.push(0);
+			}
+			assert_noop!(report(a.clone(), padded_seal), Error::<Test>::NotAnEquivocation);
 			// Two blocks by a member out of turn: no block of it would be imported anyway.
 			let (other, other_account) = ((index + 1) % 4, u64::from((index + 1) % 4) + 1);
 			assert_noop!(

@@ -42,23 +42,27 @@ pub enum BuildError {
 	UnknownParent(H256),
 	/// The inherent data (the timestamp) could not be made.
 	#[error("inherent data: {0}")]
-	Inherents(String),
+	Inherents(sp_inherents::Error),
 	/// The keystore failed.
 	#[error("keystore: {0}")]
-	Keystore(String),
+	Keystore(sp_keystore::Error),
 	/// The member's DPoR key is no longer in the keystore.
 	#[error("the DPoR key left the keystore")]
 	KeyGone,
-	/// The proposer failed.
+	/// The proposer failed (the error of the node's proposer type, as text: the voter is
+	/// generic over it).
 	#[error("proposer: {0}")]
 	Proposer(String),
-	/// The block import refused the block.
+	/// The block import refused the block (its error type is the caller's, as text).
 	#[error("import: {0}")]
 	Import(String),
 	/// The sealed block could not be recorded: it was not imported (a leader that could
 	/// forget its block could seal a second one after a restart).
 	#[error("recording the sealed block: {0}")]
-	Store(String),
+	Store(sp_blockchain::Error),
+	/// A test's write hook failed the record of the sealed block (not imported either).
+	#[error("recording the sealed block: {0}")]
+	Hook(String),
 }
 
 /// A block the leader built: its height, view and hash.
@@ -111,11 +115,11 @@ where
 	let inherent_data = sp_timestamp::InherentDataProvider::from_system_time()
 		.create_inherent_data()
 		.await
-		.map_err(|e| BuildError::Inherents(e.to_string()))?;
+		.map_err(BuildError::Inherents)?;
 	let input = vrf_input(&rules.randomness, rules.committee.term, height);
 	let vrf = keystore
 		.sr25519_vrf_sign(KEY_TYPE, key.as_ref(), &input.into_sign_data())
-		.map_err(|e| BuildError::Keystore(e.to_string()))?
+		.map_err(BuildError::Keystore)?
 		.ok_or(BuildError::KeyGone)?;
 	let pre = PreDigest { term: rules.committee.term, view, author, vrf };
 	let proposer = env
@@ -139,7 +143,7 @@ where
 	let pre_hash = header.hash();
 	let signature = keystore
 		.sr25519_sign(KEY_TYPE, key.as_ref(), &seal_payload(&genesis, &pre_hash))
-		.map_err(|e| BuildError::Keystore(e.to_string()))?
+		.map_err(BuildError::Keystore)?
 		.ok_or(BuildError::KeyGone)?;
 	let mut params = BlockImportParams::new(BlockOrigin::Own, header);
 	params.post_digests.push(DigestItem::Seal(DPOR_ENGINE_ID, signature.encode()));
@@ -150,10 +154,9 @@ where
 	let hash = params.post_hash();
 	let write = Write::OwnBlock { height, view };
 	if let Some(hook) = &hook {
-		hook.before(write).map_err(BuildError::Store)?;
+		hook.before(write).map_err(BuildError::Hook)?;
 	}
-	aux_schema::write_own_block(&*client, height, view, hash)
-		.map_err(|e| BuildError::Store(e.to_string()))?;
+	aux_schema::write_own_block(&*client, height, view, hash).map_err(BuildError::Store)?;
 	if let Some(hook) = &hook {
 		hook.after(write);
 	}

@@ -6,9 +6,13 @@
 //! they see.
 //!
 //! The leader's block building is in [`authoring`], the signed votes of the height in
-//! [`votes`]; this module drives the core and performs its actions.
+//! [`votes`], finality (and finishing a height decided before a restart) in [`finality`]; this
+//! module drives the core and performs its actions.
 
 pub mod authoring;
+#[cfg(feature = "byzantine")]
+mod byzantine;
+mod finality;
 pub mod votes;
 
 use std::{
@@ -45,9 +49,8 @@ use sp_runtime::traits::{Block as BlockT, Header as HeaderT, NumberFor, UniqueSa
 use crate::{
 	aux_schema,
 	buffers::{within_window, FutureMessages, Offered, PendingProposals},
-	chain::{child_rules, ChildRules},
+	chain::{child_rules, ChildRules, RulesError},
 	gossip::{GossipValidator, Round},
-	justification,
 	messages::{check_message, core_proposal, core_vote},
 	metrics::Metrics,
 	network::Gossip,
@@ -67,8 +70,8 @@ pub type WaitForPool = Arc<dyn Fn(H256) -> BoxFuture<'static, ()> + Send + Sync>
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
 	/// The runtime's `DporApi` did not answer at the finalised head.
-	#[error("{0}")]
-	Rules(String),
+	#[error(transparent)]
+	Rules(#[from] RulesError),
 	/// The runtime names no committee for the height.
 	#[error("no committee for height {0}")]
 	NoCommittee(Height),
@@ -139,6 +142,9 @@ pub struct Voter<B: BlockT, C, BE, E, I> {
 	/// Proposals of this height whose block is not imported yet (bounded: one per view).
 	pending_proposals: PendingProposals,
 	pending_finality: Option<(H256, DporJustification)>,
+	/// The justification of the height this node just decided, until it is written with the
+	/// first voter state of the next height ([`aux_schema::read_decided`]).
+	decided: Option<DporJustification>,
 	/// Checked messages of the next height (bounded: one per slot, views of the window).
 	future: FutureMessages,
 	timers: FuturesUnordered<BoxFuture<'static, (Height, View, Step)>>,
@@ -169,6 +175,12 @@ pub struct Voter<B: BlockT, C, BE, E, I> {
 	/// (block time, base view timeout) in ms instead of the runtime's (tests only).
 	timing: Option<(u64, u64)>,
 	metrics: Option<Metrics>,
+	/// Plays the byzantine member (feature `byzantine`, see [`byzantine`]).
+	#[cfg(feature = "byzantine")]
+	byzantine: bool,
+	/// Counts the blocks the byzantine member invented.
+	#[cfg(feature = "byzantine")]
+	invented: u64,
 	_block: std::marker::PhantomData<(B, BE)>,
 }
 
@@ -210,6 +222,7 @@ where
 			finalizations: Vec::new(),
 			pending_proposals: PendingProposals::default(),
 			pending_finality: None,
+			decided: None,
 			future: FutureMessages::default(),
 			timers: FuturesUnordered::new(),
 			started_builds: HashSet::new(),
@@ -224,8 +237,16 @@ where
 			stalled: None,
 			timing: None,
 			metrics: None,
+			#[cfg(feature = "byzantine")]
+			byzantine: byzantine::enabled(),
+			#[cfg(feature = "byzantine")]
+			invented: 0,
 			_block: std::marker::PhantomData,
 		};
+		#[cfg(feature = "byzantine")]
+		if voter.byzantine {
+			log::warn!(target: LOG_TARGET, "{} is set: this node equivocates and floods its peers when it is a member", byzantine::ENV);
+		}
 		let number: u64 = info.finalized_number.unique_saturated_into();
 		voter.enter_height(number.saturating_add(1), info.finalized_hash, true)?;
 		Ok(voter)
@@ -367,6 +388,7 @@ where
 		if n == 0 {
 			return Err(Error::NoCommittee(height));
 		}
+		let mut decided_before_stop = None;
 		let actions = if same_committee {
 			// The core moves on by itself after finalising; sync may have been faster.
 			if self.core.state().height < height {
@@ -386,6 +408,7 @@ where
 					);
 					me = None;
 					self.floor = Some(stored);
+					decided_before_stop = self.stored_decision(height, &rules)?;
 					VoterState::at(height)
 				}
 			};
@@ -415,6 +438,9 @@ where
 		self.rules = rules;
 		self.me = me;
 		self.perform(actions);
+		if let Some(justification) = decided_before_stop {
+			self.finish_decided(justification);
+		}
 		self.validator.set_view(self.core.state().view);
 		// Replay what arrived early.
 		for message in self.future.take() {
@@ -583,20 +609,28 @@ where
 				}
 				Action::Persist(state) => {
 					let votes = self.justifying_votes(&state);
+					let decided = self
+						.decided
+						.as_ref()
+						.filter(|j| j.height.saturating_add(1) == state.height);
 					let write = Write::VoterState {
 						height: state.height,
 						view: state.view,
 						last_vote: state.last_vote.as_ref().map(|v| (v.height, v.view, v.phase)),
 					};
-					let written =
-						self.hook.as_ref().map_or(Ok(()), |hook| hook.before(write)).and_then(
-							|()| {
-								aux_schema::write_voter_state(&*self.client, &state, &votes)
-									.map_err(|e| e.to_string())
-							},
-						);
+					let written = self
+						.hook
+						.as_ref()
+						.map_or(Ok(()), |hook| hook.before(write))
+						.and_then(|()| {
+							aux_schema::write_voter_state(&*self.client, &state, &votes, decided)
+								.map_err(|e| e.to_string())
+						});
 					match written {
 						Ok(()) => {
+							if self.decided.as_ref().is_some_and(|j| j.height < state.height) {
+								self.decided = None;
+							}
 							if let Some(hook) = &self.hook {
 								hook.after(write);
 							}
@@ -623,6 +657,8 @@ where
 				Action::Broadcast(Message::Vote(vote)) => {
 					if let Some(signed) = self.signed_vote(&vote) {
 						self.outbox.push(DporMessage::Vote(signed));
+						#[cfg(feature = "byzantine")]
+						self.byzantine_equivocate(&vote);
 					}
 				}
 				Action::Broadcast(Message::Proposal(p)) => {
@@ -662,30 +698,7 @@ where
 					);
 				}
 				Action::Finalize { height, block, justification } => {
-					let signatures = self.votes.signatures(&justification);
-					let view = justification.first().map(|v| v.view).unwrap_or(0);
-					let justification = DporJustification {
-						term: self.rules.committee.term,
-						height,
-						view,
-						block,
-						signatures,
-					};
-					// The core counted the votes; the signatures must make a justification
-					// any node accepts, or this node would finalise what it cannot prove.
-					match justification::verify(
-						&justification,
-						block,
-						height,
-						&self.rules.committee,
-						&self.genesis,
-					) {
-						Ok(()) => self.finalizations.push((block, justification)),
-						Err(e) => log::error!(
-							target: LOG_TARGET,
-							"the COMMIT quorum of #{height} {block} does not make a valid justification ({e:?}): not finalising; waiting for sync"
-						),
-					}
+					self.on_decided(height, block, &justification)
 				}
 				Action::Equivocation { first, second } => {
 					log::warn!(
@@ -722,38 +735,6 @@ where
 				log::warn!(target: LOG_TARGET, "the runtime refused the equivocation report")
 			}
 			Err(e) => log::warn!(target: LOG_TARGET, "cannot report an equivocation: {e}"),
-		}
-	}
-
-	fn finalize(&mut self, block: H256, justification: DporJustification) {
-		if justification.height < self.height {
-			return;
-		}
-		match self.client.header(block) {
-			Ok(Some(_)) => {}
-			_ => {
-				self.pending_finality = Some((block, justification));
-				return;
-			}
-		}
-		let encoded = justification::encode(&justification);
-		let write = Write::Finalize { height: justification.height };
-		if let Some(Err(e)) = self.hook.as_ref().map(|hook| hook.before(write)) {
-			log::warn!(target: LOG_TARGET, "cannot finalise #{} {block}: {e}", justification.height);
-			return;
-		}
-		match self.client.finalize_block(block, Some(encoded), true) {
-			Ok(()) => {
-				if let Some(hook) = &self.hook {
-					hook.after(write);
-				}
-				log::debug!(target: LOG_TARGET, "finalised #{} {block}", justification.height);
-				// Move on now rather than when the notification comes round.
-				self.on_finalized(justification.height, block);
-			}
-			Err(e) => {
-				log::warn!(target: LOG_TARGET, "cannot finalise #{} {block}: {e}", justification.height)
-			}
 		}
 	}
 }
@@ -890,6 +871,8 @@ where
 				tick.reset(tick_every);
 				voter.request_stalled_justification();
 				actions = voter.core.on_event(Event::Tick);
+				#[cfg(feature = "byzantine")]
+				voter.byzantine_flood();
 				// A leader whose build failed tries again.
 				if building.is_terminated() {
 					if let Some((h, v)) = leader_due(&voter) {

@@ -11,7 +11,7 @@
 #![allow(dead_code)]
 
 use std::{
-	collections::HashMap,
+	collections::{HashMap, HashSet},
 	sync::{
 		atomic::{AtomicBool, Ordering},
 		Arc,
@@ -30,8 +30,8 @@ use cpchain_consensus_dpor::{
 };
 use cpchain_primitives::{
 	consensus::{
-		pre_digest_item, seal_payload, vrf_input, AuthoritySignature, DporMessage, MemberIndex,
-		Phase, PreDigest, KEY_TYPE,
+		pre_digest_item, seal_payload, vrf_input, AuthorityId, AuthoritySignature, DporMessage,
+		MemberIndex, Phase, PreDigest, KEY_TYPE,
 	},
 	dpor::DPOR_ENGINE_ID,
 };
@@ -50,7 +50,7 @@ use sp_keyring::Sr25519Keyring;
 use sp_keystore::{testing::MemoryKeystore, Keystore, KeystorePtr};
 use sp_runtime::{
 	traits::{Block as BlockT, Header as HeaderT},
-	Digest, DigestItem, OpaqueExtrinsic,
+	Digest, DigestItem, OpaqueExtrinsic, RuntimeAppPublic,
 };
 
 use crate::common::{executor, new_client, Backend, Client, Header};
@@ -116,6 +116,8 @@ pub struct Net {
 	stop: AtomicBool,
 	/// Nodes cut off from the network until the instant given.
 	isolated: Mutex<HashMap<usize, std::time::Instant>>,
+	/// Nodes whose messages are lost (they still receive), as if they died before sending.
+	muted: Mutex<HashSet<usize>>,
 }
 
 impl Net {
@@ -170,6 +172,7 @@ impl Net {
 			genesis,
 			stop: AtomicBool::new(false),
 			isolated: Mutex::new(HashMap::new()),
+			muted: Mutex::new(HashSet::new()),
 		})
 	}
 
@@ -257,6 +260,18 @@ impl Net {
 		self.isolated.lock().insert(i, std::time::Instant::now() + time);
 	}
 
+	/// Loses what node `i` sends from now until [`Net::unmute`] (it still receives): what a
+	/// crash before its outgoing messages left would lose. A vote it signs meanwhile is still
+	/// checked for double signing.
+	pub fn mute(&self, i: usize) {
+		self.muted.lock().insert(i);
+	}
+
+	/// Ends [`Net::mute`] for node `i`.
+	pub fn unmute(&self, i: usize) {
+		self.muted.lock().remove(&i);
+	}
+
 	fn is_isolated(&self, i: usize) -> bool {
 		self.isolated.lock().get(&i).is_some_and(|until| std::time::Instant::now() < *until)
 	}
@@ -266,7 +281,7 @@ impl Net {
 		if self.nodes[from].honest {
 			self.check_double_sign(from, &message);
 		}
-		if self.is_isolated(from) {
+		if self.is_isolated(from) || self.muted.lock().contains(&from) {
 			return;
 		}
 		let peer = self.nodes[from].peer;
@@ -289,6 +304,12 @@ impl Net {
 	fn check_double_sign(&self, from: usize, message: &[u8]) {
 		let Ok(DporMessage::Vote(vote)) = DporMessage::decode(&mut &message[..]) else { return };
 		let d = &vote.data;
+		// A node may relay votes other members signed (a decided height's COMMIT votes after
+		// a restart): only its own signatures are its votes.
+		let signer: AuthorityId = self.nodes[from].key.public().into();
+		if !signer.verify(&d.signing_payload(&self.genesis), &vote.signature) {
+			return;
+		}
 		let phase = d.phase;
 		let key = (self.nodes[from].key.public().0.to_vec(), d.term, d.height, d.view, phase);
 		let mut signed = self.signed.lock();

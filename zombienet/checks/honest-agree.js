@@ -1,0 +1,23 @@
+// zombienet js-script: returns 1 when alice, bob and charlie (the honest members of
+// byzantine.toml) have the same block hash at every height up to the lowest finalised height
+// among them; throws otherwise.
+async function run (nodeName, networkInfo) {
+  const names = ['alice', 'bob', 'charlie']
+  const apis = await Promise.all(names.map((n) => zombie.connect(networkInfo.nodesByName[n].wsUri)))
+  try {
+    const heights = await Promise.all(apis.map(async (api) =>
+      (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber()))
+    const top = Math.min(...heights)
+    if (top < 1) throw new Error(`nothing finalised: ${heights}`)
+    for (let h = 1; h <= top; h++) {
+      const hashes = await Promise.all(apis.map(async (api) => (await api.rpc.chain.getBlockHash(h)).toHex()))
+      if (new Set(hashes).size !== 1) throw new Error(`height ${h}: finalised hashes differ: ${hashes}`)
+    }
+    console.log(`${names.join(', ')} agree on ${top} finalised blocks`)
+    return 1
+  } finally {
+    await Promise.all(apis.map((api) => api.disconnect()))
+  }
+}
+
+module.exports = { run }
