@@ -76,16 +76,25 @@ impl VoteStore {
 		self.votes.insert(key_of(&core_vote(&vote)), vote);
 	}
 
-	/// The signed vote behind the core's `vote`, if this node has it.
+	/// The signed vote behind the core's `vote` (the same data: the first of its slot, or the
+	/// second when the core counted that one), if this node has it. The core may count a
+	/// vote the store holds as the second of its slot: the first came inside a proposal's
+	/// justification, which the core does not count as a vote.
 	pub fn signed(&self, vote: &Vote<H256>) -> Option<&SignedVote> {
-		self.votes.get(&key_of(vote)).filter(|s| core_vote(s) == *vote)
+		let key = key_of(vote);
+		[self.votes.get(&key), self.conflicts.get(&key)]
+			.into_iter()
+			.flatten()
+			.find(|s| core_vote(s) == *vote)
 	}
 
-	/// The signatures of `votes` (a COMMIT quorum), by member index, each member once.
+	/// The signatures of exactly `votes` (the COMMIT quorum the core counted), by member
+	/// index, each member once; a vote this node has no signature for is left out (and the
+	/// justification then fails its check instead of carrying another vote's signature).
 	pub fn signatures(&self, votes: &[Vote<H256>]) -> Vec<(MemberIndex, AuthoritySignature)> {
 		let mut signatures: Vec<_> = votes
 			.iter()
-			.filter_map(|v| self.votes.get(&key_of(v)).map(|s| (s.voter, s.signature.clone())))
+			.filter_map(|v| self.signed(v).map(|s| (s.voter, s.signature.clone())))
 			.collect();
 		signatures.sort_by_key(|(i, _)| *i);
 		signatures.dedup_by_key(|(i, _)| *i);
@@ -134,7 +143,9 @@ mod tests {
 		let proof = store.proof(&first).expect("a proof");
 		assert!(proof.is_equivocation());
 		assert_eq!(store.signed(&first), Some(&kept));
-		assert_eq!(store.signed(&core_vote(&vote(0, 1, 2))), None, "not the kept one");
+		let second = core_vote(&vote(0, 1, 2));
+		assert_eq!(store.signed(&second).map(core_vote), Some(second), "the second, as evidence");
+		assert_eq!(store.signed(&core_vote(&vote(0, 1, 3))), None, "a third is not kept");
 		store.retain_from(6);
 		assert!(store.is_empty());
 	}
@@ -148,5 +159,31 @@ mod tests {
 		let votes: Vec<_> = [1, 2, 0, 2].iter().map(|v| core_vote(&vote(0, *v, 1))).collect();
 		let members: Vec<_> = store.signatures(&votes).into_iter().map(|(i, _)| i).collect();
 		assert_eq!(members, vec![0, 1, 2]);
+	}
+
+	#[test]
+	fn signatures_are_those_of_the_votes_counted_even_in_an_equivocated_slot() {
+		use sp_runtime::RuntimeAppPublic;
+		let mut store = VoteStore::default();
+		// Member 2's first vote (for block 9) came inside a proposal; the core counted its
+		// direct vote for block 1 with members 0 and 1.
+		store.keep_first(&vote(0, 2, 9));
+		for voter in [0, 1, 2] {
+			store.offer(&vote(0, voter, 1));
+		}
+		let quorum: Vec<_> = [0, 1, 2].iter().map(|v| core_vote(&vote(0, *v, 1))).collect();
+		let signatures = store.signatures(&quorum);
+		assert_eq!(signatures.len(), 3);
+		// The data of every vote of the quorum (the voter is not part of it).
+		let counted = vote(0, 0, 1).data;
+		for (i, signature) in signatures {
+			let key = AuthorityPair::from_seed(&[i as u8; 32]).public();
+			assert!(
+				key.verify(&counted.signing_payload(&H256::zero()), &signature),
+				"member {i}'s signature is over the vote the core counted"
+			);
+		}
+		// A vote nobody signed gets no signature.
+		assert!(store.signatures(&[core_vote(&vote(1, 0, 1))]).is_empty());
 	}
 }
