@@ -42,6 +42,7 @@ if $purge; then
 fi
 
 node_pid=""
+node_status=""
 stop_all() {
 	trap - INT TERM EXIT
 	if [ -n "$node_pid" ] && kill -0 "$node_pid" 2>/dev/null; then
@@ -49,6 +50,18 @@ stop_all() {
 		kill -INT "$node_pid" 2>/dev/null || true
 		for _ in $(seq 1 30); do kill -0 "$node_pid" 2>/dev/null || break; sleep 1; done
 		kill -KILL "$node_pid" 2>/dev/null || true
+	fi
+	if [ -n "$node_pid" ]; then
+		# Reaped here, or already by the `wait` at the end of this script.
+		local status="${node_status:-0}"
+		[ -n "${node_status:-}" ] || wait "$node_pid" 2>/dev/null || status=$?
+		if [ "$status" -eq 0 ]; then
+			# polkadot-sdk's transaction pool logs this as an error whenever a node stops
+			# (paritytech/polkadot-sdk#1773); say so where the user sees it.
+			log "cpchain-node stopped cleanly (exit 0). The line \"Essential task \`txpool-background\` failed. Shutting down service.\" above is how polkadot-sdk's transaction pool ends with the node, not a crash."
+		else
+			log "cpchain-node exited with status $status"
+		fi
 	fi
 	"$REPO_ROOT/scripts/ipfs.sh" stop || true
 }
@@ -112,4 +125,6 @@ cat >&2 <<MSG
 
 MSG
 
-wait "$node_pid" || true
+status=0
+wait "$node_pid" || status=$?
+node_status=$status

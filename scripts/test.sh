@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test of the project, from a fresh machine: installs what is missing, then
-#   1. formatting (rustfmt) and lints (clippy, warnings are errors),
+#   1. formatting (rustfmt), Markdown links (inside the repository, to files that exist), the
+#      workspace's dependency rules and lints (clippy, warnings are errors),
 #   2. the release build of the workspace (node, runtime, tests) with one feature set,
 #   3. unit and integration tests (cargo test),
 #   4. end-to-end tests with @polkadot/api against the built node (`--dev --tmp` on free ports)
@@ -62,6 +63,10 @@ step "$REPO_ROOT/scripts/setup.sh" --with-js
 
 stage checks
 step cargo fmt --all -- --check
+# Markdown links must name files of the repository that exist (scripts/lib/check-links.py).
+step python3 scripts/lib/check-links.py
+# Every crate's dependencies come from [workspace.dependencies], which lists nothing unused.
+step python3 scripts/lib/check-manifests.py
 for f in scripts/*.sh scripts/lib/*.sh .ci/run; do bash -n "$f" || die "syntax error in $f"; done
 for f in e2e/lib/*.mjs e2e/tests/*.mjs e2e/bench/*.mjs zombienet/checks/*.js scripts/ipfs/*.cjs; do
 	node --check "$f" || die "syntax error in $f"

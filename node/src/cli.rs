@@ -16,7 +16,6 @@ pub struct Cli {
 
 /// The tools `cpchain-node` offers besides running a node.
 #[derive(Debug, clap::Subcommand)]
-#[allow(clippy::large_enum_variant)]
 pub enum Subcommand {
 	/// Key management: generate, inspect and insert keys.
 	#[command(subcommand)]

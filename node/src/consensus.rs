@@ -114,6 +114,8 @@ where
 pub struct StartParams<'a> {
 	/// The client.
 	pub client: Arc<FullClient>,
+	/// The client's backend.
+	pub backend: Arc<FullBackend>,
 	/// Transactions to put in blocks.
 	pub transaction_pool: Arc<FullPool>,
 	/// The keystore holding this node's consensus keys.
@@ -141,6 +143,7 @@ pub struct StartParams<'a> {
 pub fn start(params: StartParams<'_>) -> Result<(), ServiceError> {
 	let StartParams {
 		client,
+		backend,
 		transaction_pool,
 		keystore,
 		network,
@@ -188,6 +191,7 @@ pub fn start(params: StartParams<'_>) -> Result<(), ServiceError> {
 	);
 	let voter = cpchain_consensus_dpor::run_dpor(DporParams {
 		client,
+		backend,
 		block_import: link.block_import,
 		env,
 		network,

@@ -32,16 +32,16 @@ pub(crate) type FullClient =
 	sc_service::TFullClient<Block, RuntimeApi, sc_executor::WasmExecutor<HostFunctions>>;
 /// The database backend (ParityDB unless `--database` says otherwise).
 pub(crate) type FullBackend = sc_service::TFullBackend<Block>;
-/// Fork choice: the longest chain.
-pub(crate) type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
 /// The transaction pool.
 pub(crate) type FullPool = sc_transaction_pool::TransactionPoolHandle<Block, FullClient>;
 
-/// The parts of the service that the import/export/benchmark subcommands need too.
+/// The parts of the service that the import/export/benchmark subcommands need too. No
+/// `SelectChain`: fork choice is DPoR's (`cpchain_consensus_dpor::fork_choice`, at import), and
+/// the voter builds on the finalised head.
 pub type Service = sc_service::PartialComponents<
 	FullClient,
 	FullBackend,
-	FullSelectChain,
+	(),
 	sc_consensus::DefaultImportQueue<Block>,
 	FullPool,
 	(consensus::ConsensusLink, Option<Telemetry>),
@@ -75,8 +75,6 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 		telemetry
 	});
 
-	let select_chain = sc_consensus::LongestChain::new(backend.clone());
-
 	let transaction_pool = Arc::from(
 		sc_transaction_pool::Builder::new(
 			task_manager.spawn_essential_handle(),
@@ -101,14 +99,15 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 		task_manager,
 		import_queue,
 		keystore_container,
-		select_chain,
+		select_chain: (),
 		transaction_pool,
 		other: (consensus_link, telemetry),
 	})
 }
 
-/// Builds and starts a full node: networking, RPC, off-chain workers and, on authorities,
-/// block authoring and finality voting.
+/// Builds and starts a full node: networking, RPC, off-chain workers and the DPoR voter (on
+/// every node: it follows and relays; on authorities whose key is in the committee it also
+/// votes and leads).
 pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	config: Configuration,
 ) -> Result<TaskManager, ServiceError> {
@@ -118,8 +117,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		mut task_manager,
 		import_queue,
 		keystore_container,
-		// The DPoR voter builds on the finalised head, not on a fork choice.
-		select_chain: _,
+		select_chain: (),
 		transaction_pool,
 		other: (consensus_link, mut telemetry),
 	} = new_partial(&config)?;
@@ -195,7 +193,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		task_manager: &mut task_manager,
 		transaction_pool: transaction_pool.clone(),
 		rpc_builder: rpc_extensions_builder,
-		backend,
+		backend: backend.clone(),
 		system_rpc_tx,
 		tx_handler_controller,
 		sync_service: sync_service.clone(),
@@ -206,6 +204,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 
 	consensus::start(consensus::StartParams {
 		client,
+		backend,
 		transaction_pool,
 		keystore: keystore_container.keystore(),
 		network,

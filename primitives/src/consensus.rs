@@ -1,18 +1,23 @@
 //! What travels between the DPoR consensus engine, the network and the runtime: the committee
 //! members' keys, the pre-runtime digest and seal of every block, the signed votes and
-//! proposals of the BFT protocol, and the justification that finalises a block.
+//! proposals of the BFT protocol, the justification that finalises a block, the committee
+//! digest of a term's first block, and the runtime API the engine calls ([`DporApi`]).
 //!
 //! Every signature covers a domain-separated message that names the chain (its genesis
 //! hash), so a vote or a seal cannot be replayed on another chain, in another phase, or as a
 //! different kind of message.
 
 use alloc::vec::Vec;
-use codec::{Decode, DecodeAll, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use codec::{Codec, Decode, DecodeAll, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_core::{sr25519::vrf::VrfSignature, H256};
-use sp_runtime::{traits::Header as HeaderT, DigestItem, KeyTypeId};
+use sp_runtime::{traits::Header as HeaderT, ConsensusEngineId, DigestItem, KeyTypeId};
 
-use crate::dpor::{TermIndex, DPOR_ENGINE_ID};
+use crate::{committee::TermIndex, BlockNumber};
+
+/// The consensus engine id of DPoR: tags its pre-runtime digests, seals, justifications and
+/// consensus logs.
+pub const DPOR_ENGINE_ID: ConsensusEngineId = *b"DPOR";
 
 /// The key type of DPoR's committee keys in keystores and session keys.
 pub const KEY_TYPE: KeyTypeId = KeyTypeId(*b"dpor");
@@ -322,4 +327,65 @@ pub fn split_seal<H: HeaderT>(mut header: H) -> Option<(H, AuthoritySignature)> 
 		_ => return None,
 	};
 	Some((header, signature))
+}
+
+/// A consensus log item (digest of kind `Consensus`, engine [`DPOR_ENGINE_ID`]) that the
+/// runtime deposits when a term starts, so that light clients and the consensus engine learn
+/// the committee from the header chain.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+pub enum ConsensusLog<AuthorityId: Codec> {
+	/// The committee in charge from this block on, in slot order.
+	#[codec(index = 1)]
+	NewCommittee {
+		/// The term that starts.
+		term: TermIndex,
+		/// The members' consensus keys, in slot order.
+		members: Vec<AuthorityId>,
+	},
+}
+
+/// The committee of a term as the consensus engine needs it.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+pub struct Committee<AuthorityId> {
+	/// The term the committee serves.
+	pub term: TermIndex,
+	/// The members' consensus keys, in slot order.
+	pub members: Vec<AuthorityId>,
+}
+
+sp_api::decl_runtime_apis! {
+	/// What the DPoR consensus engine asks of the runtime.
+	///
+	/// Version 2 added `timestamp_ms`, version 3 seal-equivocation reports.
+	#[api_version(2)]
+	pub trait DporApi<AuthorityId: Codec> {
+		/// The committee in charge of the block built on top of the block this is called at.
+		fn committee_for_next_block() -> Committee<AuthorityId>;
+		/// The term that the block with the given number belongs to.
+		fn term_of(block: BlockNumber) -> TermIndex;
+		/// The number of blocks in a term.
+		fn term_length() -> BlockNumber;
+		/// The target time between two blocks, in milliseconds.
+		fn block_time_ms() -> u64;
+		/// The base timeout of a view before members vote to change it, in milliseconds.
+		fn base_view_timeout_ms() -> u64;
+		/// The randomness of the term of the next block: the input of its author's VRF.
+		fn term_randomness() -> [u8; 32];
+		/// Submits a report of an equivocation as an unsigned extrinsic through the node's
+		/// transaction pool (the caller registers the off-chain transaction pool extension).
+		/// `None` if the report could not be submitted.
+		fn submit_report_equivocation_unsigned_extrinsic(
+			proof: EquivocationProof,
+		) -> Option<()>;
+		/// The timestamp of the block this is called at, in milliseconds (called at a block's
+		/// parent, it dates the parent: the verifier bounds the block's view by the time since).
+		#[api_version(2)]
+		fn timestamp_ms() -> u64;
+		/// Submits a report of a leader that sealed two different headers for one height and
+		/// view, like `submit_report_equivocation_unsigned_extrinsic`.
+		#[api_version(3)]
+		fn submit_report_seal_equivocation_unsigned_extrinsic(
+			proof: SealEquivocationProof<<Block as sp_runtime::traits::Block>::Header>,
+		) -> Option<()>;
+	}
 }

@@ -8,9 +8,10 @@
 extern crate alloc;
 
 pub mod access;
+pub mod committee;
 pub mod consensus;
 pub mod data;
-pub mod dpor;
+pub mod reputation;
 
 use sp_runtime::{
 	generic,

@@ -107,17 +107,17 @@ impl_runtime_apis! {
 	}
 
 	#[api_version(3)]
-	impl cpchain_primitives::dpor::DporApi<Block, DporId> for Runtime {
-		fn committee_for_next_block() -> cpchain_primitives::dpor::Committee<DporId> {
+	impl cpchain_primitives::consensus::DporApi<Block, DporId> for Runtime {
+		fn committee_for_next_block() -> cpchain_primitives::consensus::Committee<DporId> {
 			let next = System::block_number().saturating_add(1);
-			let (term, members) = <crate::configs::consensus::ElectedCommittee as pallet_dpor::CommitteeProvider<AccountId>>::committee_of_block(next.into());
-			cpchain_primitives::dpor::Committee {
+			let (term, members) = <crate::configs::consensus::ElectedCommittee as cpchain_primitives::committee::CommitteeProvider<AccountId>>::committee_of_block(next.into());
+			cpchain_primitives::consensus::Committee {
 				term,
 				members: members.into_iter().map(|(_, key)| key).collect(),
 			}
 		}
 
-		fn term_of(block: BlockNumber) -> cpchain_primitives::dpor::TermIndex {
+		fn term_of(block: BlockNumber) -> cpchain_primitives::committee::TermIndex {
 			Committee::term_of(block)
 		}
 

@@ -4,7 +4,7 @@
 //! so that `build-spec`, zombienet and `chain-spec-builder` see the same genesis.
 
 use crate::{
-	configs::dpor::RNodeBond, AccountId, BalancesConfig, CommitteeConfig, ReputationConfig,
+	configs::reputation::RNodeBond, AccountId, BalancesConfig, CommitteeConfig, ReputationConfig,
 	RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig, CPC,
 };
 use alloc::{vec, vec::Vec};

@@ -1,14 +1,15 @@
 //! # CPChain runtime
 //!
 //! The state transition function of CPChain on Substrate: accounts and the CPC token,
-//! transaction fees, batched calls, ink! smart contracts and, as they land, DPoR consensus
-//! and the IoT data market.
+//! transaction fees, batched calls, ink! smart contracts, DPoR consensus (reputation,
+//! committee elections, the consensus pallet) and the IoT data layer (data registry, access
+//! control); the data market is still to come.
 //!
 //! This file holds only the types, the version and the pallet list. Pallet configuration lives
 //! in [`configs`], runtime APIs in [`apis`] and the genesis presets in
 //! [`genesis_config_presets`].
 #![cfg_attr(not(feature = "std"), no_std)]
-// `construct_runtime` expands to a very deep type.
+// `#[frame_support::runtime]` expands to a very deep type.
 #![recursion_limit = "256"]
 
 #[cfg(feature = "std")]
@@ -71,7 +72,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("cpchain"),
 	impl_name: Cow::Borrowed("cpchain-node"),
 	authoring_version: 1,
-	spec_version: 109,
+	spec_version: 110,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -79,10 +80,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 };
 
 /// The minimum balance an account must keep to exist: one micro-CPC.
-///
-/// Zombienet endows each node's stash with 2 * 10^12 units, so this must stay below that.
 pub const EXISTENTIAL_DEPOSIT: Balance = MICRO_CPC;
-const _: () = assert!(EXISTENTIAL_DEPOSIT < 2_000_000_000_000, "zombienet stashes could not exist");
 
 /// The address format for describing accounts.
 pub type Address = MultiAddress<AccountId, ()>;
@@ -117,8 +115,10 @@ pub type UncheckedExtrinsic =
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Storage migrations to run on the next runtime upgrade.
-#[allow(unused_parens)]
-type Migrations = (pallet_committee::migrations::v1::MigrateV0ToV1<Runtime>,);
+type Migrations = (
+	pallet_committee::migrations::v1::MigrateV0ToV1<Runtime>,
+	pallet_committee::migrations::v2::MigrateV1ToV2<Runtime>,
+);
 
 /// Executive: handles dispatch to the various modules.
 pub type Executive = frame_executive::Executive<
@@ -130,9 +130,8 @@ pub type Executive = frame_executive::Executive<
 	Migrations,
 >;
 
-// Pallet indices are grouped by decade and never renumbered: 0-9 system, 10-19 money,
-// 20-29 consensus, 40-49 smart contracts, 50-59 CPChain DPoR pallets, 60-69 CPChain data
-// layer pallets.
+// Pallet indices follow the rule in docs/runtime.md ("Pallets"): grouped by concern, never
+// renumbered.
 //
 // The order of declaration is the order of genesis builds and of block hooks, and it matters
 // here: Balances before Reputation (genesis bonds are holds), Committee before Session (the

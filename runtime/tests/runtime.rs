@@ -58,7 +58,7 @@ fn local_testnet_genesis_has_four_authorities() {
 		assert_eq!(committee, expected);
 		// Dave's RNode bond is held, not spent.
 		let dave = Sr25519Keyring::Dave.to_account_id();
-		let bond = cpchain_runtime::configs::dpor::RNodeBond::get();
+		let bond = cpchain_runtime::configs::reputation::RNodeBond::get();
 		assert_eq!(Balances::free_balance(&dave), ENDOWMENT - bond);
 		assert_eq!(
 			<Balances as frame_support::traits::fungible::Inspect<_>>::total_balance(&dave),
@@ -233,7 +233,7 @@ fn join_and_campaign(who: &sp_keyring::Sr25519Keyring) -> cpchain_runtime::Sessi
 	use cpchain_runtime::{Committee, Reputation, RuntimeOrigin, Session, SessionKeys};
 	let account = who.to_account_id();
 	let origin = || RuntimeOrigin::signed(account.clone());
-	let bond = cpchain_runtime::configs::dpor::RNodeBond::get();
+	let bond = cpchain_runtime::configs::reputation::RNodeBond::get();
 	Reputation::bond(origin(), bond).expect("endowed account bonds");
 	let seed = format!("//{who}//session").into_bytes();
 	let generated: sp_session::OpaqueGeneratedSessionKeys =
@@ -319,13 +319,14 @@ fn elections_change_the_authority_set_term_after_term() {
 		expected_keys.sort();
 		assert_eq!(keys, expected_keys);
 		let digest_has_committee = System::digest().logs.iter().any(|item| {
-			item.consensus_try_to::<cpchain_primitives::dpor::ConsensusLog<
+			item.consensus_try_to::<cpchain_primitives::consensus::ConsensusLog<
 				cpchain_primitives::consensus::AuthorityId,
-			>>(&cpchain_primitives::dpor::DPOR_ENGINE_ID)
-			.is_some_and(|log| {
-				let cpchain_primitives::dpor::ConsensusLog::NewCommittee { term, members } = log;
-				term == 2 && members.len() == 2
-			})
+			>>(&cpchain_primitives::consensus::DPOR_ENGINE_ID)
+				.is_some_and(|log| {
+					let cpchain_primitives::consensus::ConsensusLog::NewCommittee { term, members } =
+						log;
+					term == 2 && members.len() == 2
+				})
 		});
 		assert!(digest_has_committee, "the first block of term 2 announces its committee");
 
@@ -343,7 +344,7 @@ fn elections_change_the_authority_set_term_after_term() {
 fn committee_of_block(
 	number: u64,
 ) -> (u32, Vec<(cpchain_runtime::AccountId, cpchain_primitives::consensus::AuthorityId)>) {
-	<cpchain_runtime::configs::consensus::ElectedCommittee as pallet_dpor::CommitteeProvider<_>>::committee_of_block(number)
+	<cpchain_runtime::configs::consensus::ElectedCommittee as cpchain_primitives::committee::CommitteeProvider<_>>::committee_of_block(number)
 }
 
 #[test]
@@ -467,7 +468,7 @@ fn keys_are_frozen_per_term_and_an_equivocation_costs_bond_after_key_changes_and
 		Dpor::report_equivocation(RuntimeOrigin::none(), Box::new(proof.clone()))
 			.expect("the report lands after purge_keys");
 		let slashed = held - cpchain_runtime::Balances::balance_on_hold(&reason, &account);
-		let expected = cpchain_runtime::configs::dpor::EquivocationSlash::get() * held;
+		let expected = cpchain_runtime::configs::reputation::EquivocationSlash::get() * held;
 		assert!(expected > 0);
 		assert_eq!(slashed, expected, "the bond is hit");
 		assert_eq!(cpchain_runtime::Balances::total_issuance(), issuance - slashed, "burnt");
@@ -489,10 +490,10 @@ fn keys_are_frozen_per_term_and_an_equivocation_costs_bond_after_key_changes_and
 #[test]
 fn a_leader_that_seals_two_blocks_at_one_view_loses_bond_even_after_purging_its_keys() {
 	use cpchain_primitives::{
+		consensus::DPOR_ENGINE_ID,
 		consensus::{
 			leader, pre_digest_item, seal_payload, vrf_input, PreDigest, SealEquivocationProof,
 		},
-		dpor::DPOR_ENGINE_ID,
 	};
 	use cpchain_runtime::{opaque::Header, Dpor, RuntimeOrigin, Session};
 	use frame_support::traits::fungible::InspectHold;
@@ -543,7 +544,7 @@ fn a_leader_that_seals_two_blocks_at_one_view_loses_bond_even_after_purging_its_
 		Dpor::report_seal_equivocation(RuntimeOrigin::none(), proof.clone())
 			.expect("the report lands after purge_keys");
 		let slashed = held - Balances::balance_on_hold(&reason, &account);
-		let expected = cpchain_runtime::configs::dpor::EquivocationSlash::get() * held;
+		let expected = cpchain_runtime::configs::reputation::EquivocationSlash::get() * held;
 		assert!(expected > 0);
 		assert_eq!(slashed, expected, "the bond is hit");
 		assert_eq!(Balances::total_issuance(), issuance - slashed, "burnt");

@@ -3,7 +3,7 @@
 
 use cpchain_primitives::{
 	consensus::AuthorityId,
-	dpor::{Committee, DporApi},
+	consensus::{Committee, DporApi},
 };
 use sp_api::{ApiExt, ProvideRuntimeApi};
 use sp_runtime::traits::Block as BlockT;

@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use codec::Decode;
 use cpchain_primitives::{
+	consensus::Committee,
 	consensus::{AuthorityId, DporMessage, Height},
-	dpor::Committee,
 };
 use parking_lot::{Mutex, RwLock};
 use sc_network::{PeerId, ReputationChange};

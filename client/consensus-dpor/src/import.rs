@@ -1,7 +1,8 @@
 //! Block import and justification import: a block that arrives with a DPoR justification
 //! (block sync, or a member's own finalisation) is finalised with it once the justification
 //! checks out against the committee at the block's parent, and only if that parent is the
-//! finalised head; a network block without one asks sync to fetch it.
+//! finalised head; a network block without one asks sync to fetch it if it is the next block to
+//! finalise (the voter asks for a later one once its parent is final).
 //!
 //! Why the finalised head: finalising a block finalises its ancestors, and the committee that
 //! signs a justification is read from the state at the block's parent. A justification on an
@@ -9,7 +10,7 @@
 //! member can build a fork alone, elect sybils on it and have them sign), and finalise every
 //! unjustified block below. DPoR finalises every height before the next, so nothing honest
 //! needs more: a justification that comes early (its parent not final yet) is answered as
-//! outdated, without a penalty, and sync asks again.
+//! outdated, without a penalty.
 //!
 //! Seal equivocation: a leader may make one block per (height, view). A second one by the same
 //! leader is imported (with a warning: it is the evidence, and honest peers that saw it first
@@ -25,7 +26,7 @@ use std::{collections::BTreeMap, marker::PhantomData, sync::Arc};
 
 use cpchain_primitives::{
 	consensus::{find_pre_digest, AuthorityId, Height, SealEquivocationProof},
-	dpor::{DporApi, DPOR_ENGINE_ID},
+	consensus::{DporApi, DPOR_ENGINE_ID},
 };
 use parking_lot::Mutex;
 use sc_client_api::backend::Backend;
@@ -263,26 +264,29 @@ where
 
 		let mut result = (&*self.client).import_block(block).await?;
 		if let ImportResult::Imported(aux) = &mut result {
+			// Only the next block to finalise asks sync for its justification: a later one's
+			// would be refused as early, and sync asks again at once, without end (thousands
+			// of refusals a minute on a node behind by a few heights). The voter asks for a
+			// later one once its parent is final (`Voter::request_next_justifications`).
+			let next_to_finalise = parent == self.client.info().finalized_hash;
 			match justification {
 				Some(justification) => {
 					match self.finalize_with(hash, number, parent, justification) {
 						Ok(_) => {}
 						Err(FinalizeError::NotOnFinalizedHead) => {
-							log::debug!(target: LOG_TARGET, "block #{number} {hash}: its justification waits for its parent's finality");
-							aux.needs_justification = true;
+							log::debug!(target: LOG_TARGET, "block #{number} {hash}: its justification came before its parent's finality; the voter asks for it again once the parent is final");
 						}
 						Err(e) => {
 							log::warn!(target: LOG_TARGET, "block #{number} {hash} came with a bad justification: {e}");
 							aux.bad_justification = true;
-							aux.needs_justification = true;
+							aux.needs_justification = next_to_finalise;
 						}
 					}
 				}
 				// Members finalise through votes; everybody else can also fetch the
-				// justification. (A member that misses a height's votes asks sync itself: see
-				// the voter's stalled-height request. The aux of its own blocks never reaches
-				// sync, since it imports them directly.)
-				None if !own => aux.needs_justification = true,
+				// justification. (The aux of a member's own blocks never reaches sync, since
+				// it imports them directly.)
+				None if !own => aux.needs_justification = next_to_finalise,
 				None => {}
 			}
 		}
@@ -300,12 +304,17 @@ where
 	type Error = ConsensusError;
 
 	async fn on_start(&mut self) -> Vec<(B::Hash, NumberFor<B>)> {
-		// Ask peers for the justification of the best block if it is not final yet.
+		// Ask peers for the justification of the next block to finalise, if one is known
+		// (not the best block's: it would be refused as early while its ancestors are not
+		// final; the voter asks for the following ones).
 		let info = self.client.info();
-		if info.best_number > info.finalized_number {
-			vec![(info.best_hash, info.best_number)]
-		} else {
-			Vec::new()
+		if info.best_number <= info.finalized_number {
+			return Vec::new();
+		}
+		let next = info.finalized_number + 1u32.into();
+		match self.client.hash(next) {
+			Ok(Some(hash)) => vec![(hash, next)],
+			_ => Vec::new(),
 		}
 	}
 

@@ -4,7 +4,7 @@ use codec::{Decode, Encode};
 use cpchain_dpor_bft::quorum;
 use cpchain_primitives::{
 	consensus::{AuthorityId, DporJustification, Height},
-	dpor::{Committee, DPOR_ENGINE_ID},
+	consensus::{Committee, DPOR_ENGINE_ID},
 };
 use sp_core::H256;
 use sp_runtime::{Justification, RuntimeAppPublic};

@@ -32,7 +32,7 @@ pub mod worker;
 
 use std::sync::Arc;
 
-use cpchain_primitives::{consensus::AuthorityId, dpor::DporApi};
+use cpchain_primitives::{consensus::AuthorityId, consensus::DporApi};
 use sc_client_api::{AuxStore, Backend, BlockchainEvents, Finalizer};
 use sc_consensus::BlockImport;
 use sc_network::{
@@ -151,9 +151,11 @@ where
 }
 
 /// What [`run_dpor`] needs.
-pub struct DporParams<B: BlockT, C, E, I, N, S> {
+pub struct DporParams<B: BlockT, BE, C, E, I, N, S> {
 	/// The client.
 	pub client: Arc<C>,
+	/// The client's backend (the voter finds the blocks on the finalised head there).
+	pub backend: Arc<BE>,
 	/// The block import shared with the import queue.
 	pub block_import: I,
 	/// Builds blocks (a `ProposerFactory`).
@@ -180,7 +182,7 @@ pub struct DporParams<B: BlockT, C, E, I, N, S> {
 
 /// The DPoR voter: a future to spawn as an essential task.
 pub fn run_dpor<B, C, BE, E, I, N, S>(
-	params: DporParams<B, C, E, I, N, S>,
+	params: DporParams<B, BE, C, E, I, N, S>,
 ) -> Result<impl std::future::Future<Output = ()> + Send, String>
 where
 	B: BlockT<Hash = H256>,
@@ -199,6 +201,7 @@ where
 {
 	let DporParams {
 		client,
+		backend,
 		block_import,
 		env,
 		network,
@@ -231,7 +234,7 @@ where
 		wait_for_pool,
 	)
 	.map_err(|e| e.to_string())?
-	.with_justification_requests(justifications);
+	.with_justification_requests(justifications, backend);
 	if let Some(registry) = &prometheus_registry {
 		match metrics::Metrics::register(registry) {
 			Ok(metrics) => voter = voter.with_metrics(metrics),

@@ -3,8 +3,8 @@
 
 use cpchain_dpor_bft::{quorum, Phase, Proposal, Vote};
 use cpchain_primitives::{
+	consensus::Committee,
 	consensus::{leader, AuthorityId, DporMessage, Height, SignedProposal, SignedVote},
-	dpor::Committee,
 };
 use sp_core::H256;
 use sp_runtime::RuntimeAppPublic;

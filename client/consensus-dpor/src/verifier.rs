@@ -9,7 +9,7 @@ use cpchain_primitives::{
 	consensus::{
 		find_pre_digest, leader, seal_payload, split_seal, vrf_input, AuthorityId, PreDigest,
 	},
-	dpor::{DporApi, DPOR_ENGINE_ID},
+	consensus::{DporApi, DPOR_ENGINE_ID},
 };
 use sc_consensus::{BlockImportParams, ForkChoiceStrategy, Verifier};
 use sp_api::ProvideRuntimeApi;
@@ -222,8 +222,8 @@ where
 mod tests {
 	use super::*;
 	use cpchain_primitives::{
+		consensus::Committee,
 		consensus::{pre_digest_item, AuthorityPair},
-		dpor::Committee,
 	};
 	use sp_core::{crypto::VrfSecret, Pair};
 	use sp_runtime::{generic::Header, traits::BlakeTwo256};

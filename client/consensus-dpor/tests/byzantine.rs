@@ -25,11 +25,11 @@ use std::{sync::Arc, time::Duration};
 use codec::Encode;
 use cpchain_consensus_dpor::{buffers::VIEW_WINDOW, chain::child_rules};
 use cpchain_primitives::{
+	consensus::DPOR_ENGINE_ID,
 	consensus::{
 		leader, AuthorityPair, AuthoritySignature, DporMessage, Phase, ProposalData,
 		SignedProposal, SignedVote, VoteData,
 	},
-	dpor::DPOR_ENGINE_ID,
 };
 use cpchain_runtime::opaque::Block;
 use harness::{sealed_block, slot_of, Net};

@@ -10,11 +10,11 @@ use cpchain_consensus_dpor::{
 	},
 };
 use cpchain_primitives::{
+	consensus::Committee,
 	consensus::{
 		leader, AuthorityPair, DporMessage, Phase, ProposalData, SignedProposal, SignedVote,
 		VoteData,
 	},
-	dpor::Committee,
 };
 use sc_network::{PeerId, ReputationChange};
 use sp_core::{Pair, H256};

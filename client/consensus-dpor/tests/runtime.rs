@@ -11,12 +11,12 @@ use cpchain_consensus_dpor::{
 	justification, DporBlockImport, DporVerifier,
 };
 use cpchain_primitives::{
+	consensus::DporApi,
+	consensus::DPOR_ENGINE_ID,
 	consensus::{
 		leader, pre_digest_item, seal_payload, vrf_input, AuthoritySignature, DporJustification,
 		EquivocationProof, MemberIndex, Phase, PreDigest, SignedVote, VoteData,
 	},
-	dpor::DporApi,
-	dpor::DPOR_ENGINE_ID,
 };
 use cpchain_runtime::opaque::Block;
 use sc_block_builder::BlockBuilderBuilder;
@@ -50,7 +50,7 @@ struct TestNode {
 impl TestNode {
 	fn new() -> Self {
 		let dir = tempfile::tempdir().expect("a temporary directory");
-		let client = new_client(&executor(), dir.path());
+		let (client, _) = new_client(&executor(), dir.path());
 		let genesis = client.info().genesis_hash;
 		Self { client, genesis, _dir: dir }
 	}
@@ -307,11 +307,12 @@ async fn justification_on_unfinalised_parent() {
 	let justification_of_two =
 		justification::encode(&justification_by(&node, &two_header, &[0, 1, 2]));
 	// Arriving with its block, the early justification finalises nothing and is not held
-	// against the block: sync will ask for it again.
+	// against the block; sync is not asked for it (it would be refused as early again): the
+	// voter asks once it decides height 2.
 	let mut params = verify(&node, two).await.expect("verifies");
 	params.justifications = Some(Justifications::from(justification_of_two.clone()));
 	let aux = import_new(&import, params).await;
-	assert!(aux.needs_justification && !aux.bad_justification);
+	assert!(!aux.needs_justification && !aux.bad_justification);
 	assert_eq!(node.client.info().finalized_number, 0);
 	// Imported on its own, it is answered as outdated (no penalty for the peer), and block 1
 	// stays unfinalised.
@@ -330,6 +331,33 @@ async fn justification_on_unfinalised_parent() {
 	import.import_justification(one_hash, 1, justification_of_one).await.expect("block 1");
 	import.import_justification(two_hash, 2, justification_of_two).await.expect("then block 2");
 	assert_eq!(node.client.info().finalized_hash, two_hash);
+}
+
+#[test]
+fn only_the_next_block_to_finalise_asks_sync_for_its_justification() {
+	futures::executor::block_on(next_block_to_finalise_asks());
+}
+
+async fn next_block_to_finalise_asks() {
+	// A node behind the chain imports blocks 1, 2, 3 without justifications. If each asked
+	// sync for its justification, those of 2 and 3 would be refused as early (their parents
+	// are not final), and sync would ask again at once, without end: a storm of requests and
+	// refusals on every peer for as long as the node is behind. Only block 1, whose parent is
+	// the finalised head, asks.
+	let node = TestNode::new();
+	let import = block_import(&node);
+	let mut parent = node.genesis;
+	for number in 1..=3u32 {
+		let block = make_block(&node, parent, Recipe::default()).await;
+		parent = block.header().hash();
+		let params = verify(&node, block).await.expect("verifies");
+		let aux = import_new(&import, params).await;
+		assert_eq!(aux.needs_justification, number == 1, "block {number}");
+		assert!(!aux.bad_justification);
+	}
+	assert_eq!(node.client.info().finalized_number, 0);
+	// Blocks on an unfinalised parent are never made best (fork choice).
+	assert_eq!(node.client.info().best_number, 1);
 }
 
 #[test]
@@ -515,7 +543,7 @@ async fn equivocation_becomes_an_on_chain_report() {
 			e,
 			cpchain_runtime::RuntimeEvent::Reputation(pallet_reputation::Event::Penalised {
 				who,
-				signal: cpchain_primitives::dpor::Signal::Equivocated,
+				signal: cpchain_primitives::reputation::Signal::Equivocated,
 				..
 			}) if *who == charlie
 		)),

@@ -65,7 +65,7 @@ use cpchain_primitives::{
 		ProxyStatus, ProxyView, ReencryptionKey, UmbralKeys,
 	},
 	data::{IntervalIndex, IntervalRange, StreamId, StreamInspect},
-	dpor::{ReputationSink, Signal},
+	reputation::{ReputationSink, Signal},
 };
 use frame_support::{
 	pallet_prelude::*,
@@ -159,7 +159,9 @@ pub mod pallet {
 	}
 
 	#[pallet::config]
-	pub trait Config: frame_system::Config {
+	// `Hash = H256`: signed messages bind the chain by its genesis hash, an `H256` on the
+	// client side too.
+	pub trait Config: frame_system::Config<Hash = H256> {
 		/// The currency that deposits and bonds are held in.
 		type Currency: Inspect<Self::AccountId>
 			+ InspectHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
@@ -796,9 +798,9 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// The genesis hash, which binds signed messages to this chain.
 	fn genesis_hash() -> H256 {
-		let hash = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
-		H256::from_slice(hash.as_ref())
+		frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero())
 	}
 
 	/// Checks the pallet's invariants: every grant is indexed once per stream and per

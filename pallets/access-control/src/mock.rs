@@ -4,7 +4,7 @@
 use crate as pallet_access_control;
 use cpchain_primitives::{
 	data::{IntervalIndex, StreamId, StreamInspect, StreamSummary},
-	dpor::{ReputationSink, Signal},
+	reputation::{ReputationSink, Signal},
 };
 use frame_support::{derive_impl, parameter_types, traits::ConstU32};
 use sp_keyring::Sr25519Keyring;

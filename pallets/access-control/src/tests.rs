@@ -8,7 +8,7 @@ use crate::{
 use cpchain_primitives::{
 	access::{receipt_payload, GrantId, GrantKeys, ProxyStatus, UmbralKeys, REENCRYPTION_KEY_LEN},
 	data::IntervalRange,
-	dpor::Signal,
+	reputation::Signal,
 };
 use frame_support::{
 	assert_noop, assert_ok,

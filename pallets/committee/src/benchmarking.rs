@@ -28,16 +28,6 @@ fn fill_open_terms<T: Config>(t: u32) -> TermIndex {
 mod benchmarks {
 	use super::*;
 
-	#[benchmark]
-	fn on_initialize() {
-		let before = EntropyAccumulator::<T>::get();
-		#[block]
-		{
-			Pallet::<T>::on_initialize(1u32.into());
-		}
-		assert_ne!(EntropyAccumulator::<T>::get(), before);
-	}
-
 	/// Claim `t` terms, each already holding `MaxCandidates - 1` campaigners.
 	#[benchmark]
 	fn claim_campaign(t: Linear<1, { T::MaxCampaignTerms::get() }>) {

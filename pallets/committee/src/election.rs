@@ -4,7 +4,7 @@
 
 use alloc::vec::Vec;
 use codec::Encode;
-use cpchain_primitives::dpor::ReputationScore;
+use cpchain_primitives::reputation::ReputationScore;
 use sp_io::hashing::blake2_256;
 use sp_runtime::Percent;
 

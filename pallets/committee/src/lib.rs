@@ -7,8 +7,8 @@
 //!
 //! Dispatchables: [`Pallet::claim_campaign`], [`Pallet::withdraw_campaign`] and (root)
 //! [`Pallet::set_committee_size`]. The pallet drives `pallet-session` as its
-//! [`SessionManager`] (one session = one term), implements [`CommitteeMembership`] for the
-//! reputation pallet, and a [`Randomness`] source, [`ParentHashAccumulator`].
+//! [`SessionManager`] (one session = one term) and implements [`CommitteeMembership`] for the
+//! reputation pallet.
 //!
 //! ## Overview
 //!
@@ -40,14 +40,14 @@
 //!
 //! ## Randomness and its trust model
 //!
-//! The election seed comes from [`Config::Randomness`]. Until the DPoR engine feeds VRF
-//! outputs from its pre-digests, the runtime uses [`ParentHashAccumulator`]: a hash chain
-//! over every block's parent hash since genesis, read when the election runs. No single block
-//! hash decides it, but the author of the last block before an election can still try
-//! several versions of its block and publish the one whose hash it prefers: one author can
-//! bias, though not choose, the committee. With VRF outputs (unique per key and input) that
-//! author can only withhold its block, not choose among outcomes. Treat elections on chains
-//! without the DPoR engine as suitable for test networks only.
+//! The election seed comes from [`Config::Randomness`]. The CPChain runtime gives it
+//! pallet-dpor's accumulator of the VRF outputs that block authors sign over (the term's
+//! randomness, the term, the height): an output is unique for the key and the input, so the
+//! author of the last block before an election cannot try versions of its block to pick a
+//! seed; it can only withhold its block (and is impeached, the next leader's output counting
+//! instead). A source that a block author can grind, such as a hash of block hashes, would
+//! let one author bias the committee: the pallet had one (`EntropyAccumulator`) until storage
+//! version 2, which removes it ([`migrations::v2`]).
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
@@ -64,8 +64,10 @@ pub mod weights;
 
 use alloc::vec::Vec;
 use codec::Encode;
-use cpchain_primitives::dpor::{
-	CommitteeMembership, ConsensusLog, ReputationProvider, TermIndex, DPOR_ENGINE_ID,
+use cpchain_primitives::{
+	committee::{CommitteeMembership, TermIndex},
+	consensus::{ConsensusLog, DPOR_ENGINE_ID},
+	reputation::ReputationProvider,
 };
 use frame_support::{
 	pallet_prelude::*,
@@ -74,7 +76,7 @@ use frame_support::{
 use frame_system::pallet_prelude::*;
 use pallet_session::SessionManager;
 use sp_runtime::{
-	traits::{Convert, Hash as HashT, Saturating, UniqueSaturatedInto},
+	traits::{Convert, UniqueSaturatedInto},
 	DigestItem, Percent,
 };
 
@@ -103,7 +105,7 @@ pub mod pallet {
 	use super::*;
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -204,10 +206,6 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type CampaignUntil<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, TermIndex>;
 
-	/// A hash chain over the parent hash of every block; see [`ParentHashAccumulator`].
-	#[pallet::storage]
-	pub type EntropyAccumulator<T: Config> = StorageValue<_, T::Hash, ValueQuery>;
-
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
@@ -288,13 +286,6 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		fn on_initialize(_n: BlockNumberFor<T>) -> Weight {
-			let parent = frame_system::Pallet::<T>::parent_hash();
-			let next = T::Hashing::hash_of(&(EntropyAccumulator::<T>::get(), parent));
-			EntropyAccumulator::<T>::put(next);
-			T::WeightInfo::on_initialize()
-		}
-
 		fn integrity_test() {
 			assert!(T::MaxCommitteeSize::get() > 0, "MaxCommitteeSize must be positive");
 			assert!(
@@ -590,21 +581,6 @@ impl<T: Config> CommitteeMembership<T::AccountId> for Pallet<T> {
 		let current = CurrentTerm::<T>::get();
 		(current..=current.saturating_add(2))
 			.any(|term| Committees::<T>::get(term).is_some_and(|c| c.contains(who)))
-	}
-}
-
-/// Randomness from [`EntropyAccumulator`], a hash chain over every block's parent hash: see
-/// the crate docs for its trust model. `random(subject)` is `hash(subject ‖ accumulator)`;
-/// the block number returned is the current block, the last one that fed the chain.
-pub struct ParentHashAccumulator<T>(core::marker::PhantomData<T>);
-
-impl<T: Config> Randomness<T::Hash, BlockNumberFor<T>> for ParentHashAccumulator<T> {
-	fn random(subject: &[u8]) -> (T::Hash, BlockNumberFor<T>) {
-		let accumulator = EntropyAccumulator::<T>::get();
-		(
-			T::Hashing::hash_of(&(subject, accumulator)),
-			frame_system::Pallet::<T>::block_number().saturating_sub(1u32.into()),
-		)
 	}
 }
 

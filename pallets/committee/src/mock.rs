@@ -2,7 +2,7 @@
 //! randomness are plain test doubles so that the election can be steered precisely.
 
 use crate as pallet_committee;
-use cpchain_primitives::dpor::{ReputationProvider, ReputationScore};
+use cpchain_primitives::reputation::{ReputationProvider, ReputationScore};
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU32, ConstU64, Contains, Randomness},

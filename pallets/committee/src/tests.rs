@@ -2,7 +2,7 @@
 
 use crate::{mock::*, *};
 use codec::Decode;
-use frame_support::{assert_noop, assert_ok, traits::Hooks};
+use frame_support::{assert_noop, assert_ok};
 use sp_runtime::{generic::DigestItem, DispatchError};
 
 fn event(e: Event<Test>) {
@@ -275,22 +275,6 @@ fn terms_follow_the_term_length() {
 }
 
 #[test]
-fn every_block_feeds_the_entropy_accumulator() {
-	run_test(vec![1], 0, || {
-		let before = EntropyAccumulator::<Test>::get();
-		Committee::on_initialize(1);
-		let after_one = EntropyAccumulator::<Test>::get();
-		assert_ne!(before, after_one);
-		let (first, _) = ParentHashAccumulator::<Test>::random(b"x");
-		Committee::on_initialize(2);
-		let (second, _) = ParentHashAccumulator::<Test>::random(b"x");
-		assert_ne!(first, second);
-		let (other_subject, _) = ParentHashAccumulator::<Test>::random(b"y");
-		assert_ne!(second, other_subject);
-	});
-}
-
-#[test]
 fn keys_are_frozen_at_the_election_and_key_changes_wait_for_the_next_one() {
 	run_test(vec![1, 2], 0, || {
 		eligible(3, 10);
@@ -337,5 +321,22 @@ fn the_migration_freezes_the_keys_of_stored_committees() {
 		assert_eq!(Committee::on_chain_storage_version(), 1);
 		assert_eq!(Committee::frozen_committee(0), vec![(1, 1001), (2, 1002)]);
 		assert_eq!(Committee::frozen_committee(1), vec![(1, 1001), (2, 1002)]);
+	});
+}
+
+#[test]
+fn the_v2_migration_removes_the_entropy_accumulator() {
+	use crate::migrations::v2::{EntropyAccumulator, MigrateV1ToV2};
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	run_test(vec![1], 0, || {
+		StorageVersion::new(1).put::<Committee>();
+		EntropyAccumulator::<Test>::put(sp_core::H256::repeat_byte(7));
+		MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert!(!EntropyAccumulator::<Test>::exists());
+		assert_eq!(Committee::on_chain_storage_version(), 2);
+		// At version 2 already it does nothing.
+		EntropyAccumulator::<Test>::put(sp_core::H256::repeat_byte(7));
+		MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert!(EntropyAccumulator::<Test>::exists());
 	});
 }

@@ -11,7 +11,6 @@ use frame_support::weights::{constants::RocksDbWeight, Weight};
 
 /// Weight functions of the committee pallet.
 pub trait WeightInfo {
-	fn on_initialize() -> Weight;
 	fn claim_campaign(t: u32) -> Weight;
 	fn withdraw_campaign(t: u32) -> Weight;
 	fn set_committee_size() -> Weight;
@@ -19,11 +18,6 @@ pub trait WeightInfo {
 }
 
 impl WeightInfo for () {
-	fn on_initialize() -> Weight {
-		Weight::from_parts(5_000_000, 0)
-			.saturating_add(RocksDbWeight::get().reads(2))
-			.saturating_add(RocksDbWeight::get().writes(1))
-	}
 	fn claim_campaign(t: u32) -> Weight {
 		Weight::from_parts(30_000_000, 4_000)
 			.saturating_add(Weight::from_parts(8_000_000, 3_300).saturating_mul(t.into()))

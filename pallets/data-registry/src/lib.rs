@@ -61,7 +61,7 @@ use cpchain_primitives::{
 		DeviceId, DeviceKey, DeviceSignature, DeviceStatus, DeviceView, IntervalIndex, RecordIndex,
 		RecordView, StreamId, StreamInspect, StreamParams, StreamSummary, StreamView,
 	},
-	dpor::{ReputationSink, Signal},
+	reputation::{ReputationSink, Signal},
 };
 use frame_support::{
 	pallet_prelude::*,
@@ -131,7 +131,11 @@ pub mod pallet {
 	}
 
 	#[pallet::config]
-	pub trait Config: CreateSignedTransaction<Call<Self>> + frame_system::Config {
+	// `Hash = H256`: device signatures bind the chain by its genesis hash, an `H256` on the
+	// client side too (`cpchain_primitives::data::record_signing_payload`).
+	pub trait Config:
+		CreateSignedTransaction<Call<Self>> + frame_system::Config<Hash = H256>
+	{
 		/// The currency that deposits are held in.
 		type Currency: Inspect<Self::AccountId>
 			+ InspectHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
@@ -911,8 +915,7 @@ impl<T: Config> Pallet<T> {
 
 	/// The genesis hash, which binds device signatures to this chain.
 	fn genesis_hash() -> H256 {
-		let hash = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
-		H256::from_slice(hash.as_ref())
+		frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero())
 	}
 
 	fn hold(who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {

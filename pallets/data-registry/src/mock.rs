@@ -1,7 +1,7 @@
 //! A mock runtime for the data-registry pallet's unit tests.
 
 use crate as pallet_data_registry;
-use cpchain_primitives::dpor::{ReputationSink, Signal};
+use cpchain_primitives::reputation::{ReputationSink, Signal};
 use frame_support::{derive_impl, parameter_types, traits::ConstU32};
 use sp_runtime::{
 	testing::{TestSignature, TestXt, UintAuthorityId},

@@ -7,7 +7,7 @@ use cpchain_primitives::{
 		record_signing_payload, DeviceKey, DeviceSignature, DeviceStatus, IntervalRange,
 		StreamInspect, StreamParams,
 	},
-	dpor::Signal,
+	reputation::Signal,
 };
 use frame_support::{
 	assert_noop, assert_ok,

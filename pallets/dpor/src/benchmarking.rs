@@ -167,7 +167,7 @@ mod benchmarks {
 				.sign(&seal_payload(&genesis, &header.hash()))
 				.expect("the key is in the keystore; qed");
 			header.digest_mut().push(DigestItem::Seal(
-				cpchain_primitives::dpor::DPOR_ENGINE_ID,
+				cpchain_primitives::consensus::DPOR_ENGINE_ID,
 				signature.encode(),
 			));
 			header

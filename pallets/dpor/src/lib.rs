@@ -41,11 +41,12 @@ pub mod weights;
 
 use alloc::vec::Vec;
 use cpchain_primitives::{
+	committee::{CommitteeProvider, TermIndex},
 	consensus::{
 		leader, seal_payload, vrf_input, AuthorityId, EquivocationProof, Phase, PreDigest,
 		SealEquivocationProof, MAX_PROOF_HEADER_LEN, VRF_OUTPUT_CONTEXT,
 	},
-	dpor::{ReputationSink, Signal, TermIndex},
+	reputation::{ReputationSink, Signal},
 };
 use frame_support::{
 	pallet_prelude::*,
@@ -72,13 +73,6 @@ pub const LOG_TARGET: &str = "runtime::dpor";
 
 /// Domain of a term's randomness, derived from the accumulator when the term starts.
 pub const TERM_RANDOMNESS_DOMAIN: &[u8] = b"cpchain/dpor/term-randomness/v1";
-
-/// The committee in charge of a block, as pallet-committee elected it.
-pub trait CommitteeProvider<AccountId> {
-	/// The term of block `number` and its committee, in slot order: each member's account
-	/// and consensus key (members without a key are left out, on both sides alike).
-	fn committee_of_block(number: u64) -> (TermIndex, Vec<(AccountId, AuthorityId)>);
-}
 
 /// Sets up the committee for the benchmarks.
 #[cfg(feature = "runtime-benchmarks")]
@@ -401,7 +395,7 @@ impl<T: Config> Pallet<T> {
 		let mut found = None;
 		for log in digest.logs() {
 			if let Some(pre) =
-				log.pre_runtime_try_to::<PreDigest>(&cpchain_primitives::dpor::DPOR_ENGINE_ID)
+				log.pre_runtime_try_to::<PreDigest>(&cpchain_primitives::consensus::DPOR_ENGINE_ID)
 			{
 				if found.is_some() {
 					return None;
@@ -469,7 +463,7 @@ impl<T: Config> FindAuthor<T::AccountId> for Pallet<T> {
 		I: 'a + IntoIterator<Item = (ConsensusEngineId, &'a [u8])>,
 	{
 		let pre = digests.into_iter().find_map(|(id, mut data)| {
-			(id == cpchain_primitives::dpor::DPOR_ENGINE_ID)
+			(id == cpchain_primitives::consensus::DPOR_ENGINE_ID)
 				.then(|| PreDigest::decode(&mut data).ok())
 				.flatten()
 		})?;

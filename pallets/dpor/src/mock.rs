@@ -3,14 +3,16 @@
 use core::cell::RefCell;
 
 use cpchain_primitives::{
+	committee::TermIndex,
 	consensus::{AuthorityId, AuthorityPair},
-	dpor::{ReputationSink, Signal, TermIndex},
+	reputation::{ReputationSink, Signal},
 };
 use frame_support::{derive_impl, traits::ConstU32};
 use sp_core::Pair;
 use sp_runtime::BuildStorage;
 
-use crate::{self as pallet_dpor, CommitteeProvider};
+use crate::{self as pallet_dpor};
+use cpchain_primitives::committee::CommitteeProvider;
 
 type Block = frame_system::mocking::MockBlock<Test>;
 

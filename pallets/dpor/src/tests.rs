@@ -2,8 +2,9 @@
 
 use codec::Encode;
 use cpchain_primitives::{
+	consensus::DPOR_ENGINE_ID,
 	consensus::{pre_digest_item, vrf_input, PreDigest, VRF_OUTPUT_CONTEXT},
-	dpor::{Signal, DPOR_ENGINE_ID},
+	reputation::Signal,
 };
 use frame_support::traits::{FindAuthor, Hooks, Randomness};
 use sp_core::{crypto::VrfSecret, H256};

@@ -60,8 +60,9 @@ pub mod types;
 pub mod weights;
 
 use alloc::vec::Vec;
-use cpchain_primitives::dpor::{
-	CommitteeMembership, ReputationProvider, ReputationScore, ReputationSink, Signal,
+use cpchain_primitives::{
+	committee::CommitteeMembership,
+	reputation::{ReputationProvider, ReputationScore, ReputationSink, Signal},
 };
 use frame_support::{
 	pallet_prelude::*,

@@ -1,7 +1,7 @@
 //! A mock runtime for the reputation pallet's unit tests.
 
 use crate as pallet_reputation;
-use cpchain_primitives::dpor::CommitteeMembership;
+use cpchain_primitives::committee::CommitteeMembership;
 use frame_support::{derive_impl, parameter_types, traits::ConstU32};
 use sp_runtime::BuildStorage;
 

@@ -2,7 +2,7 @@
 //! reasoned about on their own.
 
 use alloc::vec::Vec;
-use cpchain_primitives::dpor::ReputationScore;
+use cpchain_primitives::reputation::ReputationScore;
 use sp_runtime::Percent;
 
 use crate::types::ReputationWeights;

@@ -6,10 +6,10 @@
 //! runtime lives here, in the session keys of `lib.rs` and in `DporApi` in `apis.rs`.
 
 use alloc::vec::Vec;
-use cpchain_primitives::{consensus::AuthorityId as DporId, dpor::TermIndex};
+use cpchain_primitives::{committee::TermIndex, consensus::AuthorityId as DporId};
 
 use crate::{
-	configs::dpor::MaxCommitteeSize, AccountId, BlockNumber, Committee, Reputation, Runtime,
+	configs::committee::MaxCommitteeSize, AccountId, BlockNumber, Committee, Reputation, Runtime,
 };
 
 /// The committee of a block as pallet-committee elected it, each member with the `dpor` session
@@ -17,7 +17,7 @@ use crate::{
 /// without a key then is left out on both sides, so committee indices in pre-digests and votes
 /// always match keys and accounts.
 pub struct ElectedCommittee;
-impl pallet_dpor::CommitteeProvider<AccountId> for ElectedCommittee {
+impl cpchain_primitives::committee::CommitteeProvider<AccountId> for ElectedCommittee {
 	fn committee_of_block(number: u64) -> (TermIndex, Vec<(AccountId, DporId)>) {
 		let number = BlockNumber::try_from(number).unwrap_or(BlockNumber::MAX);
 		let term = Committee::term_of(number);
@@ -52,7 +52,7 @@ mod benchmark_helper {
 			let number = BlockNumber::try_from(height).unwrap_or(BlockNumber::MAX);
 			let mut accounts = Vec::with_capacity(members.len());
 			for (who, key) in &members {
-				crate::configs::dpor::benchmark_helper::MakeEligible::make_eligible(who);
+				crate::configs::committee::benchmark_helper::MakeEligible::make_eligible(who);
 				pallet_session::NextKeys::<Runtime>::insert(who, SessionKeys { dpor: key.clone() });
 				accounts.push(who.clone());
 			}

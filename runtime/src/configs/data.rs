@@ -5,7 +5,7 @@
 //! throw-away accounts. An RNode takes part by putting a `cpds` key in its node's keystore and
 //! naming its IPFS endpoint (see `pallet_data_registry::offchain`).
 
-use cpchain_primitives::dpor::ReputationProvider;
+use cpchain_primitives::reputation::ReputationProvider;
 use frame_support::{
 	parameter_types,
 	traits::{ConstU32, Contains},
@@ -136,7 +136,7 @@ mod benchmark_helper {
 	impl pallet_data_registry::BenchmarkHelper<AccountId> for AnRNode {
 		fn storage_node() -> AccountId {
 			let who: AccountId = frame_benchmarking::account("storage-node", 0, 0);
-			super::super::dpor::benchmark_helper::MakeEligible::make_eligible(&who);
+			super::super::committee::benchmark_helper::MakeEligible::make_eligible(&who);
 			who
 		}
 	}

@@ -1,10 +1,11 @@
 //! Configuration of every pallet in the runtime, one module per concern.
 
+pub mod committee;
 pub mod consensus;
 pub mod contracts;
 pub mod data;
-pub mod dpor;
 pub mod monetary;
+pub mod reputation;
 pub mod system;
 
 pub use system::{BlockHashCount, RuntimeBlockLength, RuntimeBlockWeights};

@@ -40,20 +40,6 @@ use core::marker::PhantomData;
 /// Weight functions for `pallet_committee`.
 pub struct WeightInfo<T>(PhantomData<T>);
 impl<T: frame_system::Config> pallet_committee::WeightInfo for WeightInfo<T> {
-	/// Storage: `System::ParentHash` (r:1 w:0)
-	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
-	/// Storage: `Committee::EntropyAccumulator` (r:1 w:1)
-	/// Proof: `Committee::EntropyAccumulator` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
-	fn on_initialize() -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `101`
-		//  Estimated: `1517`
-		// Minimum execution time: 4_974_000 picoseconds.
-		Weight::from_parts(5_762_000, 0)
-			.saturating_add(Weight::from_parts(0, 1517))
-			.saturating_add(T::DbWeight::get().reads(2))
-			.saturating_add(T::DbWeight::get().writes(1))
-	}
 	/// Storage: `Reputation::Ledgers` (r:1 w:0)
 	/// Proof: `Reputation::Ledgers` (`max_values`: None, `max_size`: Some(389), added: 2864, mode: `MaxEncodedLen`)
 	/// Storage: `Session::NextKeys` (r:1 w:0)

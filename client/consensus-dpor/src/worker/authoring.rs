@@ -10,11 +10,11 @@ use std::{
 use codec::Encode;
 use cpchain_dpor_bft::View;
 use cpchain_primitives::{
+	consensus::DPOR_ENGINE_ID,
 	consensus::{
 		pre_digest_item, seal_payload, vrf_input, AuthorityId, Height, MemberIndex, PreDigest,
 		KEY_TYPE,
 	},
-	dpor::DPOR_ENGINE_ID,
 };
 use sc_client_api::AuxStore;
 use sc_consensus::{BlockImport, BlockImportParams, StateAction, StorageChanges};
@@ -82,7 +82,6 @@ where
 }
 
 /// Builds, seals, records and imports the block of (`height`, `view`) on `parent`.
-#[allow(clippy::too_many_arguments)]
 pub async fn build_block<B, C, E, I>(
 	client: Arc<C>,
 	env: Arc<futures::lock::Mutex<E>>,

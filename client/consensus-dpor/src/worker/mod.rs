@@ -24,12 +24,12 @@ use std::{
 use codec::Encode;
 use cpchain_dpor_bft::{Action, Core, Event, Message, Phase, Step, View, VoterState};
 use cpchain_primitives::{
+	consensus::DporApi,
 	consensus::{
 		find_pre_digest, leader, AuthorityId, DporJustification, DporMessage, EquivocationProof,
 		Height, MemberIndex, PreDigest, ProposalData, SignedProposal, SignedVote, VoteData,
 		KEY_TYPE,
 	},
-	dpor::DporApi,
 };
 use futures::{
 	future::{BoxFuture, FusedFuture},
@@ -65,6 +65,12 @@ use authoring::{build_block, own_block, Built};
 /// block when told a transaction is in it have time to fetch it before `Finalized` follows (see
 /// docs/dpor-engine.md, "Transaction status order").
 pub type WaitForPool = Arc<dyn Fn(H256) -> BoxFuture<'static, ()> + Send + Sync>;
+
+/// How many blocks on the finalised head the voter asks sync to fetch justifications for.
+/// Honest members make one block per view; more than one child means leaders were impeached,
+/// and a block above the height being decided names the one to ask for anyway
+/// ([`Voter::note_block_above`]).
+pub const MAX_REQUESTED_CHILDREN: usize = 4;
 
 /// Why the voter cannot start a height.
 #[derive(Debug, thiserror::Error)]
@@ -168,6 +174,9 @@ pub struct Voter<B: BlockT, C, BE, E, I> {
 	/// Asks sync for justifications (the block of a height this node could not finalise by
 	/// votes while the chain went on).
 	justifications: Option<Box<dyn sc_consensus::JustificationSyncLink<B> + Send + Sync>>,
+	/// The blocks on the finalised head it asks for: their justifications are the only ones
+	/// a node can import (see [`Voter::request_next_justifications`]).
+	backend: Option<Arc<BE>>,
 	/// Called around durable writes (tests only).
 	hook: Option<Arc<dyn WriteHook>>,
 	/// The block of the height being decided that an imported block above it builds on.
@@ -233,6 +242,7 @@ where
 			floor: None,
 			generation: 0,
 			justifications: None,
+			backend: None,
 			hook: None,
 			stalled: None,
 			timing: None,
@@ -252,13 +262,43 @@ where
 		Ok(voter)
 	}
 
-	/// Lets the voter ask sync for justifications.
+	/// Lets the voter ask sync for justifications; `backend` is where it finds the blocks on
+	/// the finalised head.
 	pub fn with_justification_requests(
 		mut self,
 		link: Box<dyn sc_consensus::JustificationSyncLink<B> + Send + Sync>,
+		backend: Arc<BE>,
 	) -> Self {
 		self.justifications = Some(link);
+		self.backend = Some(backend);
+		self.request_next_justifications();
 		self
+	}
+
+	/// Asks sync for the justifications of the blocks on the finalised head (at most
+	/// [`MAX_REQUESTED_CHILDREN`]: normally one; more are blocks of later views).
+	///
+	/// Block import asks only for a block whose parent is final when it arrives: a
+	/// justification on an unfinalised parent is refused as early, and sync would ask again
+	/// at once, without end (thousands of refusals a minute on a node a few heights behind).
+	/// So a block that came before its parent's finality is asked for here, once that parent
+	/// is final, and a node catching up asks for one height after the other. Sync drops
+	/// duplicate requests, and requests for blocks that finality leaves behind.
+	fn request_next_justifications(&self) {
+		let (Some(link), Some(backend)) = (&self.justifications, &self.backend) else { return };
+		let Ok(number) = <NumberFor<B>>::try_from(self.height) else { return };
+		use sp_blockchain::Backend as _;
+		let children = match backend.blockchain().children(self.finalized) {
+			Ok(children) => children,
+			Err(e) => {
+				log::debug!(target: LOG_TARGET, "children of {}: {e}", self.finalized);
+				return;
+			}
+		};
+		for hash in children.into_iter().take(MAX_REQUESTED_CHILDREN) {
+			log::trace!(target: LOG_TARGET, "asking sync for the justification of #{} {hash}", self.height);
+			link.request_justification(&hash, number);
+		}
 	}
 
 	/// Calls `hook` around every durable write (for crash tests).
@@ -446,6 +486,7 @@ where
 		for message in self.future.take() {
 			self.on_message(message, None);
 		}
+		self.request_next_justifications();
 		Ok(())
 	}
 

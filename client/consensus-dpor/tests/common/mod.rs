@@ -25,8 +25,8 @@ pub fn executor() -> Executor {
 	Executor::builder().with_allow_missing_host_functions(true).build()
 }
 
-/// A new client of the real runtime at genesis in `dir`.
-pub fn new_client(executor: &Executor, dir: &std::path::Path) -> Arc<Client> {
+/// A new client of the real runtime at genesis in `dir`, and its backend.
+pub fn new_client(executor: &Executor, dir: &std::path::Path) -> (Arc<Client>, Arc<Backend>) {
 	let wasm = cpchain_runtime::WASM_BINARY
 		.expect("the runtime's wasm is built (do not set SKIP_WASM_BUILD for this test)");
 	let mut storage = sc_chain_spec::GenesisConfigBuilderRuntimeCaller::<
@@ -48,7 +48,7 @@ pub fn new_client(executor: &Executor, dir: &std::path::Path) -> Arc<Client> {
 		sc_service::GenesisBlockBuilder::new(&storage, true, backend.clone(), executor.clone())
 			.expect("the genesis block builds");
 	let client = sc_service::new_client::<_, Block, RuntimeApi, _>(
-		backend,
+		backend.clone(),
 		executor.clone(),
 		genesis_builder,
 		Default::default(),
@@ -60,5 +60,5 @@ pub fn new_client(executor: &Executor, dir: &std::path::Path) -> Arc<Client> {
 		sc_service::ClientConfig::default(),
 	)
 	.expect("the client starts");
-	Arc::new(client)
+	(Arc::new(client), backend)
 }

@@ -29,11 +29,11 @@ use cpchain_consensus_dpor::{
 	DporBlockImport, DporVerifier,
 };
 use cpchain_primitives::{
+	consensus::DPOR_ENGINE_ID,
 	consensus::{
 		pre_digest_item, seal_payload, vrf_input, AuthorityId, AuthoritySignature, DporMessage,
 		MemberIndex, Phase, PreDigest, KEY_TYPE,
 	},
-	dpor::DPOR_ENGINE_ID,
 };
 use cpchain_runtime::opaque::Block;
 use futures::{channel::mpsc, future::BoxFuture, prelude::*};
@@ -70,6 +70,8 @@ pub struct Node {
 	pub key: Sr25519Keyring,
 	/// Its client.
 	pub client: Arc<Client>,
+	/// Its client's backend.
+	pub backend: Arc<Backend>,
 	/// Its block import (the engine's).
 	pub import: Import,
 	/// Its keystore (kept over restarts, as a keystore on disk would be).
@@ -131,7 +133,7 @@ impl Net {
 			.zip(honest)
 			.map(|(key, honest)| {
 				let dir = tempfile::tempdir().expect("a temporary directory");
-				let client = new_client(&executor, dir.path());
+				let (client, backend) = new_client(&executor, dir.path());
 				let genesis = client.info().genesis_hash;
 				let keystore: KeystorePtr = Arc::new(MemoryKeystore::new());
 				keystore
@@ -144,6 +146,7 @@ impl Net {
 					key: *key,
 					import: DporBlockImport::new(client.clone(), genesis).with_reports(reports),
 					client,
+					backend,
 					keystore,
 					peer: PeerId::random(),
 					pool,
@@ -237,7 +240,7 @@ impl Net {
 				Some(wait_for_pool()),
 			)
 			.expect("the voter starts")
-			.with_justification_requests(Box::new(link))
+			.with_justification_requests(Box::new(link), node.backend.clone())
 			.with_metrics(metrics);
 			if let Some(hook) = hook {
 				voter = voter.with_write_hook(hook);

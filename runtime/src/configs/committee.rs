@@ -1,33 +1,23 @@
-//! DPoR, runtime half: RNode admission and reputation (`pallet-reputation`), campaigns and
-//! the committee election (`pallet-committee`), and `pallet-session`, which turns each
-//! elected committee into the authority set of the block-production and finality protocols
-//! (one session is one term).
-//!
-//! Block production feeds reputation through `pallet-authorship` (the author of each block,
-//! read from its DPoR pre-digest, gets `BlockAuthored`) and `pallet-dpor` (the leaders voted
-//! out before a block get `Impeached`).
+//! The committee of each term: campaigns and the reputation-weighted election
+//! (`pallet-committee`), and `pallet-session`, which turns each elected committee into the
+//! authority set of the DPoR engine (one session is one term).
 
 use cpchain_primitives::consensus::AuthorityId as DporId;
-use cpchain_primitives::dpor::{ReputationSink, Signal};
 use frame_support::{
 	parameter_types,
 	traits::{ConstU32, Contains},
 };
 use sp_runtime::{
 	traits::{Convert, ConvertInto, OpaqueKeys},
-	Perbill, Percent,
+	Percent,
 };
 
 use crate::{
 	deposit, AccountId, Balance, Balances, BlockNumber, Committee, Reputation, Runtime,
-	RuntimeEvent, RuntimeHoldReason, SessionKeys, CPC, MINUTES, TERM_LENGTH,
+	RuntimeEvent, SessionKeys, TERM_LENGTH,
 };
 
 parameter_types! {
-	/// The minimum bond of an RNode, as on the original CPChain.
-	pub const RNodeBond: Balance = 200_000 * CPC;
-	/// Blocks between unbonding and withdrawing (100 minutes, as on the original CPChain).
-	pub const UnbondDelay: BlockNumber = 100 * MINUTES;
 	/// Blocks per term (= per session).
 	pub const TermLength: BlockNumber = TERM_LENGTH;
 	/// Terms start at block 0.
@@ -36,29 +26,12 @@ parameter_types! {
 	pub const LowReputationShare: Percent = Percent::from_percent(50);
 	/// ...from which a quarter of the seats are drawn (2 of 8 on the original CPChain).
 	pub const LowReputationSeats: Percent = Percent::from_percent(25);
-	/// Burnt from an equivocator's bond per proven equivocation: 10% (a member that signs two
-	/// blocks for one slot on purpose loses more than a term's rewards; an RNode at the
-	/// minimum bond drops out of the RNodes at the first one).
-	pub const EquivocationSlash: Perbill = Perbill::from_percent(10);
 	/// Held while an account has session keys registered: pays for their storage.
 	pub const SessionKeyDeposit: Balance = deposit(1, 128);
 }
 
 /// The largest committee (3f + 1 with f = 10).
 pub type MaxCommitteeSize = ConstU32<31>;
-
-impl pallet_reputation::Config for Runtime {
-	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
-	type Committee = Committee;
-	type RNodeBond = RNodeBond;
-	type UnbondDelay = UnbondDelay;
-	// The original CPChain capped candidates at 100.
-	type MaxRNodes = ConstU32<100>;
-	type MaxUnlockingChunks = ConstU32<16>;
-	type EquivocationSlash = EquivocationSlash;
-	type WeightInfo = crate::weights::pallet_reputation::WeightInfo<Runtime>;
-}
 
 /// Accounts that registered session keys.
 pub struct HasSessionKeys;
@@ -110,19 +83,6 @@ impl pallet_session::Config for Runtime {
 	type KeyDeposit = SessionKeyDeposit;
 }
 
-/// Credits the author of every block in the reputation pallet.
-pub struct NoteAuthor;
-impl pallet_authorship::EventHandler<AccountId, BlockNumber> for NoteAuthor {
-	fn note_author(author: AccountId) {
-		<Reputation as ReputationSink<AccountId>>::note(&author, Signal::BlockAuthored);
-	}
-}
-
-impl pallet_authorship::Config for Runtime {
-	type FindAuthor = crate::Dpor;
-	type EventHandler = NoteAuthor;
-}
-
 #[cfg(feature = "runtime-benchmarks")]
 pub(crate) mod benchmark_helper {
 	use super::*;
@@ -134,7 +94,7 @@ pub(crate) mod benchmark_helper {
 	pub struct MakeEligible;
 	impl pallet_committee::BenchmarkHelper<AccountId> for MakeEligible {
 		fn make_eligible(who: &AccountId) {
-			let bond = RNodeBond::get();
+			let bond = super::super::reputation::RNodeBond::get();
 			pallet_reputation::Ledgers::<Runtime>::insert(
 				who,
 				pallet_reputation::Ledger {
