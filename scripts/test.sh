@@ -8,7 +8,8 @@
 #      and against the local IPFS daemon (e2e/),
 #   5. zombienet: the 4-member local testnet connects, produces and finalises blocks and
 #      changes terms (zombienet/smoke.zndsl); then DPoR under faults: one member down, two
-#      down, both back, a follower syncing from genesis (zombienet/faults.zndsl).
+#      down, both back, a follower syncing from genesis (zombienet/faults.zndsl); both end
+#      by checking that no node logged an error or a panic.
 # Each stage prints its duration; a failure names the stage it happened in, and the run ends
 # with the duration of every stage. Every wait inside a stage is bounded (test timeouts in
 # e2e/, `within` in the zombienet files), so a hang fails the stage instead of the whole run.
