@@ -95,7 +95,11 @@ pub const REPORT_LONGEVITY: u64 = 64;
 pub mod pallet {
 	use super::*;
 
+	/// The in-code storage version (none of its storage has been migrated yet).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -292,6 +296,36 @@ pub mod pallet {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			Self::process_block(now.unique_saturated_into())
 		}
+
+		fn integrity_test() {
+			assert!(T::MaxCommitteeSize::get() > 0, "MaxCommitteeSize must be positive");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Checks the pallet's invariants: the term whose randomness is stored is the term of the
+	/// current block (every block's hook fixes it), and a term's randomness is set exactly
+	/// when a term is (a BLAKE2 output is never all zeroes in practice).
+	#[cfg(any(feature = "try-runtime", test))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		match CurrentTerm::<T>::get() {
+			None => {
+				ensure!(TermRandomness::<T>::get() == [0; 32], "a term randomness without a term")
+			}
+			Some(term) => {
+				let now: u64 = frame_system::Pallet::<T>::block_number().unique_saturated_into();
+				let (expected, _) = T::Committee::committee_of_block(now);
+				ensure!(term == expected, "the stored term is not the current block's");
+				ensure!(TermRandomness::<T>::get() != [0; 32], "a term without randomness");
+			}
+		}
+		Ok(())
 	}
 }
 

@@ -109,3 +109,11 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	ext.execute_with(|| System::set_block_number(1));
 	ext
 }
+
+/// Runs `test` on a fresh mock chain, then checks the pallet's invariants on what it left.
+pub fn build_and_execute(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		test();
+		Dpor::do_try_state().expect("the pallet's invariants hold");
+	});
+}
