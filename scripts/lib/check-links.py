@@ -8,10 +8,10 @@ inside the repository and exists in the checkout. Code spans and fenced code blo
 skipped (they quote, they do not link). Prints one line per bad link and exits 1 if any.
 """
 
-import pathlib
 import re
-import subprocess
 import sys
+
+from repo_checks import report, root as repo_root, tracked
 
 INLINE = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 REFERENCE = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+.*)?$")
@@ -36,10 +36,8 @@ def links(text):
 
 
 def main():
-    root = pathlib.Path(
-        subprocess.check_output(["git", "rev-parse", "--show-toplevel"], text=True).strip()
-    ).resolve()
-    files = subprocess.check_output(["git", "ls-files", "*.md"], cwd=root, text=True).split()
+    root = repo_root()
+    files = tracked(root, "*.md")
     bad = []
     for name in files:
         path = root / name
@@ -59,13 +57,11 @@ def main():
                 bad.append(f"{name}:{number}: {target}: outside the repository")
             elif not resolved.exists():
                 bad.append(f"{name}:{number}: {target}: no such file")
-    for line in bad:
-        print(line)
-    if bad:
-        print(f"{len(bad)} bad link(s) in {len(files)} Markdown files", file=sys.stderr)
-        return 1
-    print(f"links checked in {len(files)} Markdown files")
-    return 0
+    return report(
+        bad,
+        f"bad link(s) in {len(files)} Markdown files",
+        f"links checked in {len(files)} Markdown files",
+    )
 
 
 if __name__ == "__main__":

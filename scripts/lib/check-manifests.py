@@ -9,10 +9,10 @@ dependency of the project). Reads every tracked `Cargo.toml`; prints one line pe
 exits 1 if any.
 """
 
-import pathlib
-import subprocess
 import sys
 import tomllib
+
+from repo_checks import report, root as repo_root, tracked
 
 SECTIONS = ("dependencies", "dev-dependencies", "build-dependencies")
 
@@ -29,12 +29,9 @@ def dependency_tables(manifest):
 
 
 def main():
-    root = pathlib.Path(
-        subprocess.check_output(["git", "rev-parse", "--show-toplevel"], text=True).strip()
-    )
-    names = subprocess.check_output(["git", "ls-files", "*Cargo.toml"], cwd=root, text=True)
+    root = repo_root()
     bad = []
-    members = [n for n in names.split() if n != "Cargo.toml"]
+    members = [n for n in tracked(root, "*Cargo.toml") if n != "Cargo.toml"]
     used = set()
     for name in members:
         manifest = tomllib.loads((root / name).read_text(encoding="utf-8"))
@@ -47,13 +44,11 @@ def main():
     for dep in workspace.get("workspace", {}).get("dependencies", {}):
         if dep not in used:
             bad.append(f"Cargo.toml: [workspace.dependencies] {dep}: used by no crate")
-    for line in bad:
-        print(line)
-    if bad:
-        print(f"{len(bad)} offence(s) against the workspace dependency rules", file=sys.stderr)
-        return 1
-    print(f"dependencies checked in {len(members)} member manifests")
-    return 0
+    return report(
+        bad,
+        "offence(s) against the workspace dependency rules",
+        f"dependencies checked in {len(members)} member manifests",
+    )
 
 
 if __name__ == "__main__":
