@@ -1,10 +1,13 @@
-//! Checking gossip messages, and translating between signed wire messages and the BFT core's
-//! unsigned ones.
+//! Checking gossip messages, and translating between the signed wire messages and the BFT
+//! core's (which hold the same signatures; the wire adds the term, one per core).
 
-use cpchain_dpor_bft::{quorum, Phase, Proposal, Vote};
+use cpchain_dpor_bft::{quorum, Phase, Proposal, Signed, Vote};
 use cpchain_primitives::{
-	consensus::Committee,
-	consensus::{leader, AuthorityId, DporMessage, Height, SignedProposal, SignedVote},
+	committee::TermIndex,
+	consensus::{
+		leader, AuthorityId, AuthoritySignature, Committee, DporMessage, Height, SignedProposal,
+		SignedVote, VoteData,
+	},
 };
 use sp_core::H256;
 use sp_runtime::RuntimeAppPublic;
@@ -94,19 +97,35 @@ pub fn check_message(
 	}
 }
 
+/// A vote as the core holds it: the vote and its voter's signature (verified on arrival).
+pub type CoreVote = Signed<H256, AuthoritySignature>;
+
 /// The core's view of a signed vote.
-pub fn core_vote(vote: &SignedVote) -> Vote<H256> {
-	Vote {
-		height: vote.data.height,
-		view: vote.data.view,
-		phase: vote.data.phase,
-		block: vote.data.block,
-		voter: vote.voter,
+pub fn core_vote(vote: &SignedVote) -> CoreVote {
+	Signed {
+		vote: Vote {
+			height: vote.data.height,
+			view: vote.data.view,
+			phase: vote.data.phase,
+			block: vote.data.block,
+			voter: vote.voter,
+		},
+		signature: vote.signature.clone(),
+	}
+}
+
+/// The signed vote on the wire for a vote of the core, which holds the votes of one term.
+pub fn wire_vote(term: TermIndex, vote: &CoreVote) -> SignedVote {
+	let v = &vote.vote;
+	SignedVote {
+		data: VoteData { term, height: v.height, view: v.view, phase: v.phase, block: v.block },
+		voter: v.voter,
+		signature: vote.signature.clone(),
 	}
 }
 
 /// The core's view of a signed proposal.
-pub fn core_proposal(p: &SignedProposal) -> Proposal<H256> {
+pub fn core_proposal(p: &SignedProposal) -> Proposal<H256, AuthoritySignature> {
 	Proposal {
 		height: p.data.height,
 		view: p.data.view,

@@ -217,8 +217,9 @@ impl WriteHook for DecidedThenCrash {
 		match armed {
 			None if last_vote.is_some_and(|(h, _, phase)| h == height && phase == Phase::Commit) => {
 				let client = &self.net.nodes[self.member].client;
-				let state = aux_schema::read_voter_state(&**client).expect("reads");
-				if state.and_then(|s| s.last_vote).is_some_and(|v| v.block.is_some()) {
+				// (A version 2 state: the term and signer only matter to a version 1 one.)
+				let state = aux_schema::read_voter_state(&**client, 0, &|_| None).expect("reads");
+				if state.and_then(|s| s.last_vote).is_some_and(|v| v.vote.block.is_some()) {
 					// Still before the batch is sent: the outbox is flushed after it.
 					self.net.mute(self.member);
 					*self.armed.lock() = Some(height);

@@ -18,38 +18,46 @@ pub const MAX_FUTURE_MESSAGES: usize = 4096;
 /// How many of the latest views' own messages a tick re-sends.
 pub const RESEND_VIEWS: View = 8;
 
-/// One member's (or observer's) BFT state machine for one committee.
-pub struct Core<B> {
+/// The signature of a core's signer.
+type Sig<K, B> = <K as Signer<B>>::Signature;
+
+/// One member's (or observer's) BFT state machine for one committee; `K` signs this member's
+/// votes.
+pub struct Core<B, K: Signer<B>> {
 	n: u32,
 	me: Option<MemberIndex>,
 	base_timeout_ms: u64,
-	state: VoterState<B>,
-	proposals: BTreeMap<View, Proposal<B>>,
-	book: VoteBook<B>,
-	future: VecDeque<Message<B>>,
+	signer: K,
+	state: VoterState<B, Sig<K, B>>,
+	proposals: BTreeMap<View, Proposal<B, Sig<K, B>>>,
+	book: VoteBook<B, Sig<K, B>>,
+	future: VecDeque<Message<B, Sig<K, B>>>,
 	/// Views whose once-only rules have fired.
 	prepare_timeout_set: BTreeSet<View>,
 	commit_timeout_set: BTreeSet<View>,
 	prepared_seen: BTreeSet<View>,
 	proposed: bool,
 	/// This member's own proposals and votes of the current height, to re-send on ticks.
-	own: Vec<Message<B>>,
+	own: Vec<Message<B, Sig<K, B>>>,
 }
 
-impl<B: Clone + Eq + Ord + core::fmt::Debug> Core<B> {
+impl<B: Clone + Eq + Ord + core::fmt::Debug, K: Signer<B>> Core<B, K> {
 	/// A core for a committee of `n` (> 0) in which this node is member `me` (`None`: an
 	/// observer that follows but never votes), resuming from `state` (use
-	/// [`VoterState::at`] for a fresh start). Call [`Core::start`] next.
+	/// [`VoterState::at`] for a fresh start), signing its votes with `signer`. Call
+	/// [`Core::start`] next.
 	pub fn new(
 		n: u32,
 		me: Option<MemberIndex>,
 		base_timeout_ms: u64,
-		state: VoterState<B>,
+		state: VoterState<B, Sig<K, B>>,
+		signer: K,
 	) -> Self {
 		Self {
 			n: n.max(1),
 			me: me.filter(|m| *m < n.max(1)),
 			base_timeout_ms,
+			signer,
 			state,
 			proposals: BTreeMap::new(),
 			book: VoteBook::new(),
@@ -63,15 +71,22 @@ impl<B: Clone + Eq + Ord + core::fmt::Debug> Core<B> {
 	}
 
 	/// The voter state (what [`Action::Persist`] last asked to store, or newer).
-	pub fn state(&self) -> &VoterState<B> {
+	pub fn state(&self) -> &VoterState<B, Sig<K, B>> {
 		&self.state
+	}
+
+	/// How many signed votes of the current height the core holds (at most one per view,
+	/// phase and voter, views bounded by [`MAX_VIEWS_AHEAD`]).
+	pub fn held_votes(&self) -> usize {
+		self.book.len()
 	}
 
 	/// Enters the current view of the current height; after a restart, re-sends the last vote
 	/// this member signed.
-	pub fn start(&mut self) -> Vec<Action<B>> {
+	pub fn start(&mut self) -> Vec<Action<B, Sig<K, B>>> {
 		let mut actions = Vec::new();
-		if let Some(vote) = self.state.last_vote.clone().filter(|v| v.height == self.state.height) {
+		let height = self.state.height;
+		if let Some(vote) = self.state.last_vote.clone().filter(|v| v.vote.height == height) {
 			let _ = self.book.add(&vote);
 			self.own.push(Message::Vote(vote.clone()));
 			actions.push(Action::Broadcast(Message::Vote(vote)));
@@ -92,7 +107,7 @@ impl<B: Clone + Eq + Ord + core::fmt::Debug> Core<B> {
 	}
 
 	/// Handles one event.
-	pub fn on_event(&mut self, event: Event<B>) -> Vec<Action<B>> {
+	pub fn on_event(&mut self, event: Event<B, Sig<K, B>>) -> Vec<Action<B, Sig<K, B>>> {
 		let mut actions = Vec::new();
 		match event {
 			Event::Proposal(p) => self.on_message(Message::Proposal(p), &mut actions),
@@ -109,11 +124,7 @@ impl<B: Clone + Eq + Ord + core::fmt::Debug> Core<B> {
 			Event::Tick => {
 				let from = self.state.view.saturating_sub(RESEND_VIEWS - 1);
 				for message in &self.own {
-					let view = match message {
-						Message::Proposal(p) => p.view,
-						Message::Vote(v) => v.view,
-					};
-					if view >= from {
+					if message.position().1 >= from {
 						actions.push(Action::Broadcast(message.clone()));
 					}
 				}
@@ -145,7 +156,7 @@ impl<B: Clone + Eq + Ord + core::fmt::Debug> Core<B> {
 		self.base_timeout_ms.saturating_mul(u64::from(view).saturating_add(1))
 	}
 
-	fn schedule(&self, step: Step, actions: &mut Vec<Action<B>>) {
+	fn schedule(&self, step: Step, actions: &mut Vec<Action<B, Sig<K, B>>>) {
 		actions.push(Action::ScheduleTimeout {
 			height: self.state.height,
 			view: self.state.view,
@@ -155,7 +166,7 @@ impl<B: Clone + Eq + Ord + core::fmt::Debug> Core<B> {
 	}
 
 	/// StartRound.
-	fn start_view(&mut self, view: View, actions: &mut Vec<Action<B>>) {
+	fn start_view(&mut self, view: View, actions: &mut Vec<Action<B, Sig<K, B>>>) {
 		self.state.view = view;
 		self.state.step = Step::Propose;
 		self.proposed = false;
@@ -179,7 +190,7 @@ impl<B: Clone + Eq + Ord + core::fmt::Debug> Core<B> {
 	}
 
 	/// The leader's part of StartRound: re-propose the block it saw prepared, or a new one.
-	fn lead(&mut self, view: View, actions: &mut Vec<Action<B>>) {
+	fn lead(&mut self, view: View, actions: &mut Vec<Action<B, Sig<K, B>>>) {
 		match self.state.valid.clone() {
 			Some(p) => self.propose(p.block, Some(p.view), p.votes, actions),
 			None => actions.push(Action::BuildBlock { height: self.state.height, view }),
@@ -190,8 +201,8 @@ impl<B: Clone + Eq + Ord + core::fmt::Debug> Core<B> {
 		&mut self,
 		block: B,
 		valid_view: Option<View>,
-		justification: Vec<Vote<B>>,
-		actions: &mut Vec<Action<B>>,
+		justification: Vec<Signed<B, Sig<K, B>>>,
+		actions: &mut Vec<Action<B, Sig<K, B>>>,
 	) {
 		let Some(me) = self.me else { return };
 		let proposal = Proposal {
@@ -211,16 +222,18 @@ impl<B: Clone + Eq + Ord + core::fmt::Debug> Core<B> {
 	}
 
 	/// Signs and sends a vote of the current height and view, unless this member already
-	/// signed one for this or a later (height, view, phase).
-	fn vote(&mut self, phase: Phase, block: Option<B>, actions: &mut Vec<Action<B>>) {
+	/// signed one for this or a later (height, view, phase), or cannot sign.
+	fn vote(&mut self, phase: Phase, block: Option<B>, actions: &mut Vec<Action<B, Sig<K, B>>>) {
 		let Some(me) = self.me else { return };
 		let vote =
 			Vote { height: self.state.height, view: self.state.view, phase, block, voter: me };
-		if let Some(last) = &self.state.last_vote {
+		if let Some(Signed { vote: last, .. }) = &self.state.last_vote {
 			if (last.height, last.view, last.phase) >= (vote.height, vote.view, vote.phase) {
 				return;
 			}
 		}
+		let Some(signature) = self.signer.sign(&vote) else { return };
+		let vote = Signed { vote, signature };
 		self.state.last_vote = Some(vote.clone());
 		let _ = self.book.add(&vote);
 		self.own.push(Message::Vote(vote.clone()));
@@ -228,11 +241,12 @@ impl<B: Clone + Eq + Ord + core::fmt::Debug> Core<B> {
 		actions.push(Action::Broadcast(Message::Vote(vote)));
 	}
 
-	fn on_message(&mut self, message: Message<B>, actions: &mut Vec<Action<B>>) {
-		let (height, view) = match &message {
-			Message::Proposal(p) => (p.height, p.view),
-			Message::Vote(v) => (v.height, v.view),
-		};
+	fn on_message(
+		&mut self,
+		message: Message<B, Sig<K, B>>,
+		actions: &mut Vec<Action<B, Sig<K, B>>>,
+	) {
+		let (height, view) = message.position();
 		if height == self.state.height.saturating_add(1) {
 			if self.future.len() < MAX_FUTURE_MESSAGES {
 				self.future.push_back(message);
@@ -254,7 +268,7 @@ impl<B: Clone + Eq + Ord + core::fmt::Debug> Core<B> {
 				}
 			}
 			Message::Vote(v) => {
-				if v.voter >= self.n {
+				if v.vote.voter >= self.n {
 					return;
 				}
 				if let Added::Conflict(first) = self.book.add(&v) {
@@ -266,18 +280,18 @@ impl<B: Clone + Eq + Ord + core::fmt::Debug> Core<B> {
 
 	/// A fresh proposal has no justification; a re-proposal of a block prepared at an earlier
 	/// view carries a quorum of distinct PREPARE votes for it at that view.
-	fn well_justified(&self, p: &Proposal<B>) -> bool {
+	fn well_justified(&self, p: &Proposal<B, Sig<K, B>>) -> bool {
 		match p.valid_view {
 			None => p.justification.is_empty(),
 			Some(vr) => {
 				let mut voters: Vec<MemberIndex> =
-					p.justification.iter().map(|v| v.voter).collect();
+					p.justification.iter().map(|v| v.vote.voter).collect();
 				voters.sort_unstable();
 				voters.dedup();
 				vr < p.view
 					&& voters.len() == p.justification.len()
 					&& voters.len() as u32 >= quorum(self.n)
-					&& p.justification.iter().all(|v| {
+					&& p.justification.iter().map(|v| &v.vote).all(|v| {
 						v.height == p.height
 							&& v.view == vr && v.phase == Phase::Prepare
 							&& v.block.as_ref() == Some(&p.block)
@@ -287,7 +301,7 @@ impl<B: Clone + Eq + Ord + core::fmt::Debug> Core<B> {
 		}
 	}
 
-	fn on_timeout(&mut self, step: Step, actions: &mut Vec<Action<B>>) {
+	fn on_timeout(&mut self, step: Step, actions: &mut Vec<Action<B, Sig<K, B>>>) {
 		match step {
 			// OnTimeoutPropose: the leader was silent, late or invalid.
 			Step::Propose if self.state.step == Step::Propose => {
@@ -309,7 +323,7 @@ impl<B: Clone + Eq + Ord + core::fmt::Debug> Core<B> {
 	}
 
 	/// Applies every rule that the state enables, until none does.
-	fn process(&mut self, actions: &mut Vec<Action<B>>) {
+	fn process(&mut self, actions: &mut Vec<Action<B, Sig<K, B>>>) {
 		let q = quorum(self.n);
 		loop {
 			// Line 49: a quorum of COMMIT votes for a block in any view of this height decides.
@@ -341,7 +355,7 @@ impl<B: Clone + Eq + Ord + core::fmt::Debug> Core<B> {
 	}
 
 	/// One rule of the current view; whether one fired.
-	fn step_once(&mut self, q: u32, actions: &mut Vec<Action<B>>) -> bool {
+	fn step_once(&mut self, q: u32, actions: &mut Vec<Action<B, Sig<K, B>>>) -> bool {
 		let view = self.state.view;
 		let proposal = self.proposals.get(&view).cloned();
 		if self.state.step == Step::Propose {
@@ -408,14 +422,19 @@ impl<B: Clone + Eq + Ord + core::fmt::Debug> Core<B> {
 		false
 	}
 
-	fn decide(&mut self, block: B, justification: Vec<Vote<B>>, actions: &mut Vec<Action<B>>) {
+	fn decide(
+		&mut self,
+		block: B,
+		justification: Vec<Signed<B, Sig<K, B>>>,
+		actions: &mut Vec<Action<B, Sig<K, B>>>,
+	) {
 		let height = self.state.height;
 		actions.push(Action::Finalize { height, block, justification });
 		self.advance(height, actions);
 	}
 
 	/// Moves past the finalised `height`.
-	fn advance(&mut self, height: Height, actions: &mut Vec<Action<B>>) {
+	fn advance(&mut self, height: Height, actions: &mut Vec<Action<B, Sig<K, B>>>) {
 		let last_vote = self.state.last_vote.take();
 		let last_proposal = self.state.last_proposal.take();
 		self.state =
@@ -428,13 +447,9 @@ impl<B: Clone + Eq + Ord + core::fmt::Debug> Core<B> {
 		self.own.clear();
 		self.start_view(0, actions);
 		let next = self.state.height;
-		let buffered: Vec<Message<B>> = self.future.drain(..).collect();
+		let buffered: Vec<Message<B, Sig<K, B>>> = self.future.drain(..).collect();
 		for message in buffered {
-			let height = match &message {
-				Message::Proposal(p) => p.height,
-				Message::Vote(v) => v.height,
-			};
-			if height == next {
+			if message.position().0 == next {
 				self.on_message(message, actions);
 			}
 		}

@@ -22,6 +22,12 @@
 //! action list: a member restarted from its last persisted [`VoterState`] never signs two
 //! different votes for one height, view and phase.
 //!
+//! Votes travel signed ([`Signed`]): the caller verifies every signature before a vote reaches
+//! the core, and gives the core a [`Signer`] for its own votes. The signature is opaque to the
+//! core, which keeps the signed vote it counted and hands exactly those back, so that a
+//! justification ([`Action::Finalize`]), a re-proposal's PREPARE quorum and an equivocation
+//! proof ([`Action::Equivocation`]) carry the signatures of the votes that made them.
+//!
 //! The vocabulary ([`Height`], [`View`], [`MemberIndex`], [`Phase`], [`leader`], [`quorum`]) is
 //! the one of the whole chain: `cpchain-primitives` re-exports it (with SCALE encoding, feature
 //! `codec`), so the runtime and the engine compute the same leader and quorum.
@@ -78,14 +84,24 @@ mod tests {
 		);
 	}
 
+	/// Signs nothing (timeouts need no signature).
+	struct NoKey;
+
+	impl Signer<u8> for NoKey {
+		type Signature = ();
+		fn sign(&self, _: &Vote<u8>) -> Option<()> {
+			None
+		}
+	}
+
 	#[test]
 	fn timeouts_grow_linearly_with_the_view_and_never_overflow() {
-		let core: Core<u8> = Core::new(4, Some(0), 6_000, VoterState::at(1));
+		let core = Core::new(4, Some(0), 6_000, VoterState::at(1), NoKey);
 		assert_eq!(core.timeout(0), 6_000);
 		assert_eq!(core.timeout(1), 12_000);
 		assert_eq!(core.timeout(10), 66_000, "66 s at view 10, not 102 minutes");
 		assert_eq!(core.timeout(u32::MAX), 6_000 * (u64::from(u32::MAX) + 1));
-		let huge: Core<u8> = Core::new(4, Some(0), u64::MAX, VoterState::at(1));
+		let huge = Core::new(4, Some(0), u64::MAX, VoterState::at(1), NoKey);
 		assert_eq!(huge.timeout(3), u64::MAX);
 	}
 }

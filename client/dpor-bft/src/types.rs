@@ -40,7 +40,7 @@ pub enum Step {
 	Commit,
 }
 
-/// A vote. `block: None` is a vote for nothing (the leader failed this view).
+/// What a member votes. `block: None` is a vote for nothing (the leader failed this view).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Vote<B> {
 	/// The height.
@@ -55,9 +55,31 @@ pub struct Vote<B> {
 	pub voter: MemberIndex,
 }
 
+/// A vote with its voter's signature. The core never looks into the signature: the caller
+/// verifies it before the vote reaches the core (and signs the core's own votes, through
+/// [`Signer`]), and the core hands back exactly the signed votes it counted, in
+/// justifications, re-proposals and equivocation proofs.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Signed<B, S> {
+	/// The vote.
+	pub vote: Vote<B>,
+	/// The voter's signature over it.
+	pub signature: S,
+}
+
+/// Signs this member's votes for the core.
+pub trait Signer<B> {
+	/// The signature.
+	type Signature: Clone + Eq + core::fmt::Debug;
+
+	/// This member's signature over `vote`, or `None` if it cannot sign (then the core does
+	/// not vote: a vote it cannot prove is not sent, counted or remembered).
+	fn sign(&self, vote: &Vote<B>) -> Option<Self::Signature>;
+}
+
 /// A leader's proposal.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Proposal<B> {
+pub struct Proposal<B, S> {
 	/// The height.
 	pub height: Height,
 	/// The view.
@@ -71,41 +93,51 @@ pub struct Proposal<B> {
 	/// that unlocks members locked earlier; empty otherwise). Members cannot rely on having
 	/// seen those votes themselves: a byzantine member may have sent each of them a
 	/// different vote.
-	pub justification: Vec<Vote<B>>,
+	pub justification: Vec<Signed<B, S>>,
 	/// The proposer's committee index.
 	pub proposer: MemberIndex,
 }
 
 /// A block prepared by a quorum at a view, with the quorum's PREPARE votes.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Prepared<B> {
+pub struct Prepared<B, S> {
 	/// The view.
 	pub view: View,
 	/// The block.
 	pub block: B,
-	/// The PREPARE votes.
-	pub votes: Vec<Vote<B>>,
+	/// The signed PREPARE votes.
+	pub votes: Vec<Signed<B, S>>,
 }
 
 /// What members send each other.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Message<B> {
+pub enum Message<B, S> {
 	/// A proposal.
-	Proposal(Proposal<B>),
-	/// A vote.
-	Vote(Vote<B>),
+	Proposal(Proposal<B, S>),
+	/// A signed vote.
+	Vote(Signed<B, S>),
+}
+
+impl<B, S> Message<B, S> {
+	/// The message's height and view.
+	pub fn position(&self) -> (Height, View) {
+		match self {
+			Message::Proposal(p) => (p.height, p.view),
+			Message::Vote(v) => (v.vote.height, v.vote.view),
+		}
+	}
 }
 
 /// What happens to the core.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Event<B> {
+pub enum Event<B, S> {
 	/// A proposal the caller has checked: signed by its proposer, every vote of its
 	/// justification signed by its voter, the block well-formed and built on the finalised
 	/// head. (Invalid proposals are dropped by the caller; the view's timeout then votes the
 	/// leader out.)
-	Proposal(Proposal<B>),
+	Proposal(Proposal<B, S>),
 	/// A vote whose signature the caller verified against the voter's committee key.
-	Vote(Vote<B>),
+	Vote(Signed<B, S>),
 	/// The block that [`Action::BuildBlock`] asked for.
 	BlockBuilt {
 		/// The height it was asked for.
@@ -139,12 +171,12 @@ pub enum Event<B> {
 
 /// What the caller must do, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Action<B> {
+pub enum Action<B, S> {
 	/// Store the voter state durably before performing any later action of the list.
-	Persist(VoterState<B>),
+	Persist(VoterState<B, S>),
 	/// Send to every member (and deliver to this core too if it is one: the core has already
-	/// counted its own votes).
-	Broadcast(Message<B>),
+	/// counted its own votes). Votes come signed; the caller signs a proposal itself.
+	Broadcast(Message<B, S>),
 	/// Build a block on the finalised head for this height and view, then report it with
 	/// [`Event::BlockBuilt`].
 	BuildBlock {
@@ -164,28 +196,30 @@ pub enum Action<B> {
 		/// The delay.
 		after_ms: u64,
 	},
-	/// The block is final at this height; the votes are its justification (a quorum of COMMIT
-	/// votes from distinct members).
+	/// The block is final at this height; the votes are its justification: a quorum of
+	/// signed COMMIT votes for it at one view from distinct members, in voter order, exactly
+	/// the votes the core counted.
 	Finalize {
 		/// The height.
 		height: Height,
 		/// The block.
 		block: B,
-		/// The COMMIT votes.
-		justification: Vec<Vote<B>>,
+		/// The signed COMMIT votes.
+		justification: Vec<Signed<B, S>>,
 	},
-	/// A member signed two different votes for one height, view and phase.
+	/// A member signed two different votes for one height, view and phase: both signed votes,
+	/// the proof.
 	Equivocation {
 		/// The vote seen first.
-		first: Vote<B>,
+		first: Signed<B, S>,
 		/// The conflicting vote.
-		second: Vote<B>,
+		second: Signed<B, S>,
 	},
 }
 
 /// What a member must remember across restarts.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct VoterState<B> {
+pub struct VoterState<B, S> {
 	/// The height being decided.
 	pub height: Height,
 	/// The current view.
@@ -195,16 +229,16 @@ pub struct VoterState<B> {
 	/// The block this member is locked on, with the view of the lock.
 	pub locked: Option<(View, B)>,
 	/// The latest block this member saw prepared by a quorum, with the votes.
-	pub valid: Option<Prepared<B>>,
+	pub valid: Option<Prepared<B, S>>,
 	/// The last vote this member signed: it never signs another for the same or an earlier
-	/// (height, view, phase), and re-sends this one after a restart.
-	pub last_vote: Option<Vote<B>>,
+	/// (height, view, phase), and re-sends this one (the same signed message) after a restart.
+	pub last_vote: Option<Signed<B, S>>,
 	/// The last proposal this member made as a leader: after a restart it re-sends it rather
 	/// than propose a second block for the same view.
-	pub last_proposal: Option<Proposal<B>>,
+	pub last_proposal: Option<Proposal<B, S>>,
 }
 
-impl<B> VoterState<B> {
+impl<B, S> VoterState<B, S> {
 	/// The state of a member that starts at `height` (view 0, nothing locked).
 	pub fn at(height: Height) -> Self {
 		Self {

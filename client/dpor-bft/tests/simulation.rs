@@ -6,7 +6,9 @@
 //!
 //! - agreement: honest members never finalise two different blocks at one height;
 //! - validity: every finalised block was proposed;
-//! - justifications: a quorum of distinct COMMIT votes for the block at its height;
+//! - justifications: a quorum of distinct COMMIT votes for the block at its height, each
+//!   carrying its voter's signature over exactly that vote (the core hands out the signed
+//!   votes it counted, never another vote's signature); equivocation proofs likewise;
 //! - no double signing: an honest member never signs two different votes for one height,
 //!   view and phase, across restarts;
 //! - liveness: once the network is stable and every crashed member is back (with at most f
@@ -23,6 +25,48 @@ use std::{
 use cpchain_dpor_bft::*;
 
 type Block = u64;
+
+/// A signature in the simulation: who signed what. Nobody can sign for another member; the
+/// delivery refuses a vote whose signature is not its voter's over exactly that vote, as the
+/// node's message checks do.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Sig {
+	by: MemberIndex,
+	over: Vote<Block>,
+}
+
+/// A member's key.
+struct Key(MemberIndex);
+
+impl Signer<Block> for Key {
+	type Signature = Sig;
+	fn sign(&self, vote: &Vote<Block>) -> Option<Sig> {
+		Some(Sig { by: self.0, over: vote.clone() })
+	}
+}
+
+type Msg = Message<Block, Sig>;
+type Act = Action<Block, Sig>;
+type State = VoterState<Block, Sig>;
+type SignedVote = Signed<Block, Sig>;
+
+/// `vote` signed by its voter (what any member, byzantine ones too, can do for itself).
+fn signed(vote: Vote<Block>) -> SignedVote {
+	SignedVote { signature: Sig { by: vote.voter, over: vote.clone() }, vote }
+}
+
+/// Whether `v` carries its voter's signature over exactly its vote.
+fn verifies(v: &SignedVote) -> bool {
+	v.signature.by == v.vote.voter && v.signature.over == v.vote
+}
+
+/// The node's message checks: every signature of the message verifies.
+fn checked(m: &Msg) -> bool {
+	match m {
+		Message::Vote(v) => verifies(v),
+		Message::Proposal(p) => p.justification.iter().all(verifies),
+	}
+}
 
 /// SplitMix64: a small, good, seedable generator (no dependency needed for a test).
 struct Rng(u64);
@@ -57,7 +101,7 @@ enum Behaviour {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Delivery {
-	Message(Message<Block>),
+	Message(Msg),
 	Timeout { height: Height, view: View, step: Step, epoch: u32 },
 	Built { height: Height, view: View, epoch: u32 },
 	Restart,
@@ -65,9 +109,9 @@ enum Delivery {
 }
 
 struct Node {
-	core: Core<Block>,
+	core: Core<Block, Key>,
 	behaviour: Behaviour,
-	persisted: VoterState<Block>,
+	persisted: State,
 	/// Restarts so far: deliveries scheduled before a crash are void.
 	epoch: u32,
 	down: bool,
@@ -120,7 +164,7 @@ impl Sim {
 		for i in 0..s.n {
 			let behaviour = s.byzantine.get(i as usize).copied().unwrap_or(Behaviour::Honest);
 			nodes.push(Node {
-				core: Core::new(s.n, Some(i), BASE_TIMEOUT_MS, VoterState::at(1)),
+				core: Core::new(s.n, Some(i), BASE_TIMEOUT_MS, VoterState::at(1), Key(i)),
 				behaviour,
 				persisted: VoterState::at(1),
 				epoch: 0,
@@ -177,7 +221,7 @@ impl Sim {
 		5 + self.rng.below(200)
 	}
 
-	fn send(&mut self, from: MemberIndex, to: MemberIndex, message: Message<Block>) {
+	fn send(&mut self, from: MemberIndex, to: MemberIndex, message: Msg) {
 		if from == to {
 			return;
 		}
@@ -185,20 +229,24 @@ impl Sim {
 		self.at(when, to, Delivery::Message(message));
 	}
 
-	fn broadcast(&mut self, from: MemberIndex, message: Message<Block>) {
+	fn broadcast(&mut self, from: MemberIndex, message: Msg) {
 		for to in 0..self.n {
 			self.send(from, to, message.clone());
 		}
 	}
 
-	fn perform(&mut self, who: MemberIndex, actions: Vec<Action<Block>>) {
+	fn perform(&mut self, who: MemberIndex, actions: Vec<Act>) {
 		let q = quorum(self.n);
 		for action in actions {
 			let node = &mut self.nodes[who as usize];
 			match action {
 				Action::Persist(state) => node.persisted = state,
 				Action::Broadcast(message) => {
-					if let Message::Vote(v) = &message {
+					assert!(
+						checked(&message),
+						"member {who} sent a signature that does not verify"
+					);
+					if let Message::Vote(Signed { vote: v, .. }) = &message {
 						assert_eq!(v.voter, who);
 						let key = (v.height, v.view, v.phase);
 						if let Some(earlier) = node.signed.insert(key, v.block) {
@@ -208,8 +256,11 @@ impl Sim {
 							);
 						}
 						// Signed after the persisted state covered it (re-sent votes are older).
-						let last =
-							node.persisted.last_vote.as_ref().map(|l| (l.height, l.view, l.phase));
+						let last = node
+							.persisted
+							.last_vote
+							.as_ref()
+							.map(|l| (l.vote.height, l.vote.view, l.vote.phase));
 						assert!(last >= Some(key), "member {who} sent a vote it had not persisted");
 					}
 					if let Message::Proposal(p) = &message {
@@ -234,13 +285,22 @@ impl Sim {
 					);
 				}
 				Action::Finalize { height, block, justification } => {
-					let voters: BTreeSet<MemberIndex> =
-						justification.iter().map(|v| v.voter).collect();
+					let voters: Vec<MemberIndex> =
+						justification.iter().map(|v| v.vote.voter).collect();
 					assert!(voters.len() as u32 >= q, "a justification without a quorum");
-					assert_eq!(voters.len(), justification.len(), "duplicate signers");
-					assert!(justification.iter().all(|v| v.height == height
-						&& v.phase == Phase::Commit
-						&& v.block == Some(block)));
+					assert!(
+						voters.windows(2).all(|w| w[0] < w[1]),
+						"duplicate or unordered signers"
+					);
+					let view = justification.first().map(|v| v.vote.view);
+					assert!(justification.iter().all(|v| v.vote.height == height
+						&& Some(v.vote.view) == view
+						&& v.vote.phase == Phase::Commit
+						&& v.vote.block == Some(block)));
+					assert!(
+						justification.iter().all(verifies),
+						"a justification carries a signature that is not its vote's"
+					);
 					assert!(self.proposed.contains(&block), "finalised a block nobody proposed");
 					if let Some(earlier) = node.finalized.insert(height, block) {
 						assert_eq!(earlier, block, "member {who} finalised height {height} twice");
@@ -249,7 +309,12 @@ impl Sim {
 				}
 				Action::Equivocation { first, second } => {
 					self.coverage.equivocations += 1;
-					assert_eq!(first.voter, second.voter);
+					assert!(verifies(&first) && verifies(&second), "a proof that does not verify");
+					let (first, second) = (first.vote, second.vote);
+					assert_eq!(
+						(first.voter, first.height, first.view, first.phase),
+						(second.voter, second.height, second.view, second.phase)
+					);
 					assert_ne!(first.block, second.block);
 					let culprit = self.nodes[first.voter as usize].behaviour;
 					assert_eq!(culprit, Behaviour::Equivocating, "an honest member was reported");
@@ -288,7 +353,7 @@ impl Sim {
 			for to in 0..self.n {
 				let block = if to % 2 == 0 { Some(a) } else { Some(b) };
 				let v = Vote { height, view, phase, block, voter: who };
-				self.send(who, to, Message::Vote(v));
+				self.send(who, to, Message::Vote(signed(v.clone())));
 				let stale = Vote {
 					height: height.saturating_sub(1),
 					view: view.saturating_sub(1),
@@ -296,7 +361,20 @@ impl Sim {
 					block: None,
 					voter: who,
 				};
-				self.send(who, to, Message::Vote(stale));
+				self.send(who, to, Message::Vote(signed(stale)));
+				// A vote in another member's name, under its own signature, and one with a
+				// signature over another vote: the checks drop both.
+				let other = (who + 1) % self.n;
+				let forged = Signed {
+					vote: Vote { voter: other, ..v.clone() },
+					signature: Sig { by: who, over: Vote { voter: other, ..v.clone() } },
+				};
+				self.send(who, to, Message::Vote(forged));
+				let moved = Signed {
+					vote: Vote { block: None, ..v.clone() },
+					signature: signed(v).signature,
+				};
+				self.send(who, to, Message::Vote(moved));
 			}
 		}
 	}
@@ -309,10 +387,7 @@ impl Sim {
 		if self.nodes[idx].behaviour != Behaviour::Honest {
 			match &delivery {
 				Delivery::Message(m) => {
-					let seen = match m {
-						Message::Proposal(p) => (p.height, p.view),
-						Message::Vote(v) => (v.height, v.view),
-					};
+					let seen = m.position();
 					let heard = &mut self.nodes[idx].heard;
 					*heard = (*heard).max(seen);
 				}
@@ -341,6 +416,7 @@ impl Sim {
 				actions
 			}
 			_ if self.nodes[idx].down => return true,
+			Delivery::Message(m) if !checked(&m) => return true,
 			Delivery::Message(Message::Proposal(p)) => {
 				self.nodes[idx].core.on_event(Event::Proposal(p))
 			}
@@ -361,12 +437,12 @@ impl Sim {
 
 	/// A crashed member comes back from its persisted state; block sync hands it what the
 	/// others finalised meanwhile.
-	fn restart(&mut self, who: MemberIndex) -> Vec<Action<Block>> {
+	fn restart(&mut self, who: MemberIndex) -> Vec<Act> {
 		let idx = who as usize;
 		self.coverage.restarts += 1;
 		self.nodes[idx].down = false;
 		let state = self.nodes[idx].persisted.clone();
-		self.nodes[idx].core = Core::new(self.n, Some(who), BASE_TIMEOUT_MS, state);
+		self.nodes[idx].core = Core::new(self.n, Some(who), BASE_TIMEOUT_MS, state, Key(who));
 		let mut actions = self.nodes[idx].core.start();
 		actions.extend(self.sync(who));
 		actions
@@ -374,7 +450,7 @@ impl Sim {
 
 	/// Block sync: a member behind the others imports the blocks they finalised, with their
 	/// justifications, and its core moves on.
-	fn sync(&mut self, who: MemberIndex) -> Vec<Action<Block>> {
+	fn sync(&mut self, who: MemberIndex) -> Vec<Act> {
 		let idx = who as usize;
 		let from = self.nodes[idx].core.state().height;
 		let synced: BTreeMap<Height, Block> =
@@ -494,17 +570,18 @@ fn safe_and_live_over_many_seeds() {
 
 #[test]
 fn a_committee_of_one_finalises_alone() {
-	let mut core = Core::new(1, Some(0), 1_000, VoterState::at(1));
+	let mut core = Core::new(1, Some(0), 1_000, VoterState::at(1), Key(0));
 	let actions = core.start();
 	assert!(actions.contains(&Action::BuildBlock { height: 1, view: 0 }));
 	let actions = core.on_event(Event::BlockBuilt { height: 1, view: 0, block: 42u64 });
 	let finalized = actions.iter().find_map(|a| match a {
 		Action::Finalize { height, block, justification } => {
-			Some((*height, *block, justification.len()))
+			Some((*height, *block, justification.clone()))
 		}
 		_ => None,
 	});
-	assert_eq!(finalized, Some((1, 42, 1)));
+	let vote = Vote { height: 1, view: 0, phase: Phase::Commit, block: Some(42), voter: 0 };
+	assert_eq!(finalized, Some((1, 42, vec![signed(vote)])), "its own signed COMMIT");
 	assert_eq!(core.state().height, 2);
 	assert!(actions.contains(&Action::BuildBlock { height: 2, view: 0 }));
 }
@@ -512,7 +589,7 @@ fn a_committee_of_one_finalises_alone() {
 #[test]
 fn a_restarted_member_never_signs_again_for_a_view() {
 	// Member 1 of 4 prepares block 7 at height 1, view 0, then restarts from its state.
-	let mut core = Core::new(4, Some(1), 1_000, VoterState::at(1));
+	let mut core = Core::new(4, Some(1), 1_000, VoterState::at(1), Key(1));
 	let _ = core.start();
 	// Height 1, view 0: member 1 leads; its block is late, the view times out: it prepares
 	// nothing.
@@ -526,10 +603,11 @@ fn a_restarted_member_never_signs_again_for_a_view() {
 		})
 		.expect("persisted before the vote");
 	assert_eq!(
-		persisted.last_vote.as_ref().map(|v| (v.view, v.phase, v.block)),
+		persisted.last_vote.as_ref().map(|v| (v.vote.view, v.vote.phase, v.vote.block)),
 		Some((0, Phase::Prepare, None))
 	);
-	let mut restarted = Core::new(4, Some(1), 1_000, persisted);
+	let sent = persisted.last_vote.clone().expect("a vote");
+	let mut restarted = Core::new(4, Some(1), 1_000, persisted, Key(1));
 	let actions = restarted.start();
 	// It re-sends the same vote, and nothing else for that phase.
 	let votes: Vec<_> = actions
@@ -539,8 +617,7 @@ fn a_restarted_member_never_signs_again_for_a_view() {
 			_ => None,
 		})
 		.collect();
-	assert_eq!(votes.len(), 1);
-	assert_eq!(votes[0].block, None);
+	assert_eq!(votes, vec![sent], "the same signed vote");
 	// A proposal for view 0 arriving now cannot make it prepare block 7.
 	let late = Proposal {
 		height: 1,
@@ -551,27 +628,27 @@ fn a_restarted_member_never_signs_again_for_a_view() {
 		proposer: 1,
 	};
 	let actions = restarted.on_event(Event::Proposal(late));
-	assert!(!actions
-		.iter()
-		.any(|a| matches!(a, Action::Broadcast(Message::Vote(v)) if v.phase == Phase::Prepare)));
+	assert!(!actions.iter().any(
+		|a| matches!(a, Action::Broadcast(Message::Vote(v)) if v.vote.phase == Phase::Prepare)
+	));
 }
 
 /// Member 0 of 4 at height 1 (leader: member 1), after the leader's silence: it has prepared
 /// and committed nothing. Returns the core and the actions of delivering `commits` (voter,
 /// block) as COMMIT votes of view 0.
-fn after_commits(commits: &[(MemberIndex, Option<u64>)]) -> (Core<u64>, Vec<Action<u64>>) {
-	let mut core = Core::new(4, Some(0), 1_000, VoterState::at(1));
+fn after_commits(commits: &[(MemberIndex, Option<u64>)]) -> (Core<u64, Key>, Vec<Act>) {
+	let mut core = Core::new(4, Some(0), 1_000, VoterState::at(1), Key(0));
 	let _ = core.start();
 	let _ = core.on_event(Event::Timeout { height: 1, view: 0, step: Step::Propose });
 	for voter in [2, 3] {
 		let vote = Vote { height: 1, view: 0, phase: Phase::Prepare, block: None, voter };
-		let _ = core.on_event(Event::Vote(vote));
+		let _ = core.on_event(Event::Vote(signed(vote)));
 	}
 	assert_eq!(core.state().step, Step::Commit, "a quorum prepared nothing: commit nothing");
 	let mut actions = Vec::new();
 	for &(voter, block) in commits {
 		let vote = Vote { height: 1, view: 0, phase: Phase::Commit, block, voter };
-		actions.extend(core.on_event(Event::Vote(vote)));
+		actions.extend(core.on_event(Event::Vote(signed(vote))));
 	}
 	(core, actions)
 }
@@ -600,7 +677,7 @@ fn mixed_commit_votes_still_wait_for_the_commit_timeout() {
 
 #[test]
 fn malformed_or_foreign_messages_change_nothing() {
-	let mut core = Core::new(4, Some(0), 1_000, VoterState::at(5));
+	let mut core = Core::new(4, Some(0), 1_000, VoterState::at(5), Key(0));
 	let _ = core.start();
 	let before = core.state().clone();
 	for event in [
@@ -614,17 +691,35 @@ fn malformed_or_foreign_messages_change_nothing() {
 			proposer: 3,
 		}),
 		// A voter outside the committee.
-		Event::Vote(Vote { height: 5, view: 0, phase: Phase::Prepare, block: Some(1), voter: 9 }),
+		Event::Vote(signed(Vote {
+			height: 5,
+			view: 0,
+			phase: Phase::Prepare,
+			block: Some(1),
+			voter: 9,
+		})),
 		// Far-future view, stale height, far-future height.
-		Event::Vote(Vote {
+		Event::Vote(signed(Vote {
 			height: 5,
 			view: 10_000,
 			phase: Phase::Commit,
 			block: Some(1),
 			voter: 2,
-		}),
-		Event::Vote(Vote { height: 4, view: 0, phase: Phase::Commit, block: Some(1), voter: 2 }),
-		Event::Vote(Vote { height: 90, view: 0, phase: Phase::Commit, block: Some(1), voter: 2 }),
+		})),
+		Event::Vote(signed(Vote {
+			height: 4,
+			view: 0,
+			phase: Phase::Commit,
+			block: Some(1),
+			voter: 2,
+		})),
+		Event::Vote(signed(Vote {
+			height: 90,
+			view: 0,
+			phase: Phase::Commit,
+			block: Some(1),
+			voter: 2,
+		})),
 		// A re-proposal whose valid view is not earlier than its view, or without a quorum of
 		// distinct PREPARE votes for the block.
 		Event::Proposal(Proposal {
@@ -641,9 +736,27 @@ fn malformed_or_foreign_messages_change_nothing() {
 			block: 1u64,
 			valid_view: Some(0),
 			justification: vec![
-				Vote { height: 5, view: 0, phase: Phase::Prepare, block: Some(1), voter: 1 },
-				Vote { height: 5, view: 0, phase: Phase::Prepare, block: Some(1), voter: 1 },
-				Vote { height: 5, view: 0, phase: Phase::Prepare, block: Some(2), voter: 3 },
+				signed(Vote {
+					height: 5,
+					view: 0,
+					phase: Phase::Prepare,
+					block: Some(1),
+					voter: 1,
+				}),
+				signed(Vote {
+					height: 5,
+					view: 0,
+					phase: Phase::Prepare,
+					block: Some(1),
+					voter: 1,
+				}),
+				signed(Vote {
+					height: 5,
+					view: 0,
+					phase: Phase::Prepare,
+					block: Some(2),
+					voter: 3,
+				}),
 			],
 			proposer: 2,
 		}),
@@ -654,4 +767,34 @@ fn malformed_or_foreign_messages_change_nothing() {
 		assert!(actions.is_empty(), "{actions:?}");
 	}
 	assert_eq!(core.state(), &before);
+}
+
+#[test]
+fn justifications_and_proofs_carry_the_signatures_of_the_votes_they_are_made_of() {
+	// Member 0 of 4 at height 1, view 0: members 2, 1 and 3 commit block 7, and member 2
+	// also signs a COMMIT for block 8, which the core reports and does not count.
+	let mut core = Core::new(4, Some(0), 1_000, VoterState::at(1), Key(0));
+	let _ = core.start();
+	let commit = |voter, block| {
+		signed(Vote { height: 1, view: 0, phase: Phase::Commit, block: Some(block), voter })
+	};
+	let mut actions = core.on_event(Event::Vote(commit(2, 7)));
+	actions.extend(core.on_event(Event::Vote(commit(2, 8))));
+	assert_eq!(core.held_votes(), 1, "the second vote of a slot is evidence, not a vote");
+	actions.extend(core.on_event(Event::Vote(commit(1, 7))));
+	actions.extend(core.on_event(Event::Vote(commit(3, 7))));
+	let proof = actions.iter().find_map(|a| match a {
+		Action::Equivocation { first, second } => Some((first.clone(), second.clone())),
+		_ => None,
+	});
+	assert_eq!(proof, Some((commit(2, 7), commit(2, 8))), "both signed votes");
+	let justification = actions.iter().find_map(|a| match a {
+		Action::Finalize { height: 1, block: 7, justification } => Some(justification.clone()),
+		_ => None,
+	});
+	assert_eq!(
+		justification,
+		Some(vec![commit(1, 7), commit(2, 7), commit(3, 7)]),
+		"the counted votes' signatures, in member order"
+	);
 }

@@ -6,7 +6,7 @@
 //! fresh ones when an input of the transcript changes.
 
 use super::*;
-use alloc::boxed::Box;
+use alloc::{boxed::Box, vec::Vec};
 use cpchain_primitives::consensus::{pre_digest_item, SignedVote, VoteData};
 use frame_benchmarking::v2::*;
 use frame_system::RawOrigin;

@@ -39,7 +39,6 @@ mod mock;
 mod tests;
 pub mod weights;
 
-use alloc::vec::Vec;
 use cpchain_primitives::{
 	committee::{CommitteeProvider, TermIndex},
 	consensus::{
@@ -80,7 +79,7 @@ pub trait BenchmarkHelper<AccountId> {
 	/// Makes `members` (accounts with their consensus keys, in slot order) the committee
 	/// that [`CommitteeProvider::committee_of_block`] returns for block `height`, each member
 	/// one whose signals the reputation system records (the worst case).
-	fn set_committee(height: u64, members: Vec<(AccountId, AuthorityId)>);
+	fn set_committee(height: u64, members: alloc::vec::Vec<(AccountId, AuthorityId)>);
 }
 
 /// How many blocks an equivocation report stays valid in the transaction pool.

@@ -3,7 +3,6 @@
 //! pool has seen the block, the client's finalised head; a height decided before a restart is
 //! finished from the justification stored with the next height's state.
 
-use cpchain_dpor_bft::Vote;
 use cpchain_primitives::consensus::{DporJustification, DporMessage, Height, SignedVote};
 use sc_client_api::Backend;
 use sc_consensus::BlockImport;
@@ -12,7 +11,9 @@ use sp_core::H256;
 use sp_runtime::traits::Block as BlockT;
 
 use super::{Error, Voter, Write};
-use crate::{aux_schema, chain::ChildRules, justification, DporClient, LOG_TARGET};
+use crate::{
+	aux_schema, chain::ChildRules, justification, messages::CoreVote, DporClient, LOG_TARGET,
+};
 
 impl<B, C, BE, E, I> Voter<B, C, BE, E, I>
 where
@@ -22,17 +23,18 @@ where
 	E: Environment<B> + Send + 'static,
 	I: BlockImport<B> + Clone + Send + Sync + 'static,
 {
-	/// The core decided `block` at `height` with the COMMIT votes `quorum`: queues its
-	/// finality with the signatures of those votes, if they make a justification any node
-	/// accepts (or this node would finalise what it cannot prove), and keeps the justification
-	/// for the next write of the voter state.
-	pub(super) fn on_decided(&mut self, height: Height, block: H256, quorum: &[Vote<H256>]) {
+	/// The core decided `block` at `height` with the signed COMMIT votes `quorum` (one per
+	/// member, in member order): queues its finality with their signatures, if they make a
+	/// justification any node accepts (a check kept although the core hands out exactly the
+	/// verified votes it counted: this node must never finalise what it cannot prove), and
+	/// keeps the justification for the next write of the voter state.
+	pub(super) fn on_decided(&mut self, height: Height, block: H256, quorum: &[CoreVote]) {
 		let justification = DporJustification {
 			term: self.rules.committee.term,
 			height,
-			view: quorum.first().map(|v| v.view).unwrap_or(0),
+			view: quorum.first().map(|v| v.vote.view).unwrap_or(0),
 			block,
-			signatures: self.votes.signatures(quorum),
+			signatures: quorum.iter().map(|v| (v.vote.voter, v.signature.clone())).collect(),
 		};
 		match justification::verify(
 			&justification,
@@ -97,7 +99,6 @@ where
 		for (voter, signature) in &justification.signatures {
 			let vote =
 				SignedVote { data: data.clone(), voter: *voter, signature: signature.clone() };
-			self.votes.keep_first(&vote);
 			self.outbox.push(DporMessage::Vote(vote));
 		}
 		self.finalizations.push((justification.block, justification));

@@ -5,15 +5,15 @@
 //! (the core with no member index), relaying messages and finalising from the COMMIT quorums
 //! they see.
 //!
-//! The leader's block building is in [`authoring`], the signed votes of the height in
-//! [`votes`], finality (and finishing a height decided before a restart) in [`finality`]; this
-//! module drives the core and performs its actions.
+//! The leader's block building is in [`authoring`], finality (and finishing a height decided
+//! before a restart) in [`finality`]; this module drives the core, which holds the signed
+//! votes of the height, signs this member's votes through [`VoteSigner`], and performs its
+//! actions.
 
 pub mod authoring;
 #[cfg(feature = "byzantine")]
 mod byzantine;
 mod finality;
-pub mod votes;
 
 use std::{
 	collections::HashSet,
@@ -22,12 +22,13 @@ use std::{
 };
 
 use codec::Encode;
-use cpchain_dpor_bft::{Action, Core, Event, Message, Phase, Step, View, VoterState};
+use cpchain_dpor_bft::{Action, Core, Event, Message, Phase, Signer, Step, View, Vote, VoterState};
 use cpchain_primitives::{
+	committee::TermIndex,
 	consensus::DporApi,
 	consensus::{
-		find_pre_digest, leader, AuthorityId, DporJustification, DporMessage, EquivocationProof,
-		Height, MemberIndex, PreDigest, ProposalData, SignedProposal, SignedVote, VoteData,
+		find_pre_digest, leader, AuthorityId, AuthoritySignature, DporJustification, DporMessage,
+		EquivocationProof, Height, MemberIndex, PreDigest, ProposalData, SignedProposal, VoteData,
 		KEY_TYPE,
 	},
 };
@@ -51,7 +52,7 @@ use crate::{
 	buffers::{within_window, FutureMessages, Offered, PendingProposals},
 	chain::{child_rules, ChildRules, RulesError},
 	gossip::{GossipValidator, Round},
-	messages::{check_message, core_proposal, core_vote},
+	messages::{check_message, core_proposal, core_vote, wire_vote},
 	metrics::Metrics,
 	network::Gossip,
 	DporClient, LOG_TARGET,
@@ -124,6 +125,53 @@ pub trait WriteHook: Send + Sync {
 	fn after(&self, write: Write);
 }
 
+/// Signs the core's votes with this member's session key from the keystore, over the
+/// domain-separated payload of a vote of the core's term.
+pub struct VoteSigner {
+	keystore: Option<KeystorePtr>,
+	key: Option<AuthorityId>,
+	term: TermIndex,
+	genesis: H256,
+}
+
+impl VoteSigner {
+	/// A signer of `key`'s votes in `term` (`key: None`: an observer, which signs nothing).
+	pub fn new(
+		keystore: Option<KeystorePtr>,
+		key: Option<AuthorityId>,
+		term: TermIndex,
+		genesis: H256,
+	) -> Self {
+		Self { keystore, key, term, genesis }
+	}
+}
+
+impl Signer<H256> for VoteSigner {
+	type Signature = AuthoritySignature;
+
+	fn sign(&self, vote: &Vote<H256>) -> Option<AuthoritySignature> {
+		let (keystore, key) = (self.keystore.as_ref()?, self.key.as_ref()?);
+		let data = VoteData {
+			term: self.term,
+			height: vote.height,
+			view: vote.view,
+			phase: vote.phase,
+			block: vote.block,
+		};
+		match keystore.sr25519_sign(KEY_TYPE, key.as_ref(), &data.signing_payload(&self.genesis)) {
+			Ok(Some(signature)) => Some(signature.into()),
+			Ok(None) => {
+				log::error!(target: LOG_TARGET, "the keystore lost the session key {key}: not voting");
+				None
+			}
+			Err(e) => {
+				log::error!(target: LOG_TARGET, "cannot sign a vote, not voting: {e}");
+				None
+			}
+		}
+	}
+}
+
 /// Everything the voter needs.
 pub struct Voter<B: BlockT, C, BE, E, I> {
 	client: Arc<C>,
@@ -137,9 +185,7 @@ pub struct Voter<B: BlockT, C, BE, E, I> {
 	finalized: H256,
 	rules: ChildRules,
 	me: Option<(MemberIndex, AuthorityId)>,
-	core: Core<H256>,
-	/// Signed votes of the current height.
-	votes: votes::VoteStore,
+	core: Core<H256, VoteSigner>,
 	/// Submits equivocation reports to the local transaction pool.
 	offchain_tx_pool_factory: Option<OffchainTransactionPoolFactory<B>>,
 	wait_for_pool: Option<WaitForPool>,
@@ -217,7 +263,13 @@ where
 			genesis: info.genesis_hash,
 			height: 0,
 			finalized: info.finalized_hash,
-			core: Core::new(1, None, rules.base_timeout_ms, VoterState::at(0)),
+			core: Core::new(
+				1,
+				None,
+				rules.base_timeout_ms,
+				VoterState::at(0),
+				VoteSigner::new(None, None, 0, info.genesis_hash),
+			),
 			rules,
 			client,
 			env: Arc::new(futures::lock::Mutex::new(env)),
@@ -225,7 +277,6 @@ where
 			keystore,
 			validator,
 			me: None,
-			votes: votes::VoteStore::default(),
 			offchain_tx_pool_factory,
 			wait_for_pool,
 			finalizations: Vec::new(),
@@ -327,7 +378,7 @@ where
 		let Some(m) = &self.metrics else { return };
 		m.height.set(self.height);
 		m.view.set(self.core.state().view.into());
-		m.votes.set(self.votes.len() as u64);
+		m.votes.set(self.core.held_votes() as u64);
 		m.pending_proposals.set(self.pending_proposals.len() as u64);
 		m.future_messages.set(self.future.len() as u64);
 	}
@@ -417,7 +468,6 @@ where
 			self.floor = None;
 		}
 		self.validator.set_round(Round { height, committee: rules.committee.clone(), view: 0 });
-		self.votes.retain_from(height);
 		// Only proposals of the height being decided are kept: all of them are older now.
 		self.pending_proposals.clear();
 		self.started_builds.retain(|(h, _)| *h >= height);
@@ -437,7 +487,13 @@ where
 				Vec::new()
 			}
 		} else {
-			let stored = aux_schema::read_voter_state(&*self.client).map_err(Error::Store)?;
+			let term = rules.committee.term;
+			let key = me.as_ref().map(|(_, key)| key.clone());
+			// A state stored before the upgrade to signed core votes has this member's last
+			// vote signed again (the same vote).
+			let resign = VoteSigner::new(self.keystore.clone(), key, term, self.genesis);
+			let stored = aux_schema::read_voter_state(&*self.client, term, &|v| resign.sign(v))
+				.map_err(Error::Store)?;
 			let state = match aux_schema::resume(stored, height) {
 				aux_schema::Resume::Stored(state) => state,
 				aux_schema::Resume::Fresh => VoterState::at(height),
@@ -452,13 +508,6 @@ where
 					VoterState::at(height)
 				}
 			};
-			// After a restart: the signed votes behind the stored state's valid block and last
-			// proposal, so that a leader can still re-propose (checked when they came in).
-			for vote in aux_schema::read_justifying_votes(&*self.client).map_err(Error::Store)? {
-				if vote.data.height == height && vote.data.term == rules.committee.term {
-					self.votes.keep_first(&vote);
-				}
-			}
 			log::info!(
 				target: LOG_TARGET,
 				"height {height}: term {}, {n} members, {}",
@@ -472,7 +521,14 @@ where
 			self.build_requests.clear();
 			self.started_builds.clear();
 			self.generation = self.generation.wrapping_add(1);
-			self.core = Core::new(n, me.as_ref().map(|(i, _)| *i), rules.base_timeout_ms, state);
+			let signer = VoteSigner::new(
+				self.keystore.clone(),
+				me.as_ref().map(|(_, key)| key.clone()),
+				rules.committee.term,
+				self.genesis,
+			);
+			self.core =
+				Core::new(n, me.as_ref().map(|(i, _)| *i), rules.base_timeout_ms, state, signer);
 			self.core.start()
 		};
 		self.rules = rules;
@@ -526,14 +582,10 @@ where
 		}
 		match message {
 			DporMessage::Vote(vote) => {
-				self.votes.offer(&vote);
 				let actions = self.core.on_event(Event::Vote(core_vote(&vote)));
 				self.perform(actions);
 			}
 			DporMessage::Proposal(proposal) => {
-				for vote in &proposal.justification {
-					self.votes.keep_first(vote);
-				}
 				if self.pending_proposals.offer(proposal, self.core.state().view)
 					== Offered::SlotTaken
 				{
@@ -610,38 +662,8 @@ where
 		Some(signature.into())
 	}
 
-	/// The signed PREPARE votes behind `state`'s valid block and last proposal (those this
-	/// node has; a re-proposal needs every one of them).
-	fn justifying_votes(&self, state: &VoterState<H256>) -> Vec<SignedVote> {
-		let valid = state.valid.iter().flat_map(|p| p.votes.iter());
-		let proposed = state.last_proposal.iter().flat_map(|p| p.justification.iter());
-		let mut votes: Vec<SignedVote> =
-			valid.chain(proposed).filter_map(|vote| self.votes.signed(vote).cloned()).collect();
-		votes.dedup();
-		votes
-	}
-
-	fn signed_vote(&mut self, vote: &cpchain_dpor_bft::Vote<H256>) -> Option<SignedVote> {
-		if let Some(signed) = self.votes.signed(vote) {
-			return Some(signed.clone());
-		}
-		if self.me.as_ref().map(|(i, _)| *i) != Some(vote.voter) {
-			return None;
-		}
-		let data = VoteData {
-			term: self.rules.committee.term,
-			height: vote.height,
-			view: vote.view,
-			phase: vote.phase,
-			block: vote.block,
-		};
-		let signature = self.sign(&data.signing_payload(&self.genesis))?;
-		let signed = SignedVote { data, voter: vote.voter, signature };
-		self.votes.insert_own(signed.clone());
-		Some(signed)
-	}
-
-	fn perform(&mut self, actions: Vec<Action<H256>>) {
+	fn perform(&mut self, actions: Vec<Action<H256, AuthoritySignature>>) {
+		let term = self.rules.committee.term;
 		for action in actions {
 			match action {
 				Action::Persist(state) if self.floor.is_some_and(|f| state.height < f) => {
@@ -649,7 +671,6 @@ where
 					log::trace!(target: LOG_TARGET, "not persisting height {} below the stored state", state.height);
 				}
 				Action::Persist(state) => {
-					let votes = self.justifying_votes(&state);
 					let decided = self
 						.decided
 						.as_ref()
@@ -657,16 +678,18 @@ where
 					let write = Write::VoterState {
 						height: state.height,
 						view: state.view,
-						last_vote: state.last_vote.as_ref().map(|v| (v.height, v.view, v.phase)),
+						last_vote: state
+							.last_vote
+							.as_ref()
+							.map(|v| (v.vote.height, v.vote.view, v.vote.phase)),
 					};
-					let written = self
-						.hook
-						.as_ref()
-						.map_or(Ok(()), |hook| hook.before(write))
-						.and_then(|()| {
-							aux_schema::write_voter_state(&*self.client, &state, &votes, decided)
-								.map_err(|e| e.to_string())
-						});
+					let written =
+						self.hook.as_ref().map_or(Ok(()), |hook| hook.before(write)).and_then(
+							|()| {
+								aux_schema::write_voter_state(&*self.client, &state, decided)
+									.map_err(|e| e.to_string())
+							},
+						);
 					match written {
 						Ok(()) => {
 							if self.decided.as_ref().is_some_and(|j| j.height < state.height) {
@@ -696,21 +719,15 @@ where
 					log::debug!(target: LOG_TARGET, "not sending: the voter state is not persisted");
 				}
 				Action::Broadcast(Message::Vote(vote)) => {
-					if let Some(signed) = self.signed_vote(&vote) {
-						self.outbox.push(DporMessage::Vote(signed));
-						#[cfg(feature = "byzantine")]
-						self.byzantine_equivocate(&vote);
-					}
+					self.outbox.push(DporMessage::Vote(wire_vote(term, &vote)));
+					#[cfg(feature = "byzantine")]
+					self.byzantine_equivocate(&vote.vote);
 				}
 				Action::Broadcast(Message::Proposal(p)) => {
-					let justification: Option<Vec<SignedVote>> =
-						p.justification.iter().map(|v| self.signed_vote(v)).collect();
-					let Some(justification) = justification else {
-						log::warn!(target: LOG_TARGET, "re-proposal at {}/{} without the signed votes that justify it", p.height, p.view);
-						continue;
-					};
+					let justification =
+						p.justification.iter().map(|v| wire_vote(term, v)).collect();
 					let data = ProposalData {
-						term: self.rules.committee.term,
+						term,
 						height: p.height,
 						view: p.view,
 						block: p.block,
@@ -742,14 +759,16 @@ where
 					self.on_decided(height, block, &justification)
 				}
 				Action::Equivocation { first, second } => {
+					let (a, b) = (&first.vote, &second.vote);
 					log::warn!(
 						target: LOG_TARGET,
 						"member {} equivocated at height {} view {}: {:?} and {:?}",
-						first.voter, first.height, first.view, first.block, second.block
+						a.voter, a.height, a.view, a.block, b.block
 					);
-					if let Some(proof) = self.votes.proof(&first) {
-						self.report_equivocation(proof);
-					}
+					self.report_equivocation(EquivocationProof {
+						first: wire_vote(term, &first),
+						second: wire_vote(term, &second),
+					});
 				}
 			}
 		}
