@@ -34,8 +34,15 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 command -v rustup >/dev/null || die "rustup is required (https://rustup.rs); install it and rerun"
-# rust-toolchain.toml selects the toolchain; make sure its target and components are present.
+# rust-toolchain.toml pins the toolchain; install it (with its target and components) if rustup
+# lacks it, rather than leave it to rustup's auto-install, which a user may have turned off.
 cd "$REPO_ROOT"
+toolchain=$(sed -n 's/^channel = "\(.*\)"$/\1/p' rust-toolchain.toml)
+[ -n "$toolchain" ] || die "rust-toolchain.toml names no channel"
+if ! rustup toolchain list | grep -q "^$toolchain-"; then
+	step rustup toolchain install "$toolchain" --profile minimal \
+		--component clippy,rustfmt,rust-src --target wasm32v1-none
+fi
 installed_targets=$(rustup target list --installed)
 grep -qx wasm32v1-none <<<"$installed_targets" || step rustup target add wasm32v1-none
 installed_components=$(rustup component list --installed)

@@ -80,7 +80,7 @@ step cargo clippy "${CARGO_PROFILE[@]}" --locked --workspace --all-targets "${CA
 # The byzantine test member (built only by `scripts/zombienet.sh byzantine`) is linted too,
 # so that it cannot rot: only the crates above cpchain-consensus-dpor are checked again.
 step cargo clippy "${CARGO_PROFILE[@]}" --locked --workspace --all-targets \
-	--features runtime-benchmarks,cpchain-node/byzantine -- -D warnings
+	--features "$FEATURE_SET,cpchain-node/byzantine" -- -D warnings
 stage cargo-test
 counted cargo cargo test "${CARGO_PROFILE[@]}" --locked --workspace "${CARGO_FEATURES[@]}"
 

@@ -7,6 +7,7 @@ import { Keyring } from '@polkadot/keyring'
 import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto'
 import { u8aToHex } from '@polkadot/util'
 import { startNode, rpc } from '../lib/processes.mjs'
+import { assertTryState } from '../lib/try-state.mjs'
 
 const CPC = 10n ** 18n
 let node
@@ -183,4 +184,10 @@ test('fast and warp sync are refused: they would skip the checks DPoR relies on'
       return true
     }, `--sync ${mode}`)
   }
+})
+
+// Last: the runtime's checks (migrations, storage versions, decoding, every pallet's
+// `try_state`) against the state the tests above left (e2e/lib/try-state.mjs).
+test('every pallet\'s try_state holds on the state these tests left', async () => {
+  await assertTryState(node)
 })

@@ -15,6 +15,7 @@ import { ApiPromise, WsProvider } from '@polkadot/api'
 import { Keyring } from '@polkadot/keyring'
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto'
 import { startNode, startIpfs, cpcBinary } from '../lib/processes.mjs'
+import { assertTryState } from '../lib/try-state.mjs'
 import { send } from '../lib/tx.mjs'
 
 let node
@@ -365,4 +366,10 @@ test('an unreachable node or IPFS daemon is a clear error', async () => {
   assert.match(await fails(['verify', '--stream', '0'], { CPC_IPFS: 'http://127.0.0.1:1' }),
     /IPFS daemon at http:\/\/127\.0\.0\.1:1 is unreachable/)
   assert.match(await fails(['stream', 'show', '99']), /stream 99 does not exist/)
+})
+
+// Last: the runtime's checks (migrations, storage versions, decoding, every pallet's
+// `try_state`) against the state the tests above left (e2e/lib/try-state.mjs).
+test('every pallet\'s try_state holds on the state these tests left', async () => {
+  await assertTryState(node)
 })

@@ -12,6 +12,7 @@ import { Keyring } from '@polkadot/keyring'
 import { u8aToHex, stringToHex } from '@polkadot/util'
 import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto'
 import { startNode, startIpfs, rpc } from '../lib/processes.mjs'
+import { assertTryState } from '../lib/try-state.mjs'
 import { send as sendTx, eventually } from '../lib/tx.mjs'
 
 let node
@@ -279,4 +280,10 @@ test('a grant authorises its grantee until revoked; a proxy attests service with
   assert.ok(findEvent(events, 'GrantRevoked', 'accessControl'))
   at = await api.at(events.blockHash)
   assert.equal(await authorized(charlie.address, 0), false)
+})
+
+// Last: the runtime's checks (migrations, storage versions, decoding, every pallet's
+// `try_state`) against the state the tests above left (e2e/lib/try-state.mjs).
+test('every pallet\'s try_state holds on the state these tests left', async () => {
+  await assertTryState(node)
 })

@@ -6,6 +6,7 @@ import { ApiPromise, WsProvider } from '@polkadot/api'
 import { Keyring } from '@polkadot/keyring'
 import { cryptoWaitReady } from '@polkadot/util-crypto'
 import { startNode } from '../lib/processes.mjs'
+import { assertTryState } from '../lib/try-state.mjs'
 import { send } from '../lib/tx.mjs'
 
 let node
@@ -69,4 +70,10 @@ test('campaigning without session keys is refused with a clear error', async () 
   assert.ok(error && error.isModule, 'a module error')
   const { section, name } = api.registry.findMetaError(error.asModule)
   assert.equal(`${section}.${name}`, 'committee.NotRNode')
+})
+
+// Last: the runtime's checks (migrations, storage versions, decoding, every pallet's
+// `try_state`) against the state the tests above left (e2e/lib/try-state.mjs).
+test('every pallet\'s try_state holds on the state these tests left', async () => {
+  await assertTryState(node)
 })

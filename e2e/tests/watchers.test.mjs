@@ -26,6 +26,7 @@ import { ApiPromise, WsProvider } from '@polkadot/api'
 import { Keyring } from '@polkadot/keyring'
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto'
 import { startNode } from '../lib/processes.mjs'
+import { assertTryState } from '../lib/try-state.mjs'
 import { send, withTimeout } from '../lib/tx.mjs'
 
 const SENDERS = Number(process.env.WATCH_SENDERS || 4)
@@ -214,4 +215,10 @@ test(`every watcher of ${SENDERS * TXS} transfers from ${SENDERS} senders sees I
     assert.equal((await api.rpc.chain.getBlockHash(number)).toHex(), blockHash.toHex(),
       'the helper reports a block of the chain')
   }
+})
+
+// Last: the runtime's checks (migrations, storage versions, decoding, every pallet's
+// `try_state`) against the state the tests above left (e2e/lib/try-state.mjs).
+test('every pallet\'s try_state holds on the state these tests left', async () => {
+  await assertTryState(node)
 })

@@ -83,19 +83,26 @@ fn metadata_v15_carries_pallet_docs() {
 		codec::Decode::decode(&mut &prefixed[..]).expect("metadata decodes");
 	let RuntimeMetadata::V15(v15) = metadata.1 else { panic!("asked for v15") };
 	let names: Vec<_> = v15.pallets.iter().map(|p| p.name.as_str()).collect();
-	for pallet in [
-		"System",
-		"Balances",
-		"TransactionPayment",
-		"Sudo",
-		"Utility",
-		"Contracts",
-		"Reputation",
-		"Committee",
-		"Session",
-	] {
-		assert!(names.contains(&pallet), "{pallet} missing from {names:?}");
-	}
+	// Every pallet of `construct_runtime`, in declaration order, and nothing else.
+	assert_eq!(
+		names,
+		[
+			"System",
+			"Timestamp",
+			"Utility",
+			"Sudo",
+			"Balances",
+			"TransactionPayment",
+			"Authorship",
+			"Reputation",
+			"Committee",
+			"Dpor",
+			"Session",
+			"Contracts",
+			"DataRegistry",
+			"AccessControl",
+		]
+	);
 	// polkadot.js apps shows each call's doc comment: the call enum's variants carry them.
 	let balances = v15.pallets.iter().find(|p| p.name == "Balances").expect("checked above");
 	let calls = balances.calls.as_ref().expect("Balances has calls");

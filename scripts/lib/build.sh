@@ -1,9 +1,12 @@
 # The one build configuration shared by run.sh and test.sh, so that the two commands never
 # compile the SDK twice: release profile, `runtime-benchmarks` on (so that
-# `cpchain-node benchmark pallet` works on the local node too).
+# `cpchain-node benchmark pallet` works on the local node too) and `try-runtime` on (so that
+# every pallet's `try_state` can run against the local chain's state; e2e/tests/try-state).
+# Both are test features: a node built for a public network is built without them.
 # shellcheck shell=bash
 
-CARGO_FEATURES=(--features runtime-benchmarks)
+FEATURE_SET=runtime-benchmarks,try-runtime
+CARGO_FEATURES=(--features "$FEATURE_SET")
 CARGO_PROFILE=(--release)
 
 build_node() {
@@ -66,7 +69,7 @@ build_byzantine() {
 	mkdir -p "$BYZANTINE_DIR"
 	log "building the byzantine test node (feature cpchain-node/byzantine)"
 	step cargo build "${CARGO_PROFILE[@]}" --locked --workspace --all-targets \
-		--features runtime-benchmarks,cpchain-node/byzantine
+		--features "$FEATURE_SET,cpchain-node/byzantine"
 	cp "$CARGO_TARGET_DIR/release/cpchain-node" "$BYZANTINE_NODE"
 	echo "$rev" >"$BYZANTINE_DIR/rev"
 	# Cargo keeps both builds (the feature is part of each unit's hash) but does not copy a
