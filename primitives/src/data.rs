@@ -23,6 +23,21 @@ pub type RecordIndex = u64;
 /// with the interval's own symmetric key, so granting interval `i` reveals nothing else.
 pub type IntervalIndex = u64;
 
+/// The longest CID (the bytes of its string form) a record may carry: the runtime's
+/// `MaxCidLen`, and what clients check before they register a record. A CIDv1 of a SHA-256
+/// multihash is 59 characters in base32; 128 leaves room for longer hashes and bases.
+pub const MAX_CID_LEN: u32 = 128;
+
+/// Whether `cid` is a CID string the chain accepts: 1 to [`MAX_CID_LEN`] ASCII letters and
+/// digits. CIDv0 (base58btc) and CIDv1 (base32, base36) strings are alphanumeric, so such a
+/// CID goes into an IPFS URL as is, and a CID read from the chain can never smuggle a query
+/// parameter or a path into the requests the off-chain worker and clients make with it.
+pub fn is_cid_string(cid: &[u8]) -> bool {
+	!cid.is_empty() &&
+		cid.len() <= MAX_CID_LEN as usize &&
+		cid.iter().all(|c| c.is_ascii_alphanumeric())
+}
+
 /// Domain tag of a record's hash (the hash chain link). Versioned: a new record layout gets a
 /// new tag, so hashes of two layouts can never collide.
 pub const RECORD_HASH_DOMAIN: &[u8] = b"cpchain/data-record/v1";
@@ -376,6 +391,16 @@ sp_api::decl_runtime_apis! {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn cid_strings_are_short_letters_and_digits() {
+		assert!(is_cid_string(b"QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG"));
+		assert!(is_cid_string(b"bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"));
+		assert!(is_cid_string(&[b'a'; MAX_CID_LEN as usize]));
+		for bad in [&b""[..], b"bafy&arg=Qm", b"bafy/../x", b"bafy kre", &[b'a'; 129][..]] {
+			assert!(!is_cid_string(bad), "{:?}", String::from_utf8_lossy(bad));
+		}
+	}
 
 	#[test]
 	fn interval_ranges_are_inclusive_and_reject_reversal() {

@@ -15,6 +15,7 @@ use cpchain_crypto::{
 	keys::OwnerKeys,
 	wire,
 };
+use cpchain_primitives::data::{is_cid_string, MAX_CID_LEN};
 use cpchain_storage::{Storage, StorageError};
 use sp_core::{crypto::AccountId32, H256};
 
@@ -35,6 +36,15 @@ pub const MAX_UPLOAD_BYTES: u64 = 256 << 20;
 /// Fetches and checks the upload of `record`. At most the record's registered size is read
 /// from storage: an object behind the CID that is larger is refused as soon as it shows.
 pub async fn upload<S: Storage>(storage: &S, stream: u64, record: &Record) -> Result<Upload> {
+	// The chain accepts only such CIDs; a node that serves another one is lying, and the CID
+	// would go into an IPFS request as is.
+	if !is_cid_string(&record.cid) {
+		bail!(
+			"record {} has a CID that is not 1 to {MAX_CID_LEN} letters and digits: {:?}",
+			record.index,
+			String::from_utf8_lossy(&record.cid)
+		);
+	}
 	let cid = String::from_utf8(record.cid.clone())
 		.map_err(|_| anyhow!("record {} has a CID that is not text", record.index))?;
 	if record.size > MAX_UPLOAD_BYTES {
@@ -409,6 +419,18 @@ mod tests {
 			"{error:#}"
 		);
 		assert_eq!(*storage.asked.lock().expect("not poisoned"), vec![99]);
+	}
+
+	#[tokio::test]
+	async fn a_cid_the_chain_would_refuse_is_refused_before_any_request() {
+		let storage = Serving { object: vec![0; 10], asked: Mutex::new(Vec::new()) };
+		for cid in [&b"bafy&arg=QmOther"[..], b"../../api/v0/shutdown", b"", &[b'a'; 129][..]] {
+			let mut record = record(10);
+			record.cid = cid.to_vec();
+			let error = upload(&storage, 0, &record).await.expect_err("refused");
+			assert!(format!("{error:#}").contains("letters and digits"), "{error:#}");
+		}
+		assert!(storage.asked.lock().expect("not poisoned").is_empty(), "nothing was asked");
 	}
 
 	#[tokio::test]

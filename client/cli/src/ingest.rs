@@ -368,6 +368,15 @@ impl<S: Storage + Clone + Send + Sync + 'static> Ingest<'_, S> {
 			.await
 			.map_err(|e| anyhow!("the upload task failed: {e}"))?
 			.context("storing the upload on IPFS")?;
+		// The chain would refuse the record (`InvalidCid`), and with it the whole batch.
+		if !cpchain_primitives::data::is_cid_string(cid.as_bytes()) {
+			return Err(anyhow!(
+				"IPFS answered {cid:?} for upload {}, which is not a CID the chain accepts \
+				 (1 to {} letters and digits)",
+				stored.index,
+				cpchain_primitives::data::MAX_CID_LEN
+			));
+		}
 		let head = &b.head;
 		if stored.index != head.next_record {
 			return Err(anyhow!(

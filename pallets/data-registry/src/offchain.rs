@@ -43,7 +43,7 @@
 use crate::{Availability, Call, Config, NewRecords, Records, LOG_TARGET};
 use alloc::{collections::btree_set::BTreeSet, string::String, vec::Vec};
 use codec::{Decode, Encode};
-use cpchain_primitives::data::{RecordIndex, StreamId};
+use cpchain_primitives::data::{is_cid_string, RecordIndex, StreamId};
 use frame_support::{traits::Get, BoundedVec};
 use frame_system::{
 	offchain::{CreateSignedTransaction, Signer, SubmitTransaction},
@@ -533,11 +533,6 @@ fn json_number(body: &[u8], key: &[u8]) -> Option<u64> {
 	core::str::from_utf8(&rest[..digits]).ok()?.parse().ok()
 }
 
-/// Whether a CID string can go into a URL as is: CIDv0 (base58) and CIDv1 (base32, base36)
-/// strings are alphanumeric.
-pub fn is_cid_string(cid: &[u8]) -> bool {
-	!cid.is_empty() && cid.iter().all(|c| c.is_ascii_alphanumeric())
-}
 
 /// Pins `cid` on the IPFS daemon at `endpoint` within [`PIN_TIMEOUT_MS`].
 pub fn pin(endpoint: &[u8], cid: &[u8]) -> Result<(), PinError> {

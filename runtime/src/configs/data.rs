@@ -47,7 +47,7 @@ impl pallet_data_registry::Config for Runtime {
 	type StreamDeposit = StreamDeposit;
 	type RecordDeposit = RecordDeposit;
 	// A CIDv1 in base32 with a SHA-256 multihash is 59 bytes; room for longer hashes.
-	type MaxCidLen = ConstU32<128>;
+	type MaxCidLen = ConstU32<{ cpchain_primitives::data::MAX_CID_LEN }>;
 	type MaxMetadataLen = ConstU32<256>;
 	type MaxNameLen = ConstU32<64>;
 	type MaxKeyHistory = ConstU32<8>;
