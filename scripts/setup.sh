@@ -4,19 +4,27 @@
 #     curl, and Node.js/npm if absent;
 #   - the Rust wasm target (wasm32v1-none), rust-src, clippy and rustfmt;
 #   - the npm packages of e2e/ (@polkadot/api tests), zombienet/ (the zombienet CLI) and
-#     scripts/ipfs/ (js-ipfs, used when no Kubo is on PATH), only when `--with-js` is given.
+#     scripts/ipfs/ (js-ipfs, used when no Kubo is on PATH), only when `--with-js` is given;
+#   - the checkers of test.sh's checks stage, only when `--with-checks` is given: taplo (TOML
+#     formatting, a binary wheel from PyPI) and zepter (feature propagation, from crates.io),
+#     each at a pinned version.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 with_js=false
+with_checks=false
 for arg in "$@"; do
 	case "$arg" in
 		--with-js) with_js=true ;;
-		*) die "unknown argument: $arg (usage: setup.sh [--with-js])" ;;
+		--with-checks) with_checks=true ;;
+		*) die "unknown argument: $arg (usage: setup.sh [--with-js] [--with-checks])" ;;
 	esac
 done
+
+TAPLO_VERSION=0.9.3
+ZEPTER_VERSION=1.88.2
 
 missing=()
 command -v protoc >/dev/null || missing+=(protobuf-compiler)
@@ -65,5 +73,15 @@ if $with_js; then
 	npm_install "$REPO_ROOT/e2e"
 	npm_install "$REPO_ROOT/zombienet"
 	"$REPO_ROOT/scripts/ipfs.sh" install
+fi
+if $with_checks; then
+	if [ "$(taplo --version 2>/dev/null)" != "taplo $TAPLO_VERSION" ]; then
+		step python3 -m pip install --quiet --disable-pip-version-check "taplo==$TAPLO_VERSION"
+	fi
+	if [ "$(zepter --version 2>/dev/null)" != "zepter $ZEPTER_VERSION" ]; then
+		# Built once per machine, outside the project (its toolchain file, its target dir).
+		(cd "$HOME" && step cargo install --locked --quiet zepter --version "$ZEPTER_VERSION" \
+			--target-dir "$HOME/.cache/cpchain/tools-target")
+	fi
 fi
 log "setup complete"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the project, from a fresh machine: installs what is missing, then
-#   1. formatting (rustfmt), Markdown links (inside the repository, to files that exist), the
-#      workspace's dependency rules and lints (clippy, warnings are errors),
+#   1. formatting (rustfmt, taplo), Markdown links (inside the repository, to files that
+#      exist), the workspace's dependency rules, feature propagation (zepter) and lints
+#      (clippy, warnings are errors),
 #   2. the release build of the workspace (node, runtime, tests) with one feature set,
 #   3. unit and integration tests (cargo test),
 #   4. end-to-end tests with @polkadot/api against the built node (`--dev --tmp` on free ports)
@@ -60,7 +61,7 @@ count() {
 }
 
 stage setup
-step "$REPO_ROOT/scripts/setup.sh" --with-js
+step "$REPO_ROOT/scripts/setup.sh" --with-js --with-checks
 
 stage checks
 step cargo fmt --all -- --check
@@ -68,6 +69,9 @@ step cargo fmt --all -- --check
 step python3 scripts/lib/check-links.py
 # Every crate's dependencies come from [workspace.dependencies], which lists nothing unused.
 step python3 scripts/lib/check-manifests.py
+# TOML formatting and feature propagation (.config/taplo.toml, .config/zepter.yaml).
+step taplo fmt --check --config .config/taplo.toml
+step zepter run check
 for f in scripts/*.sh scripts/lib/*.sh .ci/run; do bash -n "$f" || die "syntax error in $f"; done
 for f in e2e/lib/*.mjs e2e/tests/*.mjs e2e/bench/*.mjs zombienet/checks/*.js scripts/ipfs/*.cjs; do
 	node --check "$f" || die "syntax error in $f"
