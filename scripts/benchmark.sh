@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the runtime weights of the CPChain pallets with frame-benchmarking (v2
-# benchmarks in pallets/*/src/benchmarking.rs), run by the release node on this machine.
+# benchmarks in pallets/*/src/benchmarking.rs), run on this machine by the release node built
+# with the `benchmark` subcommand (feature cpchain-node/benchmark-cli, scripts/lib/build.sh).
 #
 # usage: scripts/benchmark.sh [pallet ...]     default: every CPChain pallet
 # Environment: STEPS (default 50), REPEAT (default 20).
@@ -20,10 +21,10 @@ pallets=("$@")
 [ ${#pallets[@]} -gt 0 ] || pallets=(pallet_reputation pallet_committee pallet_dpor pallet_data_registry pallet_access_control)
 
 "$REPO_ROOT/scripts/setup.sh"
-build_node
+build_benchmark
 mkdir -p "$REPO_ROOT/runtime/src/weights"
 for pallet in "${pallets[@]}"; do
-	step "$CPCHAIN_NODE" benchmark pallet \
+	step "$BENCHMARK_NODE" benchmark pallet \
 		--chain dev \
 		--pallet "$pallet" \
 		--extrinsic '*' \

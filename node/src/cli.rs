@@ -43,7 +43,9 @@ pub enum Subcommand {
 	Revert(sc_cli::RevertCmd),
 
 	/// Benchmarks: `pallet` (extrinsic weights), `overhead` (block and extrinsic base weights),
-	/// `storage`, `block` and `machine`.
+	/// `storage`, `block` and `machine`. Only in a node built with `benchmark-cli`
+	/// (`scripts/benchmark.sh` builds one).
+	#[cfg(feature = "benchmark-cli")]
 	#[command(subcommand)]
 	Benchmark(frame_benchmarking_cli::BenchmarkCmd),
 

@@ -1,6 +1,7 @@
 //! `cpchain-node`: the CPChain node.
 #![warn(missing_docs)]
 
+#[cfg(feature = "benchmark-cli")]
 mod benchmarking;
 mod chain_spec;
 mod cli;

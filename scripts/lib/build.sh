@@ -1,8 +1,8 @@
 # The one build configuration shared by run.sh and test.sh, so that the two commands never
-# compile the SDK twice: release profile, `runtime-benchmarks` on (so that
-# `cpchain-node benchmark pallet` works on the local node too) and `try-runtime` on (so that
-# every pallet's `try_state` can run against the local chain's state; e2e/tests/try-state).
-# Both are test features: a node built for a public network is built without them.
+# compile the SDK twice: release profile, `runtime-benchmarks` on (the pallets' benchmark
+# tests run, and scripts/benchmark.sh adds only the `benchmark` subcommand) and
+# `try-runtime` on (every pallet's `try_state` runs against the local chain's state,
+# e2e/lib/try-state.mjs). Both are test features: a node for a public network goes without.
 # shellcheck shell=bash
 
 FEATURE_SET=runtime-benchmarks,try-runtime
@@ -52,31 +52,45 @@ build_baseline() {
 	build_node
 }
 
-# The test build of the node with a byzantine member in it (cargo feature `byzantine`, see
-# client/consensus-dpor/src/worker/byzantine.rs), kept apart from the real node: the byzantine
-# binary is copied out of the target dir, and the real node is linked again at once, so the
-# binary at $CPCHAIN_NODE is never the byzantine one after this returns. Same workspace, same
-# targets, one feature more: only the crates above cpchain-consensus-dpor compile again.
-BYZANTINE_DIR="$HOME/.cache/cpchain/byzantine"
-BYZANTINE_NODE="$BYZANTINE_DIR/cpchain-node-byzantine"
-build_byzantine() {
-	local rev
+# Builds a variant of the node with one node feature more and keeps its binary apart, as
+# $HOME/.cache/cpchain/<name>/cpchain-node-<name>, rebuilt only when the commit changed (or the
+# tree is dirty): same workspace, same targets, so only the crates that the feature touches
+# compile again. The real node is linked again at once, so the binary at $CPCHAIN_NODE is
+# never the variant after this returns.
+build_variant() {
+	local name="$1" feature="$2" rev dir
+	dir="$HOME/.cache/cpchain/$name"
 	rev="$(git -C "$REPO_ROOT" rev-parse HEAD)$(git -C "$REPO_ROOT" diff --quiet HEAD -- . || echo -dirty)"
-	if [ -x "$BYZANTINE_NODE" ] && [ "$(cat "$BYZANTINE_DIR/rev" 2>/dev/null)" = "$rev" ] && [[ "$rev" != *-dirty ]]; then
-		log "the byzantine test node of $rev is built: $BYZANTINE_NODE"
+	if [ -x "$dir/cpchain-node-$name" ] && [ "$(cat "$dir/rev" 2>/dev/null)" = "$rev" ] && [[ "$rev" != *-dirty ]]; then
+		log "the $name node of $rev is built: $dir/cpchain-node-$name"
 		return
 	fi
-	mkdir -p "$BYZANTINE_DIR"
-	log "building the byzantine test node (feature cpchain-node/byzantine)"
+	mkdir -p "$dir"
+	log "building the $name node (feature $feature)"
 	step cargo build "${CARGO_PROFILE[@]}" --locked --workspace --all-targets \
-		--features "$FEATURE_SET,cpchain-node/byzantine"
-	cp "$CARGO_TARGET_DIR/release/cpchain-node" "$BYZANTINE_NODE"
-	echo "$rev" >"$BYZANTINE_DIR/rev"
+		--features "$FEATURE_SET,$feature"
+	cp "$CARGO_TARGET_DIR/release/cpchain-node" "$dir/cpchain-node-$name"
+	echo "$rev" >"$dir/rev"
 	# Cargo keeps both builds (the feature is part of each unit's hash) but does not copy a
 	# fresh unit's binary out again: remove it so that the real node is linked back.
 	rm -f "$CARGO_TARGET_DIR/release/cpchain-node"
 	build_node
+}
+
+# The test build of the node with a byzantine member in it (cargo feature `byzantine`, see
+# client/consensus-dpor/src/worker/byzantine.rs).
+BYZANTINE_DIR="$HOME/.cache/cpchain/byzantine"
+BYZANTINE_NODE="$BYZANTINE_DIR/cpchain-node-byzantine"
+build_byzantine() {
+	build_variant byzantine cpchain-node/byzantine
 	assert_not_byzantine
+}
+
+# The node with the `benchmark` subcommand (cargo feature `benchmark-cli`): frame-benchmarking-cli
+# is built only for it, by scripts/benchmark.sh.
+BENCHMARK_NODE="$HOME/.cache/cpchain/benchmark/cpchain-node-benchmark"
+build_benchmark() {
+	build_variant benchmark cpchain-node/benchmark-cli
 }
 
 # Fails if the node at $CPCHAIN_NODE has the byzantine member compiled in (its environment
