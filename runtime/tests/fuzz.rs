@@ -37,7 +37,7 @@
 
 mod common;
 
-use codec::{Compact, Decode, Encode};
+use codec::{Compact, Decode, DecodeLimit, Encode};
 use common::genesis_ext;
 use cpchain_primitives::consensus::{leader, pre_digest_item, vrf_input, PreDigest};
 use cpchain_runtime::{
@@ -122,10 +122,11 @@ impl Generator<'_> {
 	}
 
 	fn value(&mut self, id: u32, out: &mut Vec<u8>) {
-		let ty = self.types.registry.resolve(id).expect("the registry holds its own types");
+		let types = self.types;
+		let ty = types.registry.resolve(id).expect("the registry holds its own types");
 		if ty.path.segments.last().is_some_and(|s| s == "AccountId32") {
 			if self.rng.chance(95) {
-				out.extend_from_slice(self.rng.pick(self.accounts).as_ref());
+				out.extend_from_slice(AsRef::<[u8]>::as_ref(self.rng.pick(self.accounts)));
 			} else {
 				out.extend(self.rng.bytes(32));
 			}
@@ -602,7 +603,7 @@ fn env_or(name: &str, default: u64) -> u64 {
 fn random_extrinsics_never_break_the_runtime() {
 	let cases = env_or("CPCHAIN_FUZZ_CASES", 6);
 	let blocks = env_or("CPCHAIN_FUZZ_BLOCKS", 60) as u32;
-	let mut seeds = Rng(env_or("CPCHAIN_FUZZ_SEED", 0x_c9c_f022));
+	let mut seeds = Rng(env_or("CPCHAIN_FUZZ_SEED", 0xc9c_f022));
 	// One case alone, by the seed a failure printed.
 	let only = std::env::var("CPCHAIN_FUZZ_CASE_SEED")
 		.ok()
