@@ -33,9 +33,9 @@ pub const MAX_CID_LEN: u32 = 128;
 /// CID goes into an IPFS URL as is, and a CID read from the chain can never smuggle a query
 /// parameter or a path into the requests the off-chain worker and clients make with it.
 pub fn is_cid_string(cid: &[u8]) -> bool {
-	!cid.is_empty() &&
-		cid.len() <= MAX_CID_LEN as usize &&
-		cid.iter().all(|c| c.is_ascii_alphanumeric())
+	!cid.is_empty()
+		&& cid.len() <= MAX_CID_LEN as usize
+		&& cid.iter().all(|c| c.is_ascii_alphanumeric())
 }
 
 /// Domain tag of a record's hash (the hash chain link). Versioned: a new record layout gets a

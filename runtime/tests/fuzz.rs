@@ -135,24 +135,27 @@ impl Generator<'_> {
 		if id == self.types.call {
 			if self.depth >= MAX_NESTING {
 				// A leaf: `System::remark`.
-				out.extend(RuntimeCall::System(frame_system::Call::remark { remark: vec![] }).encode());
+				out.extend(
+					RuntimeCall::System(frame_system::Call::remark { remark: vec![] }).encode(),
+				);
 				return;
 			}
 			self.depth += 1;
 		}
 		match &ty.type_def {
-			TypeDef::Composite(c) =>
+			TypeDef::Composite(c) => {
 				for field in &c.fields {
 					self.value(field.ty.id, out);
-				},
+				}
+			}
 			TypeDef::Variant(v) if !v.variants.is_empty() => {
 				let variant = self.rng.pick(&v.variants).clone();
 				out.push(variant.index);
 				for field in &variant.fields {
 					self.value(field.ty.id, out);
 				}
-			},
-			TypeDef::Variant(_) => {},
+			}
+			TypeDef::Variant(_) => {}
 			TypeDef::Sequence(s) => {
 				let len = if self.is_byte(s.type_param.id) {
 					self.length()
@@ -162,12 +165,13 @@ impl Generator<'_> {
 				};
 				Compact(len as u32).encode_to(out);
 				self.elements(s.type_param.id, len, out);
-			},
+			}
 			TypeDef::Array(a) => self.elements(a.type_param.id, a.len as usize, out),
-			TypeDef::Tuple(t) =>
+			TypeDef::Tuple(t) => {
 				for field in &t.fields {
 					self.value(field.id, out);
-				},
+				}
+			}
 			TypeDef::Primitive(p) => self.primitive(p, out),
 			TypeDef::Compact(c) => self.compact(c.type_param.id, out),
 			TypeDef::BitSequence(_) => Compact(0u32).encode_to(out),
@@ -237,18 +241,23 @@ impl Generator<'_> {
 			TypeDefPrimitive::Char => (self.rng.below(128) as u32).encode_to(out),
 			TypeDefPrimitive::Str => {
 				let len = self.length().min(64);
-				let s: String = (0..len).map(|_| (b'a' + self.rng.below(26) as u8) as char).collect();
+				let s: String =
+					(0..len).map(|_| (b'a' + self.rng.below(26) as u8) as char).collect();
 				s.encode_to(out);
-			},
+			}
 			TypeDefPrimitive::U8 | TypeDefPrimitive::I8 => out.push(self.rng.next() as u8),
-			TypeDefPrimitive::U16 | TypeDefPrimitive::I16 =>
-				(self.integer(u16::MAX.into()) as u16).encode_to(out),
-			TypeDefPrimitive::U32 | TypeDefPrimitive::I32 =>
-				(self.integer(u32::MAX.into()) as u32).encode_to(out),
-			TypeDefPrimitive::U64 | TypeDefPrimitive::I64 =>
-				(self.integer(u64::MAX.into()) as u64).encode_to(out),
-			TypeDefPrimitive::U128 | TypeDefPrimitive::I128 =>
-				self.integer(u128::MAX).encode_to(out),
+			TypeDefPrimitive::U16 | TypeDefPrimitive::I16 => {
+				(self.integer(u16::MAX.into()) as u16).encode_to(out)
+			}
+			TypeDefPrimitive::U32 | TypeDefPrimitive::I32 => {
+				(self.integer(u32::MAX.into()) as u32).encode_to(out)
+			}
+			TypeDefPrimitive::U64 | TypeDefPrimitive::I64 => {
+				(self.integer(u64::MAX.into()) as u64).encode_to(out)
+			}
+			TypeDefPrimitive::U128 | TypeDefPrimitive::I128 => {
+				self.integer(u128::MAX).encode_to(out)
+			}
 			TypeDefPrimitive::U256 | TypeDefPrimitive::I256 => out.extend(self.rng.bytes(32)),
 		}
 	}
@@ -281,34 +290,36 @@ fn rewrites_state(call: &RuntimeCall) -> bool {
 	use pallet_utility::Call as U;
 	match call {
 		RuntimeCall::System(
-			S::set_heap_pages { .. } |
-			S::set_code { .. } |
-			S::set_code_without_checks { .. } |
-			S::set_storage { .. } |
-			S::kill_storage { .. } |
-			S::kill_prefix { .. } |
-			S::authorize_upgrade { .. } |
-			S::authorize_upgrade_without_checks { .. } |
-			S::apply_authorized_upgrade { .. },
+			S::set_heap_pages { .. }
+			| S::set_code { .. }
+			| S::set_code_without_checks { .. }
+			| S::set_storage { .. }
+			| S::kill_storage { .. }
+			| S::kill_prefix { .. }
+			| S::authorize_upgrade { .. }
+			| S::authorize_upgrade_without_checks { .. }
+			| S::apply_authorized_upgrade { .. },
 		) => true,
-		RuntimeCall::Balances(B::force_set_balance { .. } | B::force_adjust_total_issuance { .. }) =>
-			true,
+		RuntimeCall::Balances(
+			B::force_set_balance { .. } | B::force_adjust_total_issuance { .. },
+		) => true,
 		RuntimeCall::Sudo(
-			Sudo::sudo { call } |
-			Sudo::sudo_unchecked_weight { call, .. } |
-			Sudo::sudo_as { call, .. },
+			Sudo::sudo { call }
+			| Sudo::sudo_unchecked_weight { call, .. }
+			| Sudo::sudo_as { call, .. },
 		) => rewrites_state(call),
 		RuntimeCall::Utility(
 			U::batch { calls } | U::batch_all { calls } | U::force_batch { calls },
 		) => calls.iter().any(rewrites_state),
 		RuntimeCall::Utility(
-			U::as_derivative { call, .. } |
-			U::dispatch_as { call, .. } |
-			U::with_weight { call, .. } |
-			U::dispatch_as_fallible { call, .. },
+			U::as_derivative { call, .. }
+			| U::dispatch_as { call, .. }
+			| U::with_weight { call, .. }
+			| U::dispatch_as_fallible { call, .. },
 		) => rewrites_state(call),
-		RuntimeCall::Utility(U::if_else { main, fallback }) =>
-			rewrites_state(main) || rewrites_state(fallback),
+		RuntimeCall::Utility(U::if_else { main, fallback }) => {
+			rewrites_state(main) || rewrites_state(fallback)
+		}
 		_ => false,
 	}
 }
@@ -369,7 +380,7 @@ fn structured_call(rng: &mut Rng, who: &Sr25519Keyring, accounts: &[AccountId]) 
 				SessionKeys::generate(&account.encode(), Some(seed)).into();
 			let keys = SessionKeys::decode(&mut &generated.keys[..]).expect("keys decode");
 			RuntimeCall::Session(pallet_session::Call::set_keys { keys, proof: generated.proof })
-		},
+		}
 		1 => RuntimeCall::Reputation(pallet_reputation::Call::bond {
 			amount: cpchain_runtime::configs::reputation::RNodeBond::get(),
 		}),
@@ -435,17 +446,19 @@ fn accounted_issuance_change() -> i128 {
 				B::Minted { amount, .. } | B::Issued { amount } | B::MintedCredit { amount },
 			) => amount as i128,
 			RuntimeEvent::Balances(
-				B::Burned { amount, .. } |
-				B::BurnedHeld { amount, .. } |
-				B::Rescinded { amount } |
-				B::BurnedDebt { amount } |
-				B::DustLost { amount, .. } |
-				B::Slashed { amount, .. },
+				B::Burned { amount, .. }
+				| B::BurnedHeld { amount, .. }
+				| B::Rescinded { amount }
+				| B::BurnedDebt { amount }
+				| B::DustLost { amount, .. }
+				| B::Slashed { amount, .. },
 			) => -(amount as i128),
-			RuntimeEvent::Balances(B::TotalIssuanceForced { old, new }) =>
-				new as i128 - old as i128,
-			RuntimeEvent::Balances(B::Unexpected(kind)) =>
-				panic!("pallet-balances reported an inconsistency: {kind:?}"),
+			RuntimeEvent::Balances(B::TotalIssuanceForced { old, new }) => {
+				new as i128 - old as i128
+			}
+			RuntimeEvent::Balances(B::Unexpected(kind)) => {
+				panic!("pallet-balances reported an inconsistency: {kind:?}")
+			}
 			RuntimeEvent::TransactionPayment(
 				pallet_transaction_payment::Event::TransactionFeePaid { actual_fee, .. },
 			) => -(actual_fee as i128),
@@ -521,9 +534,10 @@ fn run_case(seed: u64, blocks: u32, types: &CallTypes) -> Stats {
 			let issuance_before = pallet_balances::TotalIssuance::<Runtime>::get();
 			Executive::initialize_block(&header);
 			let now = u64::from(number) * cpchain_runtime::MILLI_SECS_PER_BLOCK;
-			let timestamp = UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(
-				pallet_timestamp::Call::set { now },
-			));
+			let timestamp =
+				UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(pallet_timestamp::Call::set {
+					now,
+				}));
 			Executive::apply_extrinsic(timestamp)
 				.expect("the timestamp inherent applies")
 				.expect("the timestamp inherent dispatches");
@@ -534,19 +548,14 @@ fn run_case(seed: u64, blocks: u32, types: &CallTypes) -> Stats {
 				let call = if rng.chance(25) {
 					structured_call(&mut rng, &who, &accounts)
 				} else {
-					let bytes = Generator {
-						types,
-						rng: &mut rng,
-						accounts: &accounts,
-						depth: 0,
-					}
-					.call();
+					let bytes =
+						Generator { types, rng: &mut rng, accounts: &accounts, depth: 0 }.call();
 					match RuntimeCall::decode_all_with_depth_limit(DECODE_DEPTH, &mut &bytes[..]) {
 						Ok(call) => call,
 						Err(_) => {
 							stats.undecodable += 1;
 							continue;
-						},
+						}
 					}
 				};
 				if rewrites_state(&call) {
@@ -568,7 +577,7 @@ fn run_case(seed: u64, blocks: u32, types: &CallTypes) -> Stats {
 							*from = who.to_account_id().into();
 						}
 						xt
-					},
+					}
 					_ => signed(call.clone(), &who.pair(), nonce),
 				};
 				stats.extrinsics += 1;

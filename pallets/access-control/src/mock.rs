@@ -191,12 +191,26 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	ext
 }
 
-/// Runs `test` in fresh externalities, then checks the pallet's invariants.
-pub fn build_and_execute(test: impl FnOnce()) {
-	new_test_ext().execute_with(|| {
-		Signals::mutate(|s| s.clear());
-		StreamTable::mutate(|s| s.clear());
-		test();
-		AccessControl::do_try_state().expect("invariants hold");
-	});
+/// The test harness of this pallet, the one shape every pallet of the project uses:
+/// `ExtBuilder::default()`, the genesis knobs the test needs, then `build_and_execute(|| ..)`,
+/// which runs the test on a fresh mock chain and ends by checking the pallet's invariants
+/// (`do_try_state`) on the state the test left.
+#[derive(Default)]
+pub struct ExtBuilder {}
+
+impl ExtBuilder {
+	/// The externalities of the mock chain at block 1.
+	pub fn build(self) -> sp_io::TestExternalities {
+		new_test_ext()
+	}
+
+	/// Runs `test` on the chain, then checks the pallet's invariants on what it left.
+	pub fn build_and_execute(self, test: impl FnOnce()) {
+		self.build().execute_with(|| {
+			Signals::mutate(|s| s.clear());
+			StreamTable::mutate(|s| s.clear());
+			test();
+			crate::Pallet::<Test>::do_try_state().expect("the pallet's invariants hold");
+		});
+	}
 }

@@ -103,7 +103,7 @@ fn receipts(
 
 #[test]
 fn grant_holds_deposit_indexes_and_authorizes() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		setup();
 		let id = grant_bob();
 		assert_eq!(held(HoldReason::GrantDeposit, &alice()), GRANT_DEPOSIT);
@@ -134,7 +134,7 @@ fn grant_holds_deposit_indexes_and_authorizes() {
 
 #[test]
 fn grants_may_reach_into_the_future_but_not_without_end() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		setup();
 		let last_allowed = 5 + MAX_FUTURE;
 		let grant = |last| {
@@ -156,7 +156,7 @@ fn grants_may_reach_into_the_future_but_not_without_end() {
 
 #[test]
 fn grant_rejects_bad_input() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		setup();
 		let call = |who: AccountId, stream, grantee: AccountId, r, exp, p: &[AccountId], t| {
 			AccessControl::grant(signed(&who), stream, grantee, r, exp, proxies(p), t)
@@ -212,7 +212,7 @@ fn grant_rejects_bad_input() {
 
 #[test]
 fn grants_per_stream_are_capped_and_need_the_deposit() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		setup();
 		for _ in 0..MAX_GRANTS {
 			grant_bob();
@@ -249,7 +249,7 @@ fn grants_per_stream_are_capped_and_need_the_deposit() {
 
 #[test]
 fn expired_grants_authorize_nothing_and_anyone_may_remove_them() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		setup();
 		let id = grant_bob();
 		System::set_block_number(99);
@@ -276,7 +276,7 @@ fn expired_grants_authorize_nothing_and_anyone_may_remove_them() {
 
 #[test]
 fn grants_of_a_closed_stream_authorize_nothing_and_can_be_removed() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		setup();
 		let id = grant_bob();
 		close_stream(STREAM);
@@ -288,7 +288,7 @@ fn grants_of_a_closed_stream_authorize_nothing_and_can_be_removed() {
 
 #[test]
 fn grantor_or_current_owner_revokes() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		setup();
 		let first = grant_bob();
 		let second = grant_bob();
@@ -318,7 +318,7 @@ fn grantor_or_current_owner_revokes() {
 
 #[test]
 fn proxy_lifecycle_holds_and_releases_the_bond() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		assert_ok!(AccessControl::register_proxy(signed(&charlie()), peer_id(1), key(1)));
 		System::assert_last_event(
 			Event::ProxyRegistered {
@@ -353,7 +353,7 @@ fn proxy_lifecycle_holds_and_releases_the_bond() {
 
 #[test]
 fn proxy_registration_rejects_bad_input() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		assert_noop!(
 			AccessControl::register_proxy(
 				signed(&charlie()),
@@ -386,7 +386,7 @@ fn proxy_registration_rejects_bad_input() {
 
 #[test]
 fn receipts_credit_growth_and_feed_reputation() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		setup();
 		let id = grant_bob();
 		let r = receipt(Sr25519Keyring::Bob, id, &charlie(), 20);
@@ -416,7 +416,7 @@ fn receipts_credit_growth_and_feed_reputation() {
 
 #[test]
 fn credit_per_attestation_is_capped() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		setup();
 		let a = grant_bob();
 		let b = grant_bob();
@@ -440,7 +440,7 @@ fn credit_per_attestation_is_capped() {
 
 #[test]
 fn bad_receipts_are_rejected() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		setup();
 		let id = grant_bob();
 		let attest = |who: AccountId, r: Receipt<MultiSignature>| {
@@ -490,7 +490,7 @@ fn bad_receipts_are_rejected() {
 
 #[test]
 fn removing_a_grant_forgets_its_receipts() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		setup();
 		let id = grant_bob();
 		let r = receipt(Sr25519Keyring::Bob, id, &charlie(), 5);
@@ -503,7 +503,7 @@ fn removing_a_grant_forgets_its_receipts() {
 
 #[test]
 fn unsigned_calls_are_refused() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		setup();
 		assert_noop!(
 			AccessControl::register_proxy(RuntimeOrigin::none(), peer_id(9), key(9)),
@@ -529,7 +529,7 @@ fn unsigned_calls_are_refused() {
 
 #[test]
 fn publishing_keys_holds_one_deposit_and_clearing_releases_it() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		assert_ok!(AccessControl::set_umbral_keys(signed(&eve()), umbral(40)));
 		System::assert_last_event(Event::UmbralKeysSet { who: eve(), keys: umbral(40) }.into());
 		assert_eq!(held(HoldReason::KeyDeposit, &eve()), KEY_DEPOSIT);
@@ -549,7 +549,7 @@ fn publishing_keys_holds_one_deposit_and_clearing_releases_it() {
 
 #[test]
 fn malformed_or_unaffordable_keys_are_refused() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let mut bad = umbral(40);
 		bad.public[0] = 0x04;
 		assert_noop!(
@@ -571,7 +571,7 @@ fn malformed_or_unaffordable_keys_are_refused() {
 
 #[test]
 fn a_grant_needs_both_parties_keys_and_keeps_a_copy_of_them() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		setup();
 		let grant = |who: &AccountId, grantee: &AccountId, stream| {
 			AccessControl::grant(

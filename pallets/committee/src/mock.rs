@@ -156,10 +156,41 @@ pub fn eligible(who: AccountId, score: ReputationScore) {
 	});
 }
 
-/// Runs `test`, then checks the pallet's invariants.
-pub fn run_test(committee: Vec<AccountId>, size: u32, test: impl FnOnce()) {
-	new_test_ext(committee, size).execute_with(|| {
-		test();
-		crate::Pallet::<Test>::do_try_state().expect("pallet invariants hold");
-	});
+/// The test harness of this pallet, the one shape every pallet of the project uses:
+/// `ExtBuilder::default()`, the genesis knobs the test needs, then `build_and_execute(|| ..)`,
+/// which runs the test on a fresh mock chain and ends by checking the pallet's invariants
+/// (`do_try_state`) on the state the test left.
+#[derive(Default)]
+pub struct ExtBuilder {
+	/// The genesis committee.
+	committee: Vec<AccountId>,
+	/// The committee size to elect (0: the genesis committee's).
+	size: u32,
+}
+
+impl ExtBuilder {
+	/// Makes `committee` the genesis committee.
+	pub fn committee(mut self, committee: Vec<AccountId>) -> Self {
+		self.committee = committee;
+		self
+	}
+
+	/// Elects committees of `size` members (0: the genesis committee's size).
+	pub fn size(mut self, size: u32) -> Self {
+		self.size = size;
+		self
+	}
+
+	/// The externalities of the mock chain at block 1.
+	pub fn build(self) -> sp_io::TestExternalities {
+		new_test_ext(self.committee, self.size)
+	}
+
+	/// Runs `test` on the chain, then checks the pallet's invariants on what it left.
+	pub fn build_and_execute(self, test: impl FnOnce()) {
+		self.build().execute_with(|| {
+			test();
+			crate::Pallet::<Test>::do_try_state().expect("the pallet's invariants hold");
+		});
+	}
 }

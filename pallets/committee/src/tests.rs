@@ -23,7 +23,7 @@ fn rotate_to(term: TermIndex) -> Option<Vec<AccountId>> {
 
 #[test]
 fn genesis_sets_the_first_two_committees() {
-	run_test(vec![1, 2, 3], 0, || {
+	ExtBuilder::default().committee(vec![1, 2, 3]).build_and_execute(|| {
 		assert_eq!(Committee::committee(0), vec![1, 2, 3]);
 		assert_eq!(Committee::committee(1), vec![1, 2, 3]);
 		assert_eq!(CommitteeSize::<Test>::get(), 3);
@@ -49,7 +49,7 @@ fn genesis_rejects_oversized_committees() {
 
 #[test]
 fn claim_campaign_registers_for_the_next_open_terms() {
-	run_test(vec![1], 0, || {
+	ExtBuilder::default().committee(vec![1]).build_and_execute(|| {
 		eligible(7, 100);
 		assert_ok!(claim(7, 3));
 		event(Event::CampaignClaimed { who: 7, first: 2, last: 4 });
@@ -63,7 +63,7 @@ fn claim_campaign_registers_for_the_next_open_terms() {
 
 #[test]
 fn claim_campaign_rejects_bad_input_and_changes_nothing() {
-	run_test(vec![1], 0, || {
+	ExtBuilder::default().committee(vec![1]).build_and_execute(|| {
 		assert_noop!(claim(7, 1), Error::<Test>::NotRNode);
 		RNodeSet::set(vec![(7, 100)]);
 		assert_noop!(claim(7, 1), Error::<Test>::NoSessionKeys);
@@ -78,7 +78,7 @@ fn claim_campaign_rejects_bad_input_and_changes_nothing() {
 
 #[test]
 fn a_term_holds_at_most_max_candidates() {
-	run_test(vec![1], 0, || {
+	ExtBuilder::default().committee(vec![1]).build_and_execute(|| {
 		for who in 10..18 {
 			eligible(who, 100);
 			assert_ok!(claim(who, 1));
@@ -92,7 +92,7 @@ fn a_term_holds_at_most_max_candidates() {
 
 #[test]
 fn a_finished_campaign_can_be_renewed() {
-	run_test(vec![1], 0, || {
+	ExtBuilder::default().committee(vec![1]).build_and_execute(|| {
 		eligible(7, 100);
 		assert_ok!(claim(7, 1));
 		rotate_to(1); // elects term 2, which consumes the campaign
@@ -104,7 +104,7 @@ fn a_finished_campaign_can_be_renewed() {
 
 #[test]
 fn withdraw_campaign_leaves_the_open_terms() {
-	run_test(vec![1], 0, || {
+	ExtBuilder::default().committee(vec![1]).build_and_execute(|| {
 		eligible(7, 100);
 		eligible(8, 100);
 		assert_ok!(claim(7, 3));
@@ -127,7 +127,7 @@ fn withdraw_campaign_leaves_the_open_terms() {
 
 #[test]
 fn set_committee_size_is_root_only_and_bounded() {
-	run_test(vec![1], 0, || {
+	ExtBuilder::default().committee(vec![1]).build_and_execute(|| {
 		assert_noop!(
 			Committee::set_committee_size(RuntimeOrigin::signed(1), 2),
 			DispatchError::BadOrigin
@@ -148,7 +148,7 @@ fn set_committee_size_is_root_only_and_bounded() {
 
 #[test]
 fn the_election_draws_the_committee_from_eligible_campaigners() {
-	run_test(vec![1, 2, 3, 4], 0, || {
+	ExtBuilder::default().committee(vec![1, 2, 3, 4]).build_and_execute(|| {
 		for who in 10..16 {
 			eligible(who, 100 + who as u32);
 			assert_ok!(claim(who, 1));
@@ -165,7 +165,7 @@ fn the_election_draws_the_committee_from_eligible_campaigners() {
 
 #[test]
 fn campaigners_who_lost_eligibility_are_skipped() {
-	run_test(vec![1, 2], 2, || {
+	ExtBuilder::default().committee(vec![1, 2]).size(2).build_and_execute(|| {
 		for who in 10..13 {
 			eligible(who, 100);
 			assert_ok!(claim(who, 1));
@@ -180,7 +180,7 @@ fn campaigners_who_lost_eligibility_are_skipped() {
 
 #[test]
 fn zero_reputation_campaigners_are_not_elected() {
-	run_test(vec![1, 2], 2, || {
+	ExtBuilder::default().committee(vec![1, 2]).size(2).build_and_execute(|| {
 		eligible(10, 0);
 		eligible(11, 50);
 		eligible(12, 0);
@@ -193,7 +193,7 @@ fn zero_reputation_campaigners_are_not_elected() {
 
 #[test]
 fn without_a_genesis_committee_the_previous_committee_stays() {
-	run_test(vec![], 1, || {
+	ExtBuilder::default().size(1).build_and_execute(|| {
 		assert_eq!(rotate_to(1), None, "nothing to elect and nothing to fall back on");
 		Committees::<Test>::insert(1, BoundedVec::truncate_from(vec![5]));
 		CommitteeKeys::<Test>::insert(1, BoundedVec::truncate_from(vec![]));
@@ -206,7 +206,7 @@ fn without_a_genesis_committee_the_previous_committee_stays() {
 fn the_same_seed_elects_the_same_committee_and_another_seed_may_not() {
 	let run = |salt: u64| {
 		let mut result = Vec::new();
-		run_test(vec![1], 2, || {
+		ExtBuilder::default().committee(vec![1]).size(2).build_and_execute(|| {
 			SeedSalt::set(salt);
 			for who in 10..18 {
 				eligible(who, 100);
@@ -223,7 +223,7 @@ fn the_same_seed_elects_the_same_committee_and_another_seed_may_not() {
 
 #[test]
 fn starting_a_term_deposits_the_committee_digest_and_prunes() {
-	run_test(vec![1, 2], 0, || {
+	ExtBuilder::default().committee(vec![1, 2]).build_and_execute(|| {
 		// Registered before the genesis committee's keys are frozen (as at a real genesis).
 		KeyHolders::set(vec![1, 2]);
 		let _ = <Committee as SessionManager<AccountId>>::new_session_genesis(1);
@@ -252,7 +252,7 @@ fn starting_a_term_deposits_the_committee_digest_and_prunes() {
 
 #[test]
 fn membership_covers_the_current_and_elected_terms() {
-	run_test(vec![1, 2], 0, || {
+	ExtBuilder::default().committee(vec![1, 2]).build_and_execute(|| {
 		Committees::<Test>::insert(2, BoundedVec::truncate_from(vec![3]));
 		assert!(Committee::is_in_committee(&1));
 		assert!(Committee::is_in_committee(&3));
@@ -266,7 +266,7 @@ fn membership_covers_the_current_and_elected_terms() {
 
 #[test]
 fn terms_follow_the_term_length() {
-	run_test(vec![1], 0, || {
+	ExtBuilder::default().committee(vec![1]).build_and_execute(|| {
 		assert_eq!(Committee::term_of(0), 0);
 		assert_eq!(Committee::term_of(9), 0);
 		assert_eq!(Committee::term_of(10), 1);
@@ -276,7 +276,7 @@ fn terms_follow_the_term_length() {
 
 #[test]
 fn keys_are_frozen_at_the_election_and_key_changes_wait_for_the_next_one() {
-	run_test(vec![1, 2], 0, || {
+	ExtBuilder::default().committee(vec![1, 2]).build_and_execute(|| {
 		eligible(3, 10);
 		eligible(4, 10);
 		assert_ok!(Committee::set_committee_size(RuntimeOrigin::root(), 2));
@@ -297,7 +297,7 @@ fn keys_are_frozen_at_the_election_and_key_changes_wait_for_the_next_one() {
 
 #[test]
 fn frozen_keys_outlive_their_term_for_key_history_terms() {
-	run_test(vec![1], 0, || {
+	ExtBuilder::default().committee(vec![1]).build_and_execute(|| {
 		KeyHolders::set(vec![1]);
 		let _ = <Committee as SessionManager<AccountId>>::new_session_genesis(0);
 		for term in 1..=KEY_HISTORY + 1 {
@@ -313,7 +313,7 @@ fn frozen_keys_outlive_their_term_for_key_history_terms() {
 #[test]
 fn the_migration_freezes_the_keys_of_stored_committees() {
 	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
-	run_test(vec![1, 2], 0, || {
+	ExtBuilder::default().committee(vec![1, 2]).build_and_execute(|| {
 		KeyHolders::set(vec![1, 2]);
 		let _ = CommitteeKeys::<Test>::clear(u32::MAX, None);
 		StorageVersion::new(0).put::<Committee>();
@@ -328,7 +328,7 @@ fn the_migration_freezes_the_keys_of_stored_committees() {
 fn the_v2_migration_removes_the_entropy_accumulator() {
 	use crate::migrations::v2::{EntropyAccumulator, MigrateV1ToV2};
 	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
-	run_test(vec![1], 0, || {
+	ExtBuilder::default().committee(vec![1]).build_and_execute(|| {
 		StorageVersion::new(1).put::<Committee>();
 		EntropyAccumulator::<Test>::put(sp_core::H256::repeat_byte(7));
 		MigrateV1ToV2::<Test>::on_runtime_upgrade();

@@ -3,8 +3,8 @@
 
 use alloc::vec::Vec;
 use cpchain_primitives::data::{
-	is_cid_string, DeviceId, DeviceStatus, DeviceView, IntervalIndex, RecordIndex, RecordView, StreamId,
-	StreamInspect, StreamParams, StreamSummary, StreamView,
+	is_cid_string, DeviceId, DeviceStatus, DeviceView, IntervalIndex, RecordIndex, RecordView,
+	StreamId, StreamInspect, StreamParams, StreamSummary, StreamView,
 };
 use frame_support::{
 	ensure,

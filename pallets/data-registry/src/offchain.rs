@@ -533,7 +533,6 @@ fn json_number(body: &[u8], key: &[u8]) -> Option<u64> {
 	core::str::from_utf8(&rest[..digits]).ok()?.parse().ok()
 }
 
-
 /// Pins `cid` on the IPFS daemon at `endpoint` within [`PIN_TIMEOUT_MS`].
 pub fn pin(endpoint: &[u8], cid: &[u8]) -> Result<(), PinError> {
 	let deadline = sp_io::offchain::timestamp().add(Duration::from_millis(PIN_TIMEOUT_MS));

@@ -99,7 +99,7 @@ fn append(stream: u64, first: u64, last: u64) -> H256 {
 
 #[test]
 fn register_device_holds_the_deposit_and_counts_ids() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		assert_eq!(device_of(OWNER, 1), 0);
 		System::assert_last_event(
 			Event::DeviceRegistered { device: 0, owner: OWNER, key: sr_key(1) }.into(),
@@ -115,7 +115,7 @@ fn register_device_holds_the_deposit_and_counts_ids() {
 
 #[test]
 fn register_device_needs_the_deposit() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		assert_noop!(
 			DataRegistry::register_device(RuntimeOrigin::signed(PAUPER), sr_key(1), bounded(b"")),
 			Error::<Test>::InsufficientBalance
@@ -125,7 +125,7 @@ fn register_device_needs_the_deposit() {
 
 #[test]
 fn rotate_keeps_the_old_key_as_history() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let device = device_of(OWNER, 1);
 		System::set_block_number(5);
 		let ed = DeviceKey::Ed25519(ed25519::Pair::from_seed(&[2; 32]).public());
@@ -141,7 +141,7 @@ fn rotate_keeps_the_old_key_as_history() {
 
 #[test]
 fn rotate_errors() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let device = device_of(OWNER, 1);
 		let rotate = |who, device, key| {
 			DataRegistry::rotate_device_key(RuntimeOrigin::signed(who), device, key)
@@ -160,7 +160,7 @@ fn rotate_errors() {
 
 #[test]
 fn revoke_stops_records_and_streams() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let (device, stream) = setup();
 		assert_noop!(
 			DataRegistry::revoke_device(RuntimeOrigin::signed(OTHER), device),
@@ -201,7 +201,7 @@ fn revoke_stops_records_and_streams() {
 
 #[test]
 fn transfer_moves_ownership_and_every_deposit() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let (device, stream) = setup();
 		append(stream, 0, 0);
 		let total = DEVICE_DEPOSIT + STREAM_DEPOSIT + RECORD_DEPOSIT;
@@ -259,7 +259,7 @@ fn transfer_moves_ownership_and_every_deposit() {
 
 #[test]
 fn an_offer_can_be_withdrawn_and_accepting_needs_the_deposit() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let device = device_of(OWNER, 1);
 		assert_ok!(DataRegistry::offer_device(RuntimeOrigin::signed(OWNER), device, Some(OTHER)));
 		assert_ok!(DataRegistry::offer_device(RuntimeOrigin::signed(OWNER), device, None));
@@ -279,7 +279,7 @@ fn an_offer_can_be_withdrawn_and_accepting_needs_the_deposit() {
 
 #[test]
 fn remove_device_needs_revocation_and_no_streams() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let (device, stream) = setup();
 		let remove = |who| DataRegistry::remove_device(RuntimeOrigin::signed(who), device);
 		assert_noop!(remove(OWNER), Error::<Test>::DeviceNotRevoked);
@@ -299,7 +299,7 @@ fn remove_device_needs_revocation_and_no_streams() {
 
 #[test]
 fn create_stream_holds_the_deposit() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let (device, stream) = setup();
 		System::assert_last_event(Event::StreamCreated { stream, device, owner: OWNER }.into());
 		assert_eq!(held(OWNER), DEVICE_DEPOSIT + STREAM_DEPOSIT);
@@ -313,7 +313,7 @@ fn create_stream_holds_the_deposit() {
 
 #[test]
 fn create_stream_errors() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let device = device_of(OWNER, 1);
 		let create = |who, device, name: &[u8], params| {
 			DataRegistry::create_stream(
@@ -346,7 +346,7 @@ fn create_stream_errors() {
 
 #[test]
 fn close_stream_needs_an_empty_stream() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let (device, stream) = setup();
 		append(stream, 0, 0);
 		let close = |who| DataRegistry::close_stream(RuntimeOrigin::signed(who), stream);
@@ -365,7 +365,7 @@ fn close_stream_needs_an_empty_stream() {
 
 #[test]
 fn records_form_a_hash_chain() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let (_, stream) = setup();
 		let first = append(stream, 0, 1);
 		System::assert_last_event(
@@ -397,7 +397,7 @@ fn records_form_a_hash_chain() {
 
 #[test]
 fn a_wrong_previous_hash_breaks_the_chain() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let (_, stream) = setup();
 		append(stream, 0, 0);
 		for prev in [H256::zero(), H256::repeat_byte(3)] {
@@ -412,7 +412,7 @@ fn a_wrong_previous_hash_breaks_the_chain() {
 
 #[test]
 fn bad_records_are_refused() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let (_, stream) = setup();
 		append(stream, 2, 3);
 		let refuse = |r: NewRecordOf<Test>, error: Error<Test>| {
@@ -445,7 +445,7 @@ fn bad_records_are_refused() {
 
 #[test]
 fn append_checks_stream_owner_and_balance() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let (_, stream) = setup();
 		let r = next_record(stream, 0, 0);
 		assert_noop!(
@@ -466,7 +466,7 @@ fn append_checks_stream_owner_and_balance() {
 
 #[test]
 fn oversized_cids_do_not_decode() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let (_, stream) = setup();
 		let r = next_record(stream, 0, 0);
 		// The same fields with a CID one byte longer than allowed, as a malicious client would
@@ -495,7 +495,7 @@ fn append_signed(
 
 #[test]
 fn device_signatures_are_checked_in_every_scheme() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let (device, stream) = setup();
 		let sr = sr_pair(7);
 		assert_ok!(append_signed(stream, genesis(), |m| DeviceSignature::Sr25519(sr.sign(m))));
@@ -522,7 +522,7 @@ fn device_signatures_are_checked_in_every_scheme() {
 
 #[test]
 fn bad_device_signatures_are_refused() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let (device, stream) = setup();
 		let current = sr_pair(7);
 		let stranger = sr_pair(8);
@@ -563,7 +563,7 @@ fn bad_device_signatures_are_refused() {
 
 #[test]
 fn prune_releases_the_oldest_records_and_the_chain_goes_on() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let (_, stream) = setup();
 		for i in 0..4 {
 			append(stream, i, i);
@@ -590,7 +590,7 @@ fn prune_releases_the_oldest_records_and_the_chain_goes_on() {
 
 #[test]
 fn prune_errors() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let (_, stream) = setup();
 		append(stream, 0, 0);
 		let prune =
@@ -604,7 +604,7 @@ fn prune_errors() {
 
 #[test]
 fn pruning_stays_possible_after_revocation() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let (device, stream) = setup();
 		append(stream, 0, 0);
 		assert_ok!(DataRegistry::revoke_device(RuntimeOrigin::signed(OWNER), device));
@@ -618,7 +618,7 @@ fn pruning_stays_possible_after_revocation() {
 
 #[test]
 fn record_queries_page_and_skip_missing() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let (_, stream) = setup();
 		for i in 0..5 {
 			append(stream, i, i);
@@ -639,7 +639,7 @@ fn record_queries_page_and_skip_missing() {
 
 #[test]
 fn stream_inspect_reports_owner_and_progress() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let (_, stream) = setup();
 		append(stream, 0, 2);
 		let summary = <DataRegistry as StreamInspect<AccountId>>::stream(stream).expect("exists");
@@ -665,7 +665,7 @@ fn max_intervals_per_record_rounds_up() {
 
 #[test]
 fn cids_must_be_cid_strings() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let (_, stream) = setup();
 		for cid in [&b"bafy/../x"[..], b"Qm x", b"bafy\0", b"bafy?arg=evil"] {
 			let r = NewRecordOf::<Test> { cid: bounded(cid), ..next_record(stream, 0, 0) };
@@ -679,7 +679,7 @@ fn cids_must_be_cid_strings() {
 
 #[test]
 fn records_per_block_are_bounded_and_the_queue_clears_each_block() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let (_, stream) = setup();
 		for i in 0..MAX_RECORDS_PER_BLOCK as u64 {
 			append(stream, i, i);
@@ -715,7 +715,7 @@ fn report(who: AccountId, reports: &[(u64, u64)]) -> sp_runtime::DispatchResult 
 
 #[test]
 fn storage_nodes_report_records_available() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let (_, stream) = setup();
 		append(stream, 0, 0);
 		append(stream, 1, 1);
@@ -737,7 +737,7 @@ fn storage_nodes_report_records_available() {
 
 #[test]
 fn bad_availability_reports_are_refused() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let (_, stream) = setup();
 		append(stream, 0, 0);
 		assert_noop!(report(OWNER, &[(stream, 0)]), Error::<Test>::NotStorageNode);
@@ -755,7 +755,7 @@ fn bad_availability_reports_are_refused() {
 
 #[test]
 fn one_bad_entry_does_not_void_a_report() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let (_, stream) = setup();
 		for i in 0..4 {
 			append(stream, i, i);

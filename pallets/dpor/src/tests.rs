@@ -36,7 +36,7 @@ fn signals() -> Vec<(u64, Signal)> {
 
 #[test]
 fn a_valid_vrf_output_moves_the_accumulator_and_the_election_seed() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		run_block(1, 1, 0, 2);
 		let first = Accumulator::<Test>::get();
 		assert_ne!(first, [0; 32]);
@@ -52,7 +52,7 @@ fn a_valid_vrf_output_moves_the_accumulator_and_the_election_seed() {
 
 #[test]
 fn the_accumulated_output_is_the_vrf_output_of_the_author() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		run_block(3, 3, 0, 4);
 		let randomness = TermRandomness::<Test>::get();
 		let input = vrf_input(&randomness, 0, 3);
@@ -64,7 +64,7 @@ fn the_accumulated_output_is_the_vrf_output_of_the_author() {
 
 #[test]
 fn a_vrf_output_by_another_key_or_for_another_height_is_ignored() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		// Author index 1 is account 2; account 3 signs.
 		run_block(1, 1, 0, 3);
 		assert_eq!(Accumulator::<Test>::get(), [0; 32]);
@@ -85,7 +85,7 @@ fn a_vrf_output_by_another_key_or_for_another_height_is_ignored() {
 
 #[test]
 fn a_pre_digest_of_another_term_an_unknown_author_or_a_duplicate_is_ignored() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let vrf = pair(2).as_ref().vrf_sign(&vrf_input(&[0; 32], 5, 1).into_sign_data());
 		let wrong_term = PreDigest { term: 5, view: 3, author: 1, vrf: vrf.clone() };
 		start_block(1, Digest { logs: vec![pre_digest_item(&wrong_term)] });
@@ -106,7 +106,7 @@ fn a_pre_digest_of_another_term_an_unknown_author_or_a_duplicate_is_ignored() {
 
 #[test]
 fn a_block_at_view_two_impeaches_the_leaders_of_views_zero_and_one() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		// Height 5, n = 4: view 0 is led by index 1 (account 2), view 1 by index 2 (account
 		// 3), view 2 by index 3 (account 4), the author.
 		run_block(5, 3, 2, 4);
@@ -127,7 +127,7 @@ fn a_block_at_view_two_impeaches_the_leaders_of_views_zero_and_one() {
 
 #[test]
 fn many_views_impeach_each_member_at_most_once() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		run_block(4, 1, 9, 2);
 		let mut who: Vec<u64> = signals()
 			.into_iter()
@@ -141,7 +141,7 @@ fn many_views_impeach_each_member_at_most_once() {
 
 #[test]
 fn a_term_fixes_its_randomness_from_the_accumulator_when_it_starts() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		for height in 1..TERM {
 			let author = (height % 4) as u32;
 			run_block(height, author, 0, u64::from(author) + 1);
@@ -164,7 +164,7 @@ fn a_term_fixes_its_randomness_from_the_accumulator_when_it_starts() {
 
 #[test]
 fn the_author_is_the_member_at_the_pre_digest_index() {
-	build_and_execute(|| {
+	ExtBuilder::default().build_and_execute(|| {
 		let vrf = pair(3).as_ref().vrf_sign(&vrf_input(&[0; 32], 0, 1).into_sign_data());
 		let pre = PreDigest { term: 0, view: 0, author: 2, vrf };
 		let encoded = pre.encode();
@@ -215,7 +215,7 @@ mod equivocation {
 
 	#[test]
 	fn two_different_signed_votes_cost_the_member_once() {
-		build_and_execute(|| {
+		ExtBuilder::default().build_and_execute(|| {
 			let g = genesis();
 			// Index 2 is account 3.
 			let p = proof(vote(2, 3, 1, &g), vote(2, 3, 2, &g));
@@ -234,7 +234,7 @@ mod equivocation {
 
 	#[test]
 	fn anything_short_of_a_proven_equivocation_is_refused() {
-		build_and_execute(|| {
+		ExtBuilder::default().build_and_execute(|| {
 			let g = genesis();
 			let same = proof(vote(2, 3, 1, &g), vote(2, 3, 1, &g));
 			assert_noop!(
@@ -294,7 +294,7 @@ mod equivocation {
 
 	#[test]
 	fn reports_are_accepted_from_the_local_node_only() {
-		build_and_execute(|| {
+		ExtBuilder::default().build_and_execute(|| {
 			let g = genesis();
 			let call = crate::Call::report_equivocation {
 				proof: proof(vote(2, 3, 1, &g), vote(2, 3, 2, &g)),
@@ -386,7 +386,7 @@ mod seal_equivocation {
 
 	#[test]
 	fn two_blocks_sealed_by_one_leader_at_one_view_cost_it_once() {
-		build_and_execute(|| {
+		ExtBuilder::default().build_and_execute(|| {
 			let g = System::block_hash(0);
 			let (a, b) = two_blocks(&g);
 			let (_, account) = the_leader();
@@ -402,7 +402,7 @@ mod seal_equivocation {
 
 	#[test]
 	fn anything_short_of_two_blocks_of_the_leader_is_refused() {
-		build_and_execute(|| {
+		ExtBuilder::default().build_and_execute(|| {
 			let g = System::block_hash(0);
 			let (index, account) = the_leader();
 			let (a, b) = two_blocks(&g);
@@ -495,7 +495,7 @@ mod seal_equivocation {
 
 	#[test]
 	fn seal_reports_are_accepted_from_the_local_node_only() {
-		build_and_execute(|| {
+		ExtBuilder::default().build_and_execute(|| {
 			let g = System::block_hash(0);
 			let (a, b) = two_blocks(&g);
 			let call = crate::Call::report_seal_equivocation { proof: proof(a.clone(), b) };

@@ -106,10 +106,33 @@ pub fn new_test_ext(genesis_rnodes: Vec<(AccountId, Balance)>) -> sp_io::TestExt
 	ext
 }
 
-/// Runs `test` on a fresh externality, then checks the pallet's invariants.
-pub fn run_test(genesis_rnodes: Vec<(AccountId, Balance)>, test: impl FnOnce()) {
-	new_test_ext(genesis_rnodes).execute_with(|| {
-		test();
-		crate::Pallet::<Test>::do_try_state().expect("pallet invariants hold");
-	});
+/// The test harness of this pallet, the one shape every pallet of the project uses:
+/// `ExtBuilder::default()`, the genesis knobs the test needs, then `build_and_execute(|| ..)`,
+/// which runs the test on a fresh mock chain and ends by checking the pallet's invariants
+/// (`do_try_state`) on the state the test left.
+#[derive(Default)]
+pub struct ExtBuilder {
+	/// RNodes bonded at genesis, with their bonds.
+	rnodes: Vec<(AccountId, Balance)>,
+}
+
+impl ExtBuilder {
+	/// Bonds `rnodes` at genesis.
+	pub fn rnodes(mut self, rnodes: Vec<(AccountId, Balance)>) -> Self {
+		self.rnodes = rnodes;
+		self
+	}
+
+	/// The externalities of the mock chain at block 1.
+	pub fn build(self) -> sp_io::TestExternalities {
+		new_test_ext(self.rnodes)
+	}
+
+	/// Runs `test` on the chain, then checks the pallet's invariants on what it left.
+	pub fn build_and_execute(self, test: impl FnOnce()) {
+		self.build().execute_with(|| {
+			test();
+			crate::Pallet::<Test>::do_try_state().expect("the pallet's invariants hold");
+		});
+	}
 }

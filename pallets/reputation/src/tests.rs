@@ -22,7 +22,7 @@ fn event(e: Event<Test>) {
 
 #[test]
 fn bond_holds_the_amount_and_admits_an_rnode() {
-	run_test(vec![], || {
+	ExtBuilder::default().build_and_execute(|| {
 		assert_ok!(Reputation::bond(RuntimeOrigin::signed(1), 150));
 		assert_eq!(held(1), 150);
 		assert_eq!(free(1), ENDOWMENT - 150);
@@ -34,7 +34,7 @@ fn bond_holds_the_amount_and_admits_an_rnode() {
 
 #[test]
 fn bond_rejects_bad_input_and_changes_nothing() {
-	run_test(vec![], || {
+	ExtBuilder::default().build_and_execute(|| {
 		assert_noop!(Reputation::bond(RuntimeOrigin::signed(1), 0), Error::<Test>::ZeroAmount);
 		assert_noop!(
 			Reputation::bond(RuntimeOrigin::signed(1), MIN_BOND - 1),
@@ -59,7 +59,7 @@ fn bond_rejects_bad_input_and_changes_nothing() {
 
 #[test]
 fn the_rnode_list_is_bounded() {
-	run_test(vec![], || {
+	ExtBuilder::default().build_and_execute(|| {
 		for who in 1..=4 {
 			assert_ok!(Reputation::bond(RuntimeOrigin::signed(who), MIN_BOND));
 		}
@@ -73,7 +73,7 @@ fn the_rnode_list_is_bounded() {
 
 #[test]
 fn bond_extra_adds_to_the_hold() {
-	run_test(vec![(1, MIN_BOND)], || {
+	ExtBuilder::default().rnodes(vec![(1, MIN_BOND)]).build_and_execute(|| {
 		assert_ok!(Reputation::bond_extra(RuntimeOrigin::signed(1), 50));
 		assert_eq!(held(1), MIN_BOND + 50);
 		assert_eq!(Ledgers::<Test>::get(1).map(|l| l.active), Some(MIN_BOND + 50));
@@ -93,7 +93,7 @@ fn bond_extra_adds_to_the_hold() {
 
 #[test]
 fn partial_unbond_keeps_the_rnode_and_the_hold_until_withdrawn() {
-	run_test(vec![(1, 300)], || {
+	ExtBuilder::default().rnodes(vec![(1, 300)]).build_and_execute(|| {
 		assert_ok!(Reputation::unbond(RuntimeOrigin::signed(1), 100));
 		let unlock_at = 1 + UNBOND_DELAY;
 		event(Event::Unbonded { who: 1, amount: 100, unlock_at });
@@ -116,7 +116,7 @@ fn partial_unbond_keeps_the_rnode_and_the_hold_until_withdrawn() {
 
 #[test]
 fn full_unbond_ends_the_rnode_at_once_and_withdraw_removes_the_ledger() {
-	run_test(vec![(1, 300), (2, 300)], || {
+	ExtBuilder::default().rnodes(vec![(1, 300), (2, 300)]).build_and_execute(|| {
 		assert_ok!(Reputation::unbond(RuntimeOrigin::signed(1), 300));
 		assert!(!Reputation::is_rnode(&1));
 		assert_eq!(RNodes::<Test>::get().to_vec(), vec![2]);
@@ -138,7 +138,7 @@ fn full_unbond_ends_the_rnode_at_once_and_withdraw_removes_the_ledger() {
 
 #[test]
 fn unbond_rejects_bad_input() {
-	run_test(vec![(1, 300)], || {
+	ExtBuilder::default().rnodes(vec![(1, 300)]).build_and_execute(|| {
 		assert_noop!(Reputation::unbond(RuntimeOrigin::signed(1), 0), Error::<Test>::ZeroAmount);
 		assert_noop!(Reputation::unbond(RuntimeOrigin::signed(2), 10), Error::<Test>::NotRNode);
 		assert_noop!(
@@ -158,7 +158,7 @@ fn unbond_rejects_bad_input() {
 
 #[test]
 fn committee_members_cannot_unbond() {
-	run_test(vec![(1, 300)], || {
+	ExtBuilder::default().rnodes(vec![(1, 300)]).build_and_execute(|| {
 		CommitteeMembers::set(vec![1]);
 		assert_noop!(Reputation::unbond(RuntimeOrigin::signed(1), 300), Error::<Test>::InCommittee);
 		CommitteeMembers::set(vec![]);
@@ -168,7 +168,7 @@ fn committee_members_cannot_unbond() {
 
 #[test]
 fn an_account_can_bond_again_while_its_old_bond_unlocks() {
-	run_test(vec![(1, 300)], || {
+	ExtBuilder::default().rnodes(vec![(1, 300)]).build_and_execute(|| {
 		assert_ok!(Reputation::unbond(RuntimeOrigin::signed(1), 300));
 		assert_ok!(Reputation::bond(RuntimeOrigin::signed(1), 200));
 		assert!(Reputation::is_rnode(&1));
@@ -182,7 +182,7 @@ fn an_account_can_bond_again_while_its_old_bond_unlocks() {
 
 #[test]
 fn set_weights_is_root_only_and_validated() {
-	run_test(vec![], || {
+	ExtBuilder::default().build_and_execute(|| {
 		let weights = ReputationWeights {
 			bond: 10,
 			activity: 0,
@@ -215,7 +215,7 @@ fn set_weights_is_root_only_and_validated() {
 
 #[test]
 fn genesis_rnodes_are_bonded_and_equal() {
-	run_test(vec![(1, 100), (2, 500)], || {
+	ExtBuilder::default().rnodes(vec![(1, 100), (2, 500)]).build_and_execute(|| {
 		assert_eq!(held(1), 100);
 		assert_eq!(held(2), 500);
 		assert_eq!(reputation(1), 5_000);
@@ -227,7 +227,7 @@ fn genesis_rnodes_are_bonded_and_equal() {
 #[test]
 fn signals_count_for_rnodes_only() {
 	// A bond well above the minimum: the equivocation below also burns 10% of it.
-	run_test(vec![(1, 200)], || {
+	ExtBuilder::default().rnodes(vec![(1, 200)]).build_and_execute(|| {
 		<Reputation as ReputationSink<AccountId>>::note(&1, Signal::BlockAuthored);
 		<Reputation as ReputationSink<AccountId>>::note(&1, Signal::SlotMissed);
 		<Reputation as ReputationSink<AccountId>>::note(&1, Signal::DataContributed(3));
@@ -257,7 +257,7 @@ fn signals_count_for_rnodes_only() {
 
 #[test]
 fn recompute_ranks_every_dimension() {
-	run_test(vec![], || {
+	ExtBuilder::default().build_and_execute(|| {
 		// 1: biggest bond. 2: most data. 3: most proxy service and all its slots. 4: busiest.
 		assert_ok!(Reputation::bond(RuntimeOrigin::signed(1), 400));
 		assert_ok!(Reputation::bond(RuntimeOrigin::signed(2), 200));
@@ -295,7 +295,7 @@ fn recompute_ranks_every_dimension() {
 
 #[test]
 fn penalties_lower_reputation_and_decay() {
-	run_test(vec![(1, 100), (2, 100)], || {
+	ExtBuilder::default().rnodes(vec![(1, 100), (2, 100)]).build_and_execute(|| {
 		let note = <Reputation as ReputationSink<AccountId>>::note;
 		note(&1, Signal::DisputeLost);
 		note(&1, Signal::DisputeLost);
@@ -316,7 +316,7 @@ fn penalties_lower_reputation_and_decay() {
 #[test]
 fn heavy_penalties_take_reputation_to_zero() {
 	// Bonds above the minimum, so that the equivocation's slash leaves 1 an RNode.
-	run_test(vec![(1, 200), (2, 200)], || {
+	ExtBuilder::default().rnodes(vec![(1, 200), (2, 200)]).build_and_execute(|| {
 		<Reputation as ReputationSink<AccountId>>::note(&1, Signal::Equivocated);
 		<Reputation as ReputationProvider<AccountId>>::recompute();
 		assert_eq!(reputation(1), 0);
@@ -326,7 +326,7 @@ fn heavy_penalties_take_reputation_to_zero() {
 
 #[test]
 fn recompute_with_no_rnodes_is_harmless() {
-	run_test(vec![], || {
+	ExtBuilder::default().build_and_execute(|| {
 		<Reputation as ReputationProvider<AccountId>>::recompute();
 		event(Event::ReputationsRecomputed { rnodes: 0 });
 	});
@@ -338,7 +338,7 @@ fn issuance() -> Balance {
 
 #[test]
 fn an_equivocation_burns_a_tenth_of_the_bond() {
-	run_test(vec![(1, 300)], || {
+	ExtBuilder::default().rnodes(vec![(1, 300)]).build_and_execute(|| {
 		let before = issuance();
 		<Reputation as ReputationSink<AccountId>>::note(&1, Signal::Equivocated);
 		assert_eq!(held(1), 270);
@@ -356,7 +356,7 @@ fn an_equivocation_burns_a_tenth_of_the_bond() {
 
 #[test]
 fn an_equivocator_below_the_minimum_leaves_and_the_rest_of_its_bond_unlocks() {
-	run_test(vec![(1, MIN_BOND)], || {
+	ExtBuilder::default().rnodes(vec![(1, MIN_BOND)]).build_and_execute(|| {
 		<Reputation as ReputationSink<AccountId>>::note(&1, Signal::Equivocated);
 		assert_eq!(held(1), 90);
 		assert!(!Reputation::is_rnode(&1));
@@ -376,7 +376,7 @@ fn an_equivocator_below_the_minimum_leaves_and_the_rest_of_its_bond_unlocks() {
 
 #[test]
 fn unbonding_after_equivocating_does_not_escape_the_slash() {
-	run_test(vec![(1, 300)], || {
+	ExtBuilder::default().rnodes(vec![(1, 300)]).build_and_execute(|| {
 		assert_ok!(Reputation::unbond(RuntimeOrigin::signed(1), 300));
 		assert!(!Reputation::is_rnode(&1));
 		// The report lands after the equivocator unbonded everything: the unlocking bond pays.
