@@ -1,5 +1,6 @@
 //! Dispatches the command line to the node or to one of its tools.
 
+use cpchain_runtime::opaque::Block;
 use sc_cli::SubstrateCli;
 use sc_service::PartialComponents;
 
@@ -107,7 +108,7 @@ pub fn run() -> sc_cli::Result<()> {
 			use crate::benchmarking::{
 				inherent_benchmark_data, RemarkBuilder, TransferKeepAliveBuilder,
 			};
-			use cpchain_runtime::{opaque::Block, EXISTENTIAL_DEPOSIT};
+			use cpchain_runtime::EXISTENTIAL_DEPOSIT;
 			use frame_benchmarking_cli::{
 				BenchmarkCmd, ExtrinsicFactory, SUBSTRATE_REFERENCE_HARDWARE,
 			};
