@@ -9,7 +9,7 @@
 //! [`Pallet::revoke_device`], [`Pallet::offer_device`], [`Pallet::accept_device`],
 //! [`Pallet::remove_device`]. Streams: [`Pallet::create_stream`], [`Pallet::close_stream`].
 //! Records: [`Pallet::append_record`], [`Pallet::prune_records`]. Other pallets read streams
-//! through [`StreamInspect`]; applications use the `DataRegistryApi` runtime API (see
+//! through [`StreamInspect`](cpchain_primitives::data::StreamInspect); applications use the `DataRegistryApi` runtime API (see
 //! [`Pallet::device_view`], [`Pallet::stream_view`], [`Pallet::records_view`]).
 //!
 //! ## Overview
@@ -56,11 +56,9 @@ mod tests;
 pub mod types;
 pub mod weights;
 
-use alloc::vec::Vec;
 use cpchain_primitives::{
 	data::{
-		DeviceId, DeviceKey, DeviceSignature, DeviceStatus, DeviceView, IntervalIndex, RecordIndex,
-		RecordView, StreamId, StreamInspect, StreamParams, StreamSummary, StreamView,
+		DeviceId, DeviceKey, DeviceSignature, DeviceStatus, RecordIndex, StreamId, StreamParams,
 	},
 	reputation::{ReputationSink, Signal},
 };
@@ -68,7 +66,6 @@ use frame_support::{
 	pallet_prelude::*,
 	traits::{
 		fungible::{Inspect, InspectHold, MutateHold},
-		tokens::Precision,
 		Contains,
 	},
 };
