@@ -544,7 +544,7 @@ fn run_case(seed: u64, blocks: u32, types: &CallTypes) -> Stats {
 
 			let mut applied: Vec<String> = Vec::new();
 			for _ in 0..rng.below(MAX_EXTRINSICS + 1) {
-				let who = rng.pick(&signers).clone();
+				let who = *rng.pick(&signers);
 				let call = if rng.chance(25) {
 					structured_call(&mut rng, &who, &accounts)
 				} else {
