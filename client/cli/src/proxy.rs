@@ -497,7 +497,7 @@ mod tests {
 			blocks,
 		};
 		let bytes = upload.to_bytes();
-		let cid = format!("bafy-{stream}-{index}");
+		let cid = format!("bafys{stream}r{index}");
 		records.insert(
 			(stream, index),
 			Record {
@@ -659,8 +659,8 @@ mod tests {
 			// genuine bytes): the proxy checks the bytes against record 0 and refuses.
 			{
 				let mut stored = w.storage.0.lock().expect("not poisoned");
-				let other = stored["bafy-1-1"].clone();
-				stored.insert("bafy-1-0".into(), other);
+				let other = stored["bafys1r1"].clone();
+				stored.insert("bafys1r0".into(), other);
 			}
 			let e = format!("{:#}", served(&w, &request(&w, 1, 0, 4)).await.expect_err("refused"));
 			assert!(e.contains("record 0"), "{e}");
