@@ -78,7 +78,9 @@ for f in e2e/lib/*.mjs e2e/tests/*.mjs e2e/bench/*.mjs zombienet/checks/*.js scr
 done
 
 stage build
-build_node
+BUILD_TIMINGS=1 build_node
+# The ten slowest units of this build (all of them matter on a fresh machine).
+python3 scripts/lib/timings-top.py 10
 stage clippy
 step cargo clippy "${CARGO_PROFILE[@]}" --locked --workspace --all-targets "${CARGO_FEATURES[@]}" -- -D warnings
 # The byzantine test member (built only by `scripts/zombienet.sh byzantine`) is linted too,

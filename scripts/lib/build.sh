@@ -9,8 +9,15 @@ FEATURE_SET=runtime-benchmarks,try-runtime
 CARGO_FEATURES=(--features "$FEATURE_SET")
 CARGO_PROFILE=(--release)
 
+# With BUILD_TIMINGS=1 (test.sh) cargo also writes its timing report, whose slowest units
+# scripts/lib/timings-top.py prints; earlier reports are removed so that they do not pile up.
 build_node() {
-	step cargo build "${CARGO_PROFILE[@]}" --locked --workspace --all-targets "${CARGO_FEATURES[@]}"
+	local timings=()
+	if [ "${BUILD_TIMINGS:-0}" = 1 ]; then
+		timings=(--timings)
+		rm -f "$CARGO_TARGET_DIR"/cargo-timings/cargo-timing-*.html
+	fi
+	step cargo build "${CARGO_PROFILE[@]}" --locked --workspace --all-targets "${CARGO_FEATURES[@]}" "${timings[@]}"
 	[ -x "$CPCHAIN_NODE" ] || die "the build did not produce $CPCHAIN_NODE"
 	assert_not_byzantine
 }
