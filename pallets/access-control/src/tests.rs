@@ -2,8 +2,8 @@
 //! deposit and bond accounting, and receipts signed with real sr25519 keys.
 
 use crate::{
-	mock::*, Credited, Error, Event, GrantCount, GrantKeysOf, Grants, HoldReason, Proxies,
-	PublishedKeys, Receipt, UmbralKeysOf,
+	mock::*, testing_utils::*, Credited, Error, Event, GrantCount, GrantKeysOf, Grants, HoldReason,
+	Proxies, PublishedKeys, Receipt, UmbralKeysOf,
 };
 use cpchain_primitives::{
 	access::{receipt_payload, GrantId, GrantKeys, ProxyStatus, UmbralKeys, REENCRYPTION_KEY_LEN},
@@ -60,26 +60,16 @@ fn umbral(fill: u8) -> UmbralKeys {
 fn setup() {
 	set_stream(STREAM, &alice(), 5);
 	for (who, fill) in [(alice(), 10), (bob(), 20)] {
-		assert_ok!(AccessControl::set_umbral_keys(signed(&who), umbral(fill)));
+		assert_set_umbral_keys(&who, umbral(fill));
 	}
 	for (who, fill) in [(charlie(), 1), (dave(), 2)] {
-		assert_ok!(AccessControl::register_proxy(signed(&who), peer_id(fill), key(fill)));
+		assert_register_proxy(&who, &peer_id(fill), key(fill));
 	}
 }
 
 /// Alice grants Bob intervals 0..=4 of stream 0 until block 100 through Charlie and Dave.
 fn grant_bob() -> GrantId {
-	let id = crate::NextGrantId::<Test>::get();
-	assert_ok!(AccessControl::grant(
-		signed(&alice()),
-		STREAM,
-		bob(),
-		range(0, 4),
-		100,
-		proxies(&[charlie(), dave()]),
-		2
-	));
-	id
+	assert_grant(&alice(), STREAM, &bob(), range(0, 4), 100, &[charlie(), dave()], 2)
 }
 
 fn receipt(
@@ -202,7 +192,7 @@ fn grant_rejects_bad_input() {
 			call(alice(), STREAM, bob(), range(0, 1), 100, &[eve()], 1),
 			Error::<Test>::NotProxy
 		);
-		assert_ok!(AccessControl::unregister_proxy(signed(&dave())));
+		assert_unregister_proxy(&dave());
 		assert_noop!(
 			call(alice(), STREAM, bob(), range(0, 1), 100, &both, 1),
 			Error::<Test>::ProxyLeaving
@@ -252,15 +242,15 @@ fn expired_grants_authorize_nothing_and_anyone_may_remove_them() {
 	ExtBuilder::default().build_and_execute(|| {
 		setup();
 		let id = grant_bob();
-		System::set_block_number(99);
+		run_to_block(99);
 		assert!(AccessControl::is_authorized(&bob(), STREAM, 1));
 		assert_noop!(
 			AccessControl::remove_expired(signed(&eve()), id),
 			Error::<Test>::GrantStillValid
 		);
-		System::set_block_number(100);
+		run_to_block(100);
 		assert!(!AccessControl::is_authorized(&bob(), STREAM, 1));
-		assert_ok!(AccessControl::remove_expired(signed(&eve()), id));
+		assert_remove_expired(&eve(), id);
 		System::assert_last_event(Event::GrantRemoved { grant: id }.into());
 		assert_eq!(held(HoldReason::GrantDeposit, &alice()), 0);
 		assert_eq!(Balances::balance(&alice()), ENDOWMENT - KEY_DEPOSIT, "all but the key deposit");
@@ -281,7 +271,7 @@ fn grants_of_a_closed_stream_authorize_nothing_and_can_be_removed() {
 		let id = grant_bob();
 		close_stream(STREAM);
 		assert!(!AccessControl::is_authorized(&bob(), STREAM, 1));
-		assert_ok!(AccessControl::remove_expired(signed(&eve()), id));
+		assert_remove_expired(&eve(), id);
 		assert_eq!(held(HoldReason::GrantDeposit, &alice()), 0);
 	});
 }
@@ -297,7 +287,7 @@ fn grantor_or_current_owner_revokes() {
 			Error::<Test>::NotAllowedToRevoke
 		);
 		assert_noop!(AccessControl::revoke(signed(&alice()), 42), Error::<Test>::UnknownGrant);
-		assert_ok!(AccessControl::revoke(signed(&alice()), first));
+		assert_revoke(&alice(), first);
 		System::assert_last_event(Event::GrantRevoked { grant: first, by: alice() }.into());
 		assert_eq!(held(HoldReason::GrantDeposit, &alice()), GRANT_DEPOSIT);
 		assert!(AccessControl::is_authorized(&bob(), STREAM, 1), "the second grant holds");
@@ -306,7 +296,7 @@ fn grantor_or_current_owner_revokes() {
 		// deposit goes back to the grantor.
 		set_stream(STREAM, &eve(), 5);
 		assert!(AccessControl::is_authorized(&bob(), STREAM, 1), "grants survive a transfer");
-		assert_ok!(AccessControl::revoke(signed(&eve()), second));
+		assert_revoke(&eve(), second);
 		System::assert_last_event(Event::GrantRevoked { grant: second, by: eve() }.into());
 		assert_eq!(held(HoldReason::GrantDeposit, &alice()), 0);
 		assert_eq!(Balances::balance(&alice()), ENDOWMENT - KEY_DEPOSIT, "all but the key deposit");
@@ -319,7 +309,7 @@ fn grantor_or_current_owner_revokes() {
 #[test]
 fn proxy_lifecycle_holds_and_releases_the_bond() {
 	ExtBuilder::default().build_and_execute(|| {
-		assert_ok!(AccessControl::register_proxy(signed(&charlie()), peer_id(1), key(1)));
+		assert_register_proxy(&charlie(), &peer_id(1), key(1));
 		System::assert_last_event(
 			Event::ProxyRegistered {
 				proxy: charlie(),
@@ -333,17 +323,17 @@ fn proxy_lifecycle_holds_and_releases_the_bond() {
 		assert_eq!((view.status, view.served), (ProxyStatus::Active, 0));
 
 		assert_noop!(AccessControl::withdraw_proxy(signed(&charlie())), Error::<Test>::NotLeaving);
-		assert_ok!(AccessControl::unregister_proxy(signed(&charlie())));
+		assert_unregister_proxy(&charlie());
 		let until = 1 + UNBOND_DELAY;
 		System::assert_last_event(Event::ProxyLeaving { proxy: charlie(), until }.into());
 		assert_noop!(
 			AccessControl::unregister_proxy(signed(&charlie())),
 			Error::<Test>::ProxyLeaving
 		);
-		System::set_block_number(until - 1);
+		run_to_block(until - 1);
 		assert_noop!(AccessControl::withdraw_proxy(signed(&charlie())), Error::<Test>::StillBonded);
-		System::set_block_number(until);
-		assert_ok!(AccessControl::withdraw_proxy(signed(&charlie())));
+		run_to_block(until);
+		assert_withdraw_proxy(&charlie());
 		System::assert_last_event(Event::ProxyWithdrawn { proxy: charlie() }.into());
 		assert_eq!(held(HoldReason::ProxyBond, &charlie()), 0);
 		assert_eq!(Balances::balance(&charlie()), ENDOWMENT);
@@ -372,7 +362,7 @@ fn proxy_registration_rejects_bad_input() {
 			AccessControl::register_proxy(signed(&ferdie()), peer_id(1), key(1)),
 			Error::<Test>::InsufficientBalance
 		);
-		assert_ok!(AccessControl::register_proxy(signed(&charlie()), peer_id(1), key(1)));
+		assert_register_proxy(&charlie(), &peer_id(1), key(1));
 		assert_noop!(
 			AccessControl::register_proxy(signed(&charlie()), peer_id(2), key(2)),
 			Error::<Test>::AlreadyProxy
@@ -390,7 +380,7 @@ fn receipts_credit_growth_and_feed_reputation() {
 		setup();
 		let id = grant_bob();
 		let r = receipt(Sr25519Keyring::Bob, id, &charlie(), 20);
-		assert_ok!(AccessControl::attest_service(signed(&charlie()), receipts(vec![r])));
+		assert_attest_service(&charlie(), vec![r]);
 		System::assert_last_event(
 			Event::ServiceAttested { proxy: charlie(), receipts: 1, served: 20, credited: 20 }
 				.into(),
@@ -404,8 +394,8 @@ fn receipts_credit_growth_and_feed_reputation() {
 			AccessControl::attest_service(signed(&charlie()), receipts(vec![r.clone()])),
 			Error::<Test>::TooSoon
 		);
-		System::set_block_number(1 + ATTESTATION_PERIOD);
-		assert_ok!(AccessControl::attest_service(signed(&charlie()), receipts(vec![r])));
+		run_to_block(1 + ATTESTATION_PERIOD);
+		assert_attest_service(&charlie(), vec![r]);
 		System::assert_last_event(
 			Event::ServiceAttested { proxy: charlie(), receipts: 1, served: 10, credited: 10 }
 				.into(),
@@ -424,7 +414,7 @@ fn credit_per_attestation_is_capped() {
 			receipt(Sr25519Keyring::Bob, a, &dave(), MAX_SERVED as u64),
 			receipt(Sr25519Keyring::Bob, b, &dave(), 1_000),
 		];
-		assert_ok!(AccessControl::attest_service(signed(&dave()), receipts(list)));
+		assert_attest_service(&dave(), list);
 		System::assert_last_event(
 			Event::ServiceAttested {
 				proxy: dave(),
@@ -475,7 +465,7 @@ fn bad_receipts_are_rejected() {
 			Error::<Test>::StaleReceipt
 		);
 		// A proxy that the grant does not name.
-		assert_ok!(AccessControl::register_proxy(signed(&eve()), peer_id(5), key(5)));
+		assert_register_proxy(&eve(), &peer_id(5), key(5));
 		assert_noop!(
 			attest(eve(), receipt(Sr25519Keyring::Bob, id, &eve(), 5)),
 			Error::<Test>::NotGrantProxy
@@ -483,7 +473,7 @@ fn bad_receipts_are_rejected() {
 		// Replaying a credited receipt credits nothing.
 		let r = receipt(Sr25519Keyring::Bob, id, &charlie(), 5);
 		assert_ok!(attest(charlie(), r.clone()));
-		System::set_block_number(1 + ATTESTATION_PERIOD);
+		run_to_block(1 + ATTESTATION_PERIOD);
 		assert_noop!(attest(charlie(), r), Error::<Test>::StaleReceipt);
 	});
 }
@@ -494,8 +484,8 @@ fn removing_a_grant_forgets_its_receipts() {
 		setup();
 		let id = grant_bob();
 		let r = receipt(Sr25519Keyring::Bob, id, &charlie(), 5);
-		assert_ok!(AccessControl::attest_service(signed(&charlie()), receipts(vec![r])));
-		assert_ok!(AccessControl::revoke(signed(&alice()), id));
+		assert_attest_service(&charlie(), vec![r]);
+		assert_revoke(&alice(), id);
 		assert!(Credited::<Test>::iter_prefix(id).next().is_none());
 		assert!(Signals::get().iter().all(|(_, s)| !s.is_penalty()));
 	});
@@ -530,15 +520,15 @@ fn unsigned_calls_are_refused() {
 #[test]
 fn publishing_keys_holds_one_deposit_and_clearing_releases_it() {
 	ExtBuilder::default().build_and_execute(|| {
-		assert_ok!(AccessControl::set_umbral_keys(signed(&eve()), umbral(40)));
+		assert_set_umbral_keys(&eve(), umbral(40));
 		System::assert_last_event(Event::UmbralKeysSet { who: eve(), keys: umbral(40) }.into());
 		assert_eq!(held(HoldReason::KeyDeposit, &eve()), KEY_DEPOSIT);
 		assert_eq!(AccessControl::umbral_keys(&eve()), Some(umbral(40)));
 		// Replacing the keys holds nothing more.
-		assert_ok!(AccessControl::set_umbral_keys(signed(&eve()), umbral(50)));
+		assert_set_umbral_keys(&eve(), umbral(50));
 		assert_eq!(held(HoldReason::KeyDeposit, &eve()), KEY_DEPOSIT);
 		assert_eq!(AccessControl::umbral_keys(&eve()), Some(umbral(50)));
-		assert_ok!(AccessControl::clear_umbral_keys(signed(&eve())));
+		assert_clear_umbral_keys(&eve());
 		System::assert_last_event(Event::UmbralKeysCleared { who: eve() }.into());
 		assert_eq!(held(HoldReason::KeyDeposit, &eve()), 0);
 		assert_eq!(AccessControl::umbral_keys(&eve()), None);
@@ -593,8 +583,8 @@ fn a_grant_needs_both_parties_keys_and_keeps_a_copy_of_them() {
 		let copied = GrantKeys { grantor: umbral(10), grantee: umbral(20).public };
 		assert_eq!(AccessControl::grant_keys(first), Some(copied));
 		// New keys change the grants made from then on, not the ones made before.
-		assert_ok!(AccessControl::set_umbral_keys(signed(&alice()), umbral(60)));
-		assert_ok!(AccessControl::set_umbral_keys(signed(&bob()), umbral(70)));
+		assert_set_umbral_keys(&alice(), umbral(60));
+		assert_set_umbral_keys(&bob(), umbral(70));
 		let second = grant_bob();
 		assert_eq!(AccessControl::grant_keys(first), Some(copied));
 		assert_eq!(
@@ -602,9 +592,9 @@ fn a_grant_needs_both_parties_keys_and_keeps_a_copy_of_them() {
 			Some(GrantKeys { grantor: umbral(60), grantee: umbral(70).public })
 		);
 		// Withdrawn keys do not unmake a grant; removing the grant removes its keys.
-		assert_ok!(AccessControl::clear_umbral_keys(signed(&bob())));
+		assert_clear_umbral_keys(&bob());
 		assert_eq!(AccessControl::grant_keys(second).map(|k| k.grantee), Some(umbral(70).public));
-		assert_ok!(AccessControl::revoke(signed(&alice()), second));
+		assert_revoke(&alice(), second);
 		assert_eq!(AccessControl::grant_keys(second), None);
 		assert!(!GrantKeysOf::<Test>::contains_key(second));
 		assert_noop!(grant(&alice(), &bob(), STREAM), Error::<Test>::GranteeHasNoUmbralKeys);

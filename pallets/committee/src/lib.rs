@@ -59,6 +59,8 @@ pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
+mod testing_utils;
+#[cfg(test)]
 mod tests;
 pub mod weights;
 

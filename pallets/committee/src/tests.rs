@@ -1,8 +1,8 @@
 //! Unit tests of the committee pallet on the mock runtime.
 
-use crate::{mock::*, *};
+use crate::{mock::*, testing_utils::*, *};
 use codec::Decode;
-use frame_support::{assert_noop, assert_ok};
+use frame_support::assert_noop;
 use sp_runtime::{generic::DigestItem, DispatchError};
 
 fn event(e: Event<Test>) {
@@ -51,7 +51,7 @@ fn genesis_rejects_oversized_committees() {
 fn claim_campaign_registers_for_the_next_open_terms() {
 	ExtBuilder::default().committee(vec![1]).build_and_execute(|| {
 		eligible(7, 100);
-		assert_ok!(claim(7, 3));
+		assert_claim_campaign(7, 3);
 		event(Event::CampaignClaimed { who: 7, first: 2, last: 4 });
 		for term in 2..=4 {
 			assert_eq!(Candidates::<Test>::get(term).to_vec(), vec![7]);
@@ -71,7 +71,7 @@ fn claim_campaign_rejects_bad_input_and_changes_nothing() {
 		assert_noop!(claim(7, 0), Error::<Test>::InvalidTerms);
 		assert_noop!(claim(7, 4), Error::<Test>::InvalidTerms);
 		assert_noop!(Committee::claim_campaign(RuntimeOrigin::root(), 1), DispatchError::BadOrigin);
-		assert_ok!(claim(7, 2));
+		assert_claim_campaign(7, 2);
 		assert_noop!(claim(7, 1), Error::<Test>::AlreadyCampaigning);
 	});
 }
@@ -81,7 +81,7 @@ fn a_term_holds_at_most_max_candidates() {
 	ExtBuilder::default().committee(vec![1]).build_and_execute(|| {
 		for who in 10..18 {
 			eligible(who, 100);
-			assert_ok!(claim(who, 1));
+			assert_claim_campaign(who, 1);
 		}
 		eligible(18, 100);
 		// Term 2 is full; a 2-term claim must not leave a half-registered campaign behind.
@@ -94,10 +94,10 @@ fn a_term_holds_at_most_max_candidates() {
 fn a_finished_campaign_can_be_renewed() {
 	ExtBuilder::default().committee(vec![1]).build_and_execute(|| {
 		eligible(7, 100);
-		assert_ok!(claim(7, 1));
+		assert_claim_campaign(7, 1);
 		rotate_to(1); // elects term 2, which consumes the campaign
 		assert_eq!(CampaignUntil::<Test>::get(7), None);
-		assert_ok!(claim(7, 2));
+		assert_claim_campaign(7, 2);
 		event(Event::CampaignClaimed { who: 7, first: 3, last: 4 });
 	});
 }
@@ -107,9 +107,9 @@ fn withdraw_campaign_leaves_the_open_terms() {
 	ExtBuilder::default().committee(vec![1]).build_and_execute(|| {
 		eligible(7, 100);
 		eligible(8, 100);
-		assert_ok!(claim(7, 3));
-		assert_ok!(claim(8, 1));
-		assert_ok!(Committee::withdraw_campaign(RuntimeOrigin::signed(7)));
+		assert_claim_campaign(7, 3);
+		assert_claim_campaign(8, 1);
+		assert_withdraw_campaign(7);
 		event(Event::CampaignWithdrawn { who: 7 });
 		assert_eq!(Candidates::<Test>::get(2).to_vec(), vec![8]);
 		assert!(Candidates::<Test>::get(3).is_empty());
@@ -140,7 +140,7 @@ fn set_committee_size_is_root_only_and_bounded() {
 			Committee::set_committee_size(RuntimeOrigin::root(), 5),
 			Error::<Test>::InvalidCommitteeSize
 		);
-		assert_ok!(Committee::set_committee_size(RuntimeOrigin::root(), 4));
+		assert_set_committee_size(4);
 		assert_eq!(CommitteeSize::<Test>::get(), 4);
 		event(Event::CommitteeSizeSet { size: 4 });
 	});
@@ -151,7 +151,7 @@ fn the_election_draws_the_committee_from_eligible_campaigners() {
 	ExtBuilder::default().committee(vec![1, 2, 3, 4]).build_and_execute(|| {
 		for who in 10..16 {
 			eligible(who, 100 + who as u32);
-			assert_ok!(claim(who, 1));
+			assert_claim_campaign(who, 1);
 		}
 		let elected = rotate_to(1).expect("an election result");
 		assert_eq!(Recomputations::get(), 1, "reputations are recomputed first");
@@ -168,7 +168,7 @@ fn campaigners_who_lost_eligibility_are_skipped() {
 	ExtBuilder::default().committee(vec![1, 2]).size(2).build_and_execute(|| {
 		for who in 10..13 {
 			eligible(who, 100);
-			assert_ok!(claim(who, 1));
+			assert_claim_campaign(who, 1);
 		}
 		// 10 unbonded, 11 lost its keys: only 12 is eligible, too few for 2 seats.
 		RNodeSet::mutate(|s| s.retain(|(r, _)| *r != 10));
@@ -185,7 +185,7 @@ fn zero_reputation_campaigners_are_not_elected() {
 		eligible(11, 50);
 		eligible(12, 0);
 		for who in 10..13 {
-			assert_ok!(claim(who, 1));
+			assert_claim_campaign(who, 1);
 		}
 		assert_eq!(rotate_to(1), Some(vec![1, 2]), "one eligible member is not enough");
 	});
@@ -210,7 +210,7 @@ fn the_same_seed_elects_the_same_committee_and_another_seed_may_not() {
 			SeedSalt::set(salt);
 			for who in 10..18 {
 				eligible(who, 100);
-				assert_ok!(claim(who, 1));
+				assert_claim_campaign(who, 1);
 			}
 			result = rotate_to(1).expect("elected");
 		});
@@ -279,9 +279,9 @@ fn keys_are_frozen_at_the_election_and_key_changes_wait_for_the_next_one() {
 	ExtBuilder::default().committee(vec![1, 2]).build_and_execute(|| {
 		eligible(3, 10);
 		eligible(4, 10);
-		assert_ok!(Committee::set_committee_size(RuntimeOrigin::root(), 2));
-		assert_ok!(claim(3, 2));
-		assert_ok!(claim(4, 2));
+		assert_set_committee_size(2);
+		assert_claim_campaign(3, 2);
+		assert_claim_campaign(4, 2);
 		// Term 1 starts and elects term 2 with the keys registered now.
 		rotate_to(1);
 		assert_eq!(Committee::frozen_committee(2), vec![(3, 1003), (4, 1004)]);

@@ -8,21 +8,15 @@ use cpchain_primitives::data::{
 };
 use frame_support::{
 	ensure,
-	traits::{
-		fungible::{InspectHold, MutateHold},
-		tokens::Precision,
-	},
+	traits::{fungible::MutateHold, tokens::Precision},
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_core::H256;
-use sp_runtime::{
-	traits::{Saturating, Zero},
-	DispatchResult,
-};
+use sp_runtime::{traits::Zero, DispatchResult};
 
 use crate::{
-	Availability, BalanceOf, Config, DeviceOf, Devices, Error, HoldReason, NewRecordOf,
-	NextDeviceId, NextStreamId, Pallet, Records, StreamOf, Streams, MAX_RECORDS_PER_QUERY,
+	BalanceOf, Config, DeviceOf, Devices, Error, HoldReason, NewRecordOf, Pallet, Records,
+	StreamOf, Streams, MAX_RECORDS_PER_QUERY,
 };
 
 impl<T: Config> Pallet<T> {
@@ -150,7 +144,10 @@ impl<T: Config> Pallet<T> {
 	/// stream, per device and per owner.
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use crate::{Availability, NextDeviceId, NextStreamId};
 		use alloc::collections::btree_map::BTreeMap;
+		use frame_support::traits::fungible::InspectHold;
+		use sp_runtime::traits::Saturating;
 		let mut streams_of: BTreeMap<DeviceId, (u32, BalanceOf<T>)> = BTreeMap::new();
 		for (id, s) in Streams::<T>::iter() {
 			ensure!(id < NextStreamId::<T>::get(), "stream id not below the counter");

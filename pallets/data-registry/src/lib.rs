@@ -52,6 +52,8 @@ mod mock;
 pub mod offchain;
 pub mod signature;
 #[cfg(test)]
+mod testing_utils;
+#[cfg(test)]
 mod tests;
 pub mod types;
 pub mod weights;

@@ -1,6 +1,6 @@
 //! Unit tests of the data-registry pallet on the mock runtime.
 
-use crate::{mock::*, Error, Event, HoldReason, NewRecordOf, Records, Streams};
+use crate::{mock::*, testing_utils::*, Error, Event, HoldReason, NewRecordOf, Records, Streams};
 use codec::{Decode, Encode};
 use cpchain_primitives::{
 	data::{
@@ -42,26 +42,13 @@ fn params() -> StreamParams {
 
 /// Registers a device with sr25519 key `seed` for `owner`; returns its id.
 fn device_of(owner: AccountId, seed: u8) -> u64 {
-	let id = crate::NextDeviceId::<Test>::get();
-	assert_ok!(DataRegistry::register_device(
-		RuntimeOrigin::signed(owner),
-		sr_key(seed),
-		bounded(b"thermometer")
-	));
-	id
+	assert_register_device(owner, sr_key(seed), b"thermometer")
 }
 
 /// A device of OWNER with one stream; returns (device, stream).
 fn setup() -> (u64, u64) {
 	let device = device_of(OWNER, 7);
-	let stream = crate::NextStreamId::<Test>::get();
-	assert_ok!(DataRegistry::create_stream(
-		RuntimeOrigin::signed(OWNER),
-		device,
-		bounded(b"temperature"),
-		bounded(b"json/v1"),
-		params()
-	));
+	let stream = assert_create_stream(OWNER, device, b"temperature", b"json/v1", params());
 	(device, stream)
 }
 
@@ -89,10 +76,7 @@ fn genesis() -> H256 {
 }
 
 fn append(stream: u64, first: u64, last: u64) -> H256 {
-	let r = next_record(stream, first, last);
-	let hash = record_hash(stream, &r);
-	assert_ok!(DataRegistry::append_record(RuntimeOrigin::signed(OWNER), stream, r, None));
-	hash
+	assert_append_record(OWNER, stream, next_record(stream, first, last), None)
 }
 
 // ---- devices ----
@@ -127,9 +111,9 @@ fn register_device_needs_the_deposit() {
 fn rotate_keeps_the_old_key_as_history() {
 	ExtBuilder::default().build_and_execute(|| {
 		let device = device_of(OWNER, 1);
-		System::set_block_number(5);
+		run_to_block(5);
 		let ed = DeviceKey::Ed25519(ed25519::Pair::from_seed(&[2; 32]).public());
-		assert_ok!(DataRegistry::rotate_device_key(RuntimeOrigin::signed(OWNER), device, ed));
+		assert_rotate_device_key(OWNER, device, ed);
 		System::assert_last_event(
 			Event::DeviceKeyRotated { device, old: sr_key(1), new: ed }.into(),
 		);
@@ -153,7 +137,7 @@ fn rotate_errors() {
 			assert_ok!(rotate(OWNER, device, sr_key(seed)));
 		}
 		assert_noop!(rotate(OWNER, device, sr_key(100)), Error::<Test>::KeyHistoryFull);
-		assert_ok!(DataRegistry::revoke_device(RuntimeOrigin::signed(OWNER), device));
+		assert_revoke_device(OWNER, device);
 		assert_noop!(rotate(OWNER, device, sr_key(101)), Error::<Test>::DeviceRevoked);
 	});
 }
@@ -166,8 +150,8 @@ fn revoke_stops_records_and_streams() {
 			DataRegistry::revoke_device(RuntimeOrigin::signed(OTHER), device),
 			Error::<Test>::NotOwner
 		);
-		System::set_block_number(3);
-		assert_ok!(DataRegistry::revoke_device(RuntimeOrigin::signed(OWNER), device));
+		run_to_block(3);
+		assert_revoke_device(OWNER, device);
 		System::assert_last_event(Event::DeviceRevoked { device }.into());
 		assert_eq!(
 			DataRegistry::device_view(device).expect("kept").status,
@@ -223,14 +207,14 @@ fn transfer_moves_ownership_and_every_deposit() {
 			DataRegistry::offer_device(RuntimeOrigin::signed(OWNER), 9, Some(OTHER)),
 			Error::<Test>::UnknownDevice
 		);
-		assert_ok!(DataRegistry::offer_device(RuntimeOrigin::signed(OWNER), device, Some(OTHER)));
+		assert_offer_device(OWNER, device, Some(OTHER));
 		System::assert_last_event(Event::DeviceOffered { device, to: Some(OTHER) }.into());
 		// Another account cannot take it.
 		assert_noop!(
 			DataRegistry::accept_device(RuntimeOrigin::signed(3), device),
 			Error::<Test>::NotOffered
 		);
-		assert_ok!(DataRegistry::accept_device(RuntimeOrigin::signed(OTHER), device));
+		assert_accept_device(OTHER, device);
 		System::assert_last_event(
 			Event::DeviceTransferred { device, from: OWNER, to: OTHER }.into(),
 		);
@@ -248,12 +232,7 @@ fn transfer_moves_ownership_and_every_deposit() {
 			),
 			Error::<Test>::NotOwner
 		);
-		assert_ok!(DataRegistry::append_record(
-			RuntimeOrigin::signed(OTHER),
-			stream,
-			next_record(stream, 0, 1),
-			None
-		));
+		assert_append_record(OTHER, stream, next_record(stream, 0, 1), None);
 	});
 }
 
@@ -261,14 +240,14 @@ fn transfer_moves_ownership_and_every_deposit() {
 fn an_offer_can_be_withdrawn_and_accepting_needs_the_deposit() {
 	ExtBuilder::default().build_and_execute(|| {
 		let device = device_of(OWNER, 1);
-		assert_ok!(DataRegistry::offer_device(RuntimeOrigin::signed(OWNER), device, Some(OTHER)));
-		assert_ok!(DataRegistry::offer_device(RuntimeOrigin::signed(OWNER), device, None));
+		assert_offer_device(OWNER, device, Some(OTHER));
+		assert_offer_device(OWNER, device, None);
 		System::assert_last_event(Event::DeviceOffered { device, to: None }.into());
 		assert_noop!(
 			DataRegistry::accept_device(RuntimeOrigin::signed(OTHER), device),
 			Error::<Test>::NotOffered
 		);
-		assert_ok!(DataRegistry::offer_device(RuntimeOrigin::signed(OWNER), device, Some(PAUPER)));
+		assert_offer_device(OWNER, device, Some(PAUPER));
 		assert_noop!(
 			DataRegistry::accept_device(RuntimeOrigin::signed(PAUPER), device),
 			Error::<Test>::InsufficientBalance
@@ -283,10 +262,10 @@ fn remove_device_needs_revocation_and_no_streams() {
 		let (device, stream) = setup();
 		let remove = |who| DataRegistry::remove_device(RuntimeOrigin::signed(who), device);
 		assert_noop!(remove(OWNER), Error::<Test>::DeviceNotRevoked);
-		assert_ok!(DataRegistry::revoke_device(RuntimeOrigin::signed(OWNER), device));
+		assert_revoke_device(OWNER, device);
 		assert_noop!(remove(OTHER), Error::<Test>::NotOwner);
 		assert_noop!(remove(OWNER), Error::<Test>::DeviceHasStreams);
-		assert_ok!(DataRegistry::close_stream(RuntimeOrigin::signed(OWNER), stream));
+		assert_close_stream(OWNER, stream);
 		assert_ok!(remove(OWNER));
 		System::assert_last_event(Event::DeviceRemoved { device }.into());
 		assert_eq!(held(OWNER), 0);
@@ -351,7 +330,7 @@ fn close_stream_needs_an_empty_stream() {
 		append(stream, 0, 0);
 		let close = |who| DataRegistry::close_stream(RuntimeOrigin::signed(who), stream);
 		assert_noop!(close(OWNER), Error::<Test>::StreamNotEmpty);
-		assert_ok!(DataRegistry::prune_records(RuntimeOrigin::signed(OWNER), stream, 1));
+		assert_prune_records(OWNER, stream, 1);
 		assert_noop!(close(OTHER), Error::<Test>::NotOwner);
 		assert_ok!(close(OWNER));
 		System::assert_last_event(Event::StreamClosed { stream }.into());
@@ -432,12 +411,7 @@ fn bad_records_are_refused() {
 		refuse(next_record(stream, 2, 4), Error::<Test>::IntervalsOutOfOrder);
 		// One upload spans at most 8 / 4 + 1 = 3 intervals.
 		refuse(next_record(stream, 3, 6), Error::<Test>::IntervalsBeyondUpload);
-		assert_ok!(DataRegistry::append_record(
-			RuntimeOrigin::signed(OWNER),
-			stream,
-			next_record(stream, 3, 5),
-			None
-		));
+		assert_append_record(OWNER, stream, next_record(stream, 3, 5), None);
 		let back = NewRecordOf::<Test> { timestamp_ms: 0, ..next_record(stream, 5, 5) };
 		refuse(back, Error::<Test>::TimestampInPast);
 	});
@@ -502,19 +476,11 @@ fn device_signatures_are_checked_in_every_scheme() {
 		assert!(DataRegistry::records_view(stream, 0, 1)[0].device_signed);
 
 		let ed = ed25519::Pair::from_seed(&[8; 32]);
-		assert_ok!(DataRegistry::rotate_device_key(
-			RuntimeOrigin::signed(OWNER),
-			device,
-			DeviceKey::Ed25519(ed.public())
-		));
+		assert_rotate_device_key(OWNER, device, DeviceKey::Ed25519(ed.public()));
 		assert_ok!(append_signed(stream, genesis(), |m| DeviceSignature::Ed25519(ed.sign(m))));
 
 		let ec = ecdsa::Pair::from_seed(&[9; 32]);
-		assert_ok!(DataRegistry::rotate_device_key(
-			RuntimeOrigin::signed(OWNER),
-			device,
-			DeviceKey::Ecdsa(ec.public())
-		));
+		assert_rotate_device_key(OWNER, device, DeviceKey::Ecdsa(ec.public()));
 		assert_ok!(append_signed(stream, genesis(), |m| DeviceSignature::Ecdsa(ec.sign(m))));
 		assert_eq!(DataRegistry::stream_view(stream).expect("exists").next_record, 3);
 	});
@@ -546,11 +512,7 @@ fn bad_device_signatures_are_refused() {
 			Error::<Test>::BadDeviceSignature
 		);
 		// Signed by a key that was rotated out.
-		assert_ok!(DataRegistry::rotate_device_key(
-			RuntimeOrigin::signed(OWNER),
-			device,
-			sr_key(9)
-		));
+		assert_rotate_device_key(OWNER, device, sr_key(9));
 		assert_noop!(
 			append_signed(stream, genesis(), |m| DeviceSignature::Sr25519(current.sign(m))),
 			Error::<Test>::BadDeviceSignature
@@ -568,7 +530,7 @@ fn prune_releases_the_oldest_records_and_the_chain_goes_on() {
 		for i in 0..4 {
 			append(stream, i, i);
 		}
-		assert_ok!(DataRegistry::prune_records(RuntimeOrigin::signed(OWNER), stream, 3));
+		assert_prune_records(OWNER, stream, 3);
 		System::assert_last_event(Event::RecordsPruned { stream, from: 0, to: 3 }.into());
 		assert_eq!(held(OWNER), DEVICE_DEPOSIT + STREAM_DEPOSIT + RECORD_DEPOSIT);
 		assert!(Records::<Test>::get(stream, 2).is_none());
@@ -578,7 +540,7 @@ fn prune_releases_the_oldest_records_and_the_chain_goes_on() {
 
 		append(stream, 4, 4);
 		// Pruning more than is stored removes what there is.
-		assert_ok!(DataRegistry::prune_records(RuntimeOrigin::signed(OWNER), stream, 5));
+		assert_prune_records(OWNER, stream, 5);
 		System::assert_last_event(Event::RecordsPruned { stream, from: 3, to: 5 }.into());
 		assert_eq!(held(OWNER), DEVICE_DEPOSIT + STREAM_DEPOSIT);
 		assert_noop!(
@@ -607,10 +569,10 @@ fn pruning_stays_possible_after_revocation() {
 	ExtBuilder::default().build_and_execute(|| {
 		let (device, stream) = setup();
 		append(stream, 0, 0);
-		assert_ok!(DataRegistry::revoke_device(RuntimeOrigin::signed(OWNER), device));
-		assert_ok!(DataRegistry::prune_records(RuntimeOrigin::signed(OWNER), stream, 1));
-		assert_ok!(DataRegistry::close_stream(RuntimeOrigin::signed(OWNER), stream));
-		assert_ok!(DataRegistry::remove_device(RuntimeOrigin::signed(OWNER), device));
+		assert_revoke_device(OWNER, device);
+		assert_prune_records(OWNER, stream, 1);
+		assert_close_stream(OWNER, stream);
+		assert_remove_device(OWNER, device);
 		assert_eq!(held(OWNER), 0);
 		assert_eq!(Balances::free_balance(OWNER), ENDOWMENT);
 	});
@@ -695,9 +657,7 @@ fn records_per_block_are_bounded_and_the_queue_clears_each_block() {
 			),
 			Error::<Test>::TooManyRecordsInBlock
 		);
-		use frame_support::traits::Hooks;
-		System::set_block_number(2);
-		DataRegistry::on_initialize(2);
+		run_to_block(2);
 		assert!(crate::NewRecords::<Test>::get().is_empty());
 		append(stream, n, n);
 		assert_eq!(crate::NewRecords::<Test>::get().into_inner(), vec![(stream, n)]);
@@ -729,7 +689,7 @@ fn storage_nodes_report_records_available() {
 			vec![(11, Signal::DataContributed(2)), (12, Signal::DataContributed(1))]
 		);
 		// Pruning forgets who held the record.
-		assert_ok!(DataRegistry::prune_records(RuntimeOrigin::signed(OWNER), stream, 1));
+		assert_prune_records(OWNER, stream, 1);
 		assert!(crate::Availability::<Test>::get(stream, 0).is_empty());
 		assert_eq!(crate::Availability::<Test>::get(stream, 1).into_inner(), vec![11]);
 	});
@@ -883,11 +843,11 @@ mod offchain_worker {
 			.collect()
 	}
 
-	/// The next block: the previous block's new records are forgotten, as on chain.
+	/// The next block: its hooks run, so the previous block's new records are forgotten, as
+	/// on chain.
 	fn next_block() -> u64 {
 		let n = System::block_number() + 1;
-		System::set_block_number(n);
-		crate::NewRecords::<Test>::kill();
+		run_to_block(n);
 		n
 	}
 
@@ -966,10 +926,7 @@ mod offchain_worker {
 			);
 			// Both land: the chain takes them in nonce order.
 			for (_, reports) in sent(&pool_state) {
-				assert_ok!(DataRegistry::report_availability(
-					RuntimeOrigin::signed(11),
-					reports.try_into().expect("short")
-				));
+				assert_report_availability(11, &reports);
 				frame_system::Pallet::<Test>::inc_account_nonce(11);
 			}
 			// Landed reports leave the queue; nothing more is sent.

@@ -10,7 +10,10 @@ use frame_support::traits::{FindAuthor, Hooks, Randomness};
 use sp_core::{crypto::VrfSecret, H256};
 use sp_runtime::{Digest, DigestItem};
 
-use crate::{mock::*, Accumulator, CurrentTerm, Event, TermRandomness, TERM_RANDOMNESS_DOMAIN};
+use crate::{
+	mock::*, testing_utils::*, Accumulator, CurrentTerm, Event, TermRandomness,
+	TERM_RANDOMNESS_DOMAIN,
+};
 
 /// Starts block `height` with the pre-digest that `signer` makes for author index `author`
 /// at `view`, and runs the pallet's hook.
@@ -188,7 +191,7 @@ mod equivocation {
 	use super::*;
 	use crate::{Error, Reported};
 	use cpchain_primitives::consensus::{EquivocationProof, Phase, SignedVote, VoteData};
-	use frame_support::{assert_noop, assert_ok, pallet_prelude::ValidateUnsigned};
+	use frame_support::{assert_noop, pallet_prelude::ValidateUnsigned};
 	use sp_core::Pair;
 	use sp_runtime::transaction_validity::{InvalidTransaction, TransactionSource};
 
@@ -219,7 +222,7 @@ mod equivocation {
 			let g = genesis();
 			// Index 2 is account 3.
 			let p = proof(vote(2, 3, 1, &g), vote(2, 3, 2, &g));
-			assert_ok!(Dpor::report_equivocation(RuntimeOrigin::none(), p.clone()));
+			assert_report_equivocation(3, (*p).clone());
 			assert_eq!(signals(), vec![(3, Signal::Equivocated)]);
 			System::assert_last_event(
 				Event::EquivocationReported { who: 3, height: 3, view: 1 }.into(),
@@ -323,7 +326,7 @@ mod seal_equivocation {
 	use cpchain_primitives::consensus::{
 		leader, seal_payload, SealEquivocationProof, MAX_PROOF_HEADER_LEN,
 	};
-	use frame_support::{assert_noop, assert_ok, pallet_prelude::ValidateUnsigned};
+	use frame_support::{assert_noop, pallet_prelude::ValidateUnsigned};
 	use sp_core::Pair;
 	use sp_runtime::{
 		traits::Header as _,
@@ -390,7 +393,12 @@ mod seal_equivocation {
 			let g = System::block_hash(0);
 			let (a, b) = two_blocks(&g);
 			let (_, account) = the_leader();
-			assert_ok!(report(a.clone(), b.clone()));
+			assert_report_seal_equivocation(
+				account,
+				HEIGHT,
+				VIEW,
+				SealEquivocationProof { first: a.clone(), second: b.clone() },
+			);
 			assert_eq!(signals(), vec![(account, Signal::Equivocated)]);
 			System::assert_last_event(
 				Event::SealEquivocationReported { who: account, height: HEIGHT, view: VIEW }.into(),

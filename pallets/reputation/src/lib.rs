@@ -55,6 +55,8 @@ mod benchmarking;
 mod mock;
 pub mod score;
 #[cfg(test)]
+mod testing_utils;
+#[cfg(test)]
 mod tests;
 pub mod types;
 pub mod weights;

@@ -106,6 +106,17 @@ pub fn new_test_ext(genesis_rnodes: Vec<(AccountId, Balance)>) -> sp_io::TestExt
 	ext
 }
 
+/// Runs every pallet's hooks block by block up to block `n` (finalising the current block
+/// first), checking the pallet's invariants after each block's initialisation.
+pub fn run_to_block(n: u64) {
+	System::run_to_block_with::<AllPalletsWithSystem>(
+		n,
+		frame_system::RunToBlockHooks::default().after_initialize(|_| {
+			crate::Pallet::<Test>::do_try_state().expect("the pallet's invariants hold");
+		}),
+	);
+}
+
 /// The test harness of this pallet, the one shape every pallet of the project uses:
 /// `ExtBuilder::default()`, the genesis knobs the test needs, then `build_and_execute(|| ..)`,
 /// which runs the test on a fresh mock chain and ends by checking the pallet's invariants

@@ -1,7 +1,7 @@
 //! Unit tests of the reputation pallet on the mock runtime.
 
-use crate::{mock::*, *};
-use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
+use crate::{mock::*, testing_utils::*, *};
+use frame_support::{assert_noop, traits::fungible::InspectHold};
 use sp_runtime::{DispatchError, Percent};
 
 fn held(who: AccountId) -> Balance {
@@ -23,7 +23,7 @@ fn event(e: Event<Test>) {
 #[test]
 fn bond_holds_the_amount_and_admits_an_rnode() {
 	ExtBuilder::default().build_and_execute(|| {
-		assert_ok!(Reputation::bond(RuntimeOrigin::signed(1), 150));
+		assert_bond(1, 150);
 		assert_eq!(held(1), 150);
 		assert_eq!(free(1), ENDOWMENT - 150);
 		assert!(Reputation::is_rnode(&1));
@@ -49,7 +49,7 @@ fn bond_rejects_bad_input_and_changes_nothing() {
 			Error::<Test>::InsufficientBalance
 		);
 		assert_noop!(Reputation::bond(RuntimeOrigin::none(), MIN_BOND), DispatchError::BadOrigin);
-		assert_ok!(Reputation::bond(RuntimeOrigin::signed(1), MIN_BOND));
+		assert_bond(1, MIN_BOND);
 		assert_noop!(
 			Reputation::bond(RuntimeOrigin::signed(1), MIN_BOND),
 			Error::<Test>::AlreadyRNode
@@ -61,7 +61,7 @@ fn bond_rejects_bad_input_and_changes_nothing() {
 fn the_rnode_list_is_bounded() {
 	ExtBuilder::default().build_and_execute(|| {
 		for who in 1..=4 {
-			assert_ok!(Reputation::bond(RuntimeOrigin::signed(who), MIN_BOND));
+			assert_bond(who, MIN_BOND);
 		}
 		assert_noop!(
 			Reputation::bond(RuntimeOrigin::signed(5), MIN_BOND),
@@ -74,7 +74,7 @@ fn the_rnode_list_is_bounded() {
 #[test]
 fn bond_extra_adds_to_the_hold() {
 	ExtBuilder::default().rnodes(vec![(1, MIN_BOND)]).build_and_execute(|| {
-		assert_ok!(Reputation::bond_extra(RuntimeOrigin::signed(1), 50));
+		assert_bond_extra(1, 50);
 		assert_eq!(held(1), MIN_BOND + 50);
 		assert_eq!(Ledgers::<Test>::get(1).map(|l| l.active), Some(MIN_BOND + 50));
 		event(Event::BondedExtra { who: 1, amount: 50 });
@@ -94,19 +94,19 @@ fn bond_extra_adds_to_the_hold() {
 #[test]
 fn partial_unbond_keeps_the_rnode_and_the_hold_until_withdrawn() {
 	ExtBuilder::default().rnodes(vec![(1, 300)]).build_and_execute(|| {
-		assert_ok!(Reputation::unbond(RuntimeOrigin::signed(1), 100));
+		assert_unbond(1, 100);
 		let unlock_at = 1 + UNBOND_DELAY;
 		event(Event::Unbonded { who: 1, amount: 100, unlock_at });
 		assert!(Reputation::is_rnode(&1));
 		assert_eq!(held(1), 300, "unbonding funds stay on hold");
 
-		System::set_block_number(unlock_at - 1);
+		run_to_block(unlock_at - 1);
 		assert_noop!(
 			Reputation::withdraw_unbonded(RuntimeOrigin::signed(1)),
 			Error::<Test>::NothingToWithdraw
 		);
-		System::set_block_number(unlock_at);
-		assert_ok!(Reputation::withdraw_unbonded(RuntimeOrigin::signed(1)));
+		run_to_block(unlock_at);
+		assert_withdraw_unbonded(1);
 		event(Event::Withdrawn { who: 1, amount: 100 });
 		assert_eq!(held(1), 200);
 		assert_eq!(free(1), ENDOWMENT - 200);
@@ -117,15 +117,15 @@ fn partial_unbond_keeps_the_rnode_and_the_hold_until_withdrawn() {
 #[test]
 fn full_unbond_ends_the_rnode_at_once_and_withdraw_removes_the_ledger() {
 	ExtBuilder::default().rnodes(vec![(1, 300), (2, 300)]).build_and_execute(|| {
-		assert_ok!(Reputation::unbond(RuntimeOrigin::signed(1), 300));
+		assert_unbond(1, 300);
 		assert!(!Reputation::is_rnode(&1));
 		assert_eq!(RNodes::<Test>::get().to_vec(), vec![2]);
 		assert_eq!(reputation(1), 0);
 		event(Event::RNodeLeft { who: 1 });
 		assert_noop!(Reputation::unbond(RuntimeOrigin::signed(1), 1), Error::<Test>::NotRNode);
 
-		System::set_block_number(1 + UNBOND_DELAY);
-		assert_ok!(Reputation::withdraw_unbonded(RuntimeOrigin::signed(1)));
+		run_to_block(1 + UNBOND_DELAY);
+		assert_withdraw_unbonded(1);
 		assert!(Ledgers::<Test>::get(1).is_none());
 		assert_eq!(held(1), 0);
 		assert_eq!(free(1), ENDOWMENT);
@@ -147,8 +147,8 @@ fn unbond_rejects_bad_input() {
 		);
 		// 300 - 250 = 50 would stay active, below the minimum of 100.
 		assert_noop!(Reputation::unbond(RuntimeOrigin::signed(1), 250), Error::<Test>::BondTooLow);
-		assert_ok!(Reputation::unbond(RuntimeOrigin::signed(1), 10));
-		assert_ok!(Reputation::unbond(RuntimeOrigin::signed(1), 10));
+		assert_unbond(1, 10);
+		assert_unbond(1, 10);
 		assert_noop!(
 			Reputation::unbond(RuntimeOrigin::signed(1), 10),
 			Error::<Test>::TooManyUnlockingChunks
@@ -162,19 +162,19 @@ fn committee_members_cannot_unbond() {
 		CommitteeMembers::set(vec![1]);
 		assert_noop!(Reputation::unbond(RuntimeOrigin::signed(1), 300), Error::<Test>::InCommittee);
 		CommitteeMembers::set(vec![]);
-		assert_ok!(Reputation::unbond(RuntimeOrigin::signed(1), 300));
+		assert_unbond(1, 300);
 	});
 }
 
 #[test]
 fn an_account_can_bond_again_while_its_old_bond_unlocks() {
 	ExtBuilder::default().rnodes(vec![(1, 300)]).build_and_execute(|| {
-		assert_ok!(Reputation::unbond(RuntimeOrigin::signed(1), 300));
-		assert_ok!(Reputation::bond(RuntimeOrigin::signed(1), 200));
+		assert_unbond(1, 300);
+		assert_bond(1, 200);
 		assert!(Reputation::is_rnode(&1));
 		assert_eq!(held(1), 500);
-		System::set_block_number(1 + UNBOND_DELAY);
-		assert_ok!(Reputation::withdraw_unbonded(RuntimeOrigin::signed(1)));
+		run_to_block(1 + UNBOND_DELAY);
+		assert_withdraw_unbonded(1);
 		assert_eq!(held(1), 200);
 		assert!(Reputation::is_rnode(&1));
 	});
@@ -207,7 +207,7 @@ fn set_weights_is_root_only_and_validated() {
 			Reputation::set_weights(RuntimeOrigin::root(), zero),
 			Error::<Test>::InvalidWeights
 		);
-		assert_ok!(Reputation::set_weights(RuntimeOrigin::root(), weights));
+		assert_set_weights(weights);
 		assert_eq!(Weights::<Test>::get(), weights);
 		event(Event::WeightsSet { weights });
 	});
@@ -259,10 +259,10 @@ fn signals_count_for_rnodes_only() {
 fn recompute_ranks_every_dimension() {
 	ExtBuilder::default().build_and_execute(|| {
 		// 1: biggest bond. 2: most data. 3: most proxy service and all its slots. 4: busiest.
-		assert_ok!(Reputation::bond(RuntimeOrigin::signed(1), 400));
-		assert_ok!(Reputation::bond(RuntimeOrigin::signed(2), 200));
-		assert_ok!(Reputation::bond(RuntimeOrigin::signed(3), 200));
-		assert_ok!(Reputation::bond(RuntimeOrigin::signed(4), 100));
+		assert_bond(1, 400);
+		assert_bond(2, 200);
+		assert_bond(3, 200);
+		assert_bond(4, 100);
 		let note = <Reputation as ReputationSink<AccountId>>::note;
 		note(&2, Signal::DataContributed(10));
 		note(&3, Signal::ProxyServed(4));
@@ -367,8 +367,8 @@ fn an_equivocator_below_the_minimum_leaves_and_the_rest_of_its_bond_unlocks() {
 			ledger.unlocking.to_vec(),
 			vec![UnlockChunk { amount: 90, unlock_at: 1 + UNBOND_DELAY }]
 		);
-		System::set_block_number(1 + UNBOND_DELAY);
-		assert_ok!(Reputation::withdraw_unbonded(RuntimeOrigin::signed(1)));
+		run_to_block(1 + UNBOND_DELAY);
+		assert_withdraw_unbonded(1);
 		assert_eq!(held(1), 0);
 		assert_eq!(free(1), ENDOWMENT - 10);
 	});
@@ -377,7 +377,7 @@ fn an_equivocator_below_the_minimum_leaves_and_the_rest_of_its_bond_unlocks() {
 #[test]
 fn unbonding_after_equivocating_does_not_escape_the_slash() {
 	ExtBuilder::default().rnodes(vec![(1, 300)]).build_and_execute(|| {
-		assert_ok!(Reputation::unbond(RuntimeOrigin::signed(1), 300));
+		assert_unbond(1, 300);
 		assert!(!Reputation::is_rnode(&1));
 		// The report lands after the equivocator unbonded everything: the unlocking bond pays.
 		<Reputation as ReputationSink<AccountId>>::note(&1, Signal::Equivocated);
