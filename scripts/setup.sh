@@ -6,8 +6,9 @@
 #   - the npm packages of e2e/ (@polkadot/api tests), zombienet/ (the zombienet CLI) and
 #     scripts/ipfs/ (js-ipfs, used when no Kubo is on PATH), only when `--with-js` is given;
 #   - the checkers of test.sh's checks stage, only when `--with-checks` is given: taplo (TOML
-#     formatting, a binary wheel from PyPI) and zepter (feature propagation, from crates.io),
-#     each at a pinned version.
+#     formatting, a binary wheel from PyPI), zepter (feature propagation) and cargo-deny
+#     (licences, bans and sources of the dependencies), both from crates.io, each at a pinned
+#     version.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 # shellcheck source=lib/common.sh
@@ -25,6 +26,7 @@ done
 
 TAPLO_VERSION=0.9.3
 ZEPTER_VERSION=1.88.2
+CARGO_DENY_VERSION=0.20.2
 
 missing=()
 command -v protoc >/dev/null || missing+=(protobuf-compiler)
@@ -81,6 +83,10 @@ if $with_checks; then
 	if [ "$(zepter --version 2>/dev/null)" != "zepter $ZEPTER_VERSION" ]; then
 		# Built once per machine, outside the project (its toolchain file, its target dir).
 		(cd "$HOME" && step cargo install --locked --quiet zepter --version "$ZEPTER_VERSION" \
+			--target-dir "$HOME/.cache/cpchain/tools-target")
+	fi
+	if [ "$(cargo-deny --version 2>/dev/null)" != "cargo-deny $CARGO_DENY_VERSION" ]; then
+		(cd "$HOME" && step cargo install --locked --quiet cargo-deny --version "$CARGO_DENY_VERSION" \
 			--target-dir "$HOME/.cache/cpchain/tools-target")
 	fi
 fi

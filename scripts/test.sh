@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the project, from a fresh machine: installs what is missing, then
 #   1. formatting (rustfmt, taplo), Markdown links (inside the repository, to files that
-#      exist), the workspace's dependency rules, feature propagation (zepter) and lints
-#      (clippy, warnings are errors),
+#      exist), the workspace's dependency rules, feature propagation (zepter), the licences
+#      and sources of every dependency (cargo deny) and lints (clippy, warnings are errors),
 #   2. the release build of the workspace (node, runtime, tests) with one feature set,
 #   3. unit and integration tests (cargo test),
 #   4. end-to-end tests with @polkadot/api against the built node (`--dev --tmp` on free ports)
@@ -69,9 +69,17 @@ step cargo fmt --all -- --check
 step python3 scripts/lib/check-links.py
 # Every crate's dependencies come from [workspace.dependencies], which lists nothing unused.
 step python3 scripts/lib/check-manifests.py
+# The sources of every locked dependency, which the checks below read offline (a no-op once
+# they are in ~/.cargo/registry).
+step cargo fetch --locked
 # TOML formatting and feature propagation (.config/taplo.toml, .config/zepter.yaml).
 step taplo fmt --check --config .config/taplo.toml
 step zepter run check
+# Licences, banned crates and registries of every dependency (.config/deny.toml), and the
+# runtime's own graph under the rule of its Apache-2.0 licence (.config/deny-runtime.toml).
+step cargo deny --config .config/deny.toml --offline --locked check licenses bans sources
+step cargo deny --config .config/deny-runtime.toml --manifest-path runtime/Cargo.toml \
+	--offline --locked check licenses
 for f in scripts/*.sh scripts/lib/*.sh .ci/run; do bash -n "$f" || die "syntax error in $f"; done
 for f in e2e/lib/*.mjs e2e/tests/*.mjs e2e/bench/*.mjs zombienet/checks/*.js scripts/ipfs/*.cjs; do
 	node --check "$f" || die "syntax error in $f"
