@@ -83,24 +83,25 @@ fn metadata_v15_carries_pallet_docs() {
 		codec::Decode::decode(&mut &prefixed[..]).expect("metadata decodes");
 	let RuntimeMetadata::V15(v15) = metadata.1 else { panic!("asked for v15") };
 	let names: Vec<_> = v15.pallets.iter().map(|p| p.name.as_str()).collect();
-	// Every pallet of `construct_runtime`, in declaration order, and nothing else.
+	// Every pallet of the runtime, and nothing else, in the order of their indices (which
+	// the metadata follows, not the order of declaration).
 	assert_eq!(
 		names,
 		[
-			"System",
-			"Timestamp",
-			"Utility",
-			"Sudo",
-			"Balances",
-			"TransactionPayment",
-			"Authorship",
-			"Reputation",
-			"Committee",
-			"Dpor",
-			"Session",
-			"Contracts",
-			"DataRegistry",
-			"AccessControl",
+			"System",             // 0
+			"Timestamp",          // 1
+			"Utility",            // 2
+			"Sudo",               // 3
+			"Balances",           // 10
+			"TransactionPayment", // 11
+			"Authorship",         // 22
+			"Session",            // 23
+			"Dpor",               // 24
+			"Contracts",          // 40
+			"Reputation",         // 50
+			"Committee",          // 51
+			"DataRegistry",       // 60
+			"AccessControl",      // 61
 		]
 	);
 	// polkadot.js apps shows each call's doc comment: the call enum's variants carry them.

@@ -4,8 +4,8 @@
 Usage: timings-top.py [N]   (N defaults to 10)
 
 Cargo writes an HTML report per timed build; the units and their durations sit in its
-`UNIT_DATA` constant. Prints nothing but a note when there is no report (the build was
-fresh enough that nothing compiled is still a report; a missing one means no --timings).
+`UNIT_DATA` constant (fresh units too, with no duration). Prints a note instead when there
+is no report (the build ran without --timings) or nothing was compiled.
 """
 import glob
 import json
@@ -28,12 +28,18 @@ def main() -> int:
     if not match:
         print(f"{latest}: no UNIT_DATA (a cargo version with another report format?)")
         return 0
-    units = json.loads(match.group(1))
-    total = sum(u.get("duration", 0.0) for u in units)
+    # Units that were fresh are listed too, with no time: leave them out.
+    units = [u for u in json.loads(match.group(1)) if u.get("duration", 0.0) > 0.0]
+    if not units:
+        print(f"nothing compiled ({latest})")
+        return 0
+    total = sum(u["duration"] for u in units)
     print(f"{len(units)} units compiled, {total:.0f} s of compile time in all ({latest}):")
-    for u in sorted(units, key=lambda u: u.get("duration", 0.0), reverse=True)[:top]:
-        target_kind = (u.get("target") or "").strip() or "lib"
-        print(f"  {u.get('duration', 0.0):7.1f} s  {u['name']} {u.get('version', '')} {target_kind} ({u.get('mode', '')})")
+    for u in sorted(units, key=lambda u: u["duration"], reverse=True)[:top]:
+        kind = (u.get("target") or "").strip() or "lib"
+        if u.get("mode") == "run-custom-build":
+            kind = "build script (run)"
+        print(f"  {u['duration']:7.1f} s  {u['name']} {u.get('version', '')} {kind}")
     return 0
 
 

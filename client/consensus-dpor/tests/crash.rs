@@ -11,10 +11,13 @@
 //! Which member crashes, at which write and how comes from the scenario number; set
 //! `DPOR_CRASH_SCENARIOS` for more (each takes a few seconds).
 //!
-//! One crash the scenarios reach only by chance is also played on purpose: a member that
+//! Two crashes the scenarios reach only by chance are also played on purpose: a member that
 //! decides a height in the batch that casts its own COMMIT, and dies after persisting the next
 //! height but before that batch is sent, while a fourth member is down: the others need that
-//! COMMIT, and only the crashed member has it.
+//! COMMIT, and only the crashed member has it; and a member whose finalisation of height `h`
+//! lags (its pool is slow) so that it votes at `h + 1` first, and dies there, before it has
+//! finalised `h`: restarted, it must neither vote again at `h` nor sign anything new at
+//! `h + 1` that differs from what it signed before.
 
 mod common;
 mod harness;
@@ -58,6 +61,28 @@ fn a_member_that_decided_before_its_commit_left_lets_the_others_finalise_after_i
 	let _serial = SERIAL.lock();
 	quiet_injected_panics();
 	runtime().block_on(decided_then_crashed());
+}
+
+#[test]
+fn a_member_that_voted_ahead_of_its_own_finality_restarts_without_signing_twice() {
+	let _serial = SERIAL.lock();
+	quiet_injected_panics();
+	runtime().block_on(voted_ahead_then_crashed());
+}
+
+/// Waits until `member`'s voter has crashed; after `timeout`, fails with `why()` and every
+/// member's finalised height.
+async fn wait_crashed(net: &Net, member: usize, timeout: Duration, why: impl Fn() -> String) {
+	let start = std::time::Instant::now();
+	while !net.voter_stopped(member) {
+		assert!(
+			start.elapsed() < timeout,
+			"{}; finalised {:?}",
+			why(),
+			(0..4).map(|i| net.finalized(i)).collect::<Vec<_>>()
+		);
+		tokio::time::sleep(Duration::from_millis(20)).await;
+	}
 }
 
 /// How the voter dies.
@@ -163,16 +188,10 @@ async fn crashes() {
 			task.abort();
 		}
 		net.start_voter(member, Some(crash.clone()));
-		let start = std::time::Instant::now();
-		while !net.voter_stopped(member) {
-			assert!(
-				start.elapsed() < Duration::from_secs(60),
-				"scenario {s}: no crash; writes {:?}; finalised {:?}",
-				crash.seen.lock(),
-				(0..4).map(|i| net.finalized(i)).collect::<Vec<_>>()
-			);
-			tokio::time::sleep(Duration::from_millis(20)).await;
-		}
+		wait_crashed(&net, member, Duration::from_secs(60), || {
+			format!("scenario {s}: no crash; writes {:?}", crash.seen.lock())
+		})
+		.await;
 		crashed += 1;
 		let seen = crash.seen.lock().clone();
 		eprintln!(
@@ -247,16 +266,10 @@ async fn decided_then_crashed() {
 	}
 	let hook = Arc::new(DecidedThenCrash { net: net.clone(), member, armed: Mutex::new(None) });
 	net.start_voter(member, Some(hook.clone()));
-	let start = std::time::Instant::now();
-	while !net.voter_stopped(member) {
-		assert!(
-			start.elapsed() < Duration::from_secs(90),
-			"no crash; lost COMMIT at {:?}; finalised {:?}",
-			hook.armed.lock(),
-			(0..4).map(|i| net.finalized(i)).collect::<Vec<_>>()
-		);
-		tokio::time::sleep(Duration::from_millis(20)).await;
-	}
+	wait_crashed(&net, member, Duration::from_secs(90), || {
+		format!("no crash; lost COMMIT at {:?}", hook.armed.lock())
+	})
+	.await;
 	let decided = hook.armed.lock().expect("it crashed after a lost COMMIT");
 	let live = [0, 1, 2];
 	assert!(
@@ -277,6 +290,67 @@ async fn decided_then_crashed() {
 	// The member that was down catches up and votes again.
 	net.start_voter(down, None);
 	net.catch_up(down).await;
+	let top = (0..4).map(|i| net.finalized(i)).max().unwrap_or(0);
+	net.wait_finalized(top + 2, Duration::from_secs(90)).await;
+	net.stop();
+	net.assert_one_chain();
+	assert!(net.double_signs.lock().is_empty(), "{:?}", net.double_signs.lock());
+}
+
+/// Kills the member right after it persists a vote at a height above the one after its
+/// finalised head: it voted at `h + 1` while `h`, decided, was not final on its node yet.
+struct VotedAheadThenCrash {
+	net: Arc<Net>,
+	member: usize,
+	/// (the height voted at, the member's finalised height then).
+	fired: Mutex<Option<(Height, u64)>>,
+}
+
+impl WriteHook for VotedAheadThenCrash {
+	fn before(&self, _write: Write) -> Result<(), String> {
+		Ok(())
+	}
+
+	fn after(&self, write: Write) {
+		let Write::VoterState { height, last_vote: Some((voted, _, _)), .. } = write else {
+			return;
+		};
+		let finalized = self.net.finalized(self.member);
+		if voted == height && height > finalized + 1 {
+			*self.fired.lock() = Some((height, finalized));
+			panic!("{INJECTED} after voting at {height} with #{finalized} its last final block");
+		}
+	}
+}
+
+async fn voted_ahead_then_crashed() {
+	let net = Net::new([true; 4]);
+	net.start();
+	net.wait_finalized(2, Duration::from_secs(60)).await;
+	let member = 1;
+	if let Some(task) = net.nodes[member].task.lock().take() {
+		task.abort();
+	}
+	// Its pool holds every decided block back for longer than the next block takes to come,
+	// so the member votes at h + 1 before it finalises h.
+	*net.nodes[member].pool_wait.lock() =
+		Duration::from_millis(2 * harness::BLOCK_TIME_MS + harness::BASE_TIMEOUT_MS);
+	let hook = Arc::new(VotedAheadThenCrash { net: net.clone(), member, fired: Mutex::new(None) });
+	net.start_voter(member, Some(hook.clone()));
+	wait_crashed(&net, member, Duration::from_secs(90), || {
+		"the member never voted ahead of its finality".into()
+	})
+	.await;
+	let (voted, finalized) = hook.fired.lock().expect("it crashed after voting ahead");
+	eprintln!("member {member} voted at {voted} and crashed with #{finalized} final");
+	// Restarted with a prompt pool and cut off for longer than a view: whatever it signs
+	// again at `voted - 1` or `voted` after its timeouts must agree with what it signed.
+	*net.nodes[member].pool_wait.lock() = harness::POOL_WAIT;
+	let cut_off = Duration::from_millis(harness::BASE_TIMEOUT_MS + 500);
+	net.isolate(member, cut_off);
+	net.start_voter(member, None);
+	tokio::time::sleep(cut_off).await;
+	net.catch_up(member).await;
 	let top = (0..4).map(|i| net.finalized(i)).max().unwrap_or(0);
 	net.wait_finalized(top + 2, Duration::from_secs(90)).await;
 	net.stop();

@@ -86,6 +86,9 @@ pub struct Node {
 	pub task: Mutex<Option<tokio::task::JoinHandle<()>>>,
 	/// Whether a voter runs (false: a silent or scripted node).
 	pub honest: bool,
+	/// How long its voter waits for the transaction pool before finalising a decided block
+	/// (read when the voter starts; [`POOL_WAIT`] unless a test sets another).
+	pub pool_wait: Mutex<Duration>,
 	_dir: tempfile::TempDir,
 }
 
@@ -153,6 +156,7 @@ impl Net {
 					metrics: Mutex::new(None),
 					task: Mutex::new(None),
 					honest,
+					pool_wait: Mutex::new(POOL_WAIT),
 					_dir: dir,
 				})
 			})
@@ -237,7 +241,7 @@ impl Net {
 				Some(node.keystore.clone()),
 				validator,
 				Some(factory),
-				Some(wait_for_pool()),
+				Some(wait_for_pool(*node.pool_wait.lock())),
 			)
 			.expect("the voter starts")
 			.with_justification_requests(Box::new(link), node.backend.clone())
@@ -462,10 +466,13 @@ impl Net {
 	}
 }
 
+/// How long a voter waits before finalising a decided block, unless a test sets another.
+pub const POOL_WAIT: Duration = Duration::from_millis(300);
+
 /// Like the node, finalises a while after deciding (the node waits for its transaction pool,
 /// up to about a second): a crash can hit between persisting the next height and finalising.
-fn wait_for_pool() -> worker::WaitForPool {
-	Arc::new(|_| tokio::time::sleep(Duration::from_millis(300)).boxed())
+fn wait_for_pool(wait: Duration) -> worker::WaitForPool {
+	Arc::new(move |_| tokio::time::sleep(wait).boxed())
 }
 
 /// Node `me`'s side of the in-memory network.
