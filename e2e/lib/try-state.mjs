@@ -23,12 +23,16 @@ export function tryState (node, at) {
 
 /**
  * Asserts that every check holds at block `at`, and that they ran: the runtime logs that the
- * entire state decoded only after it did so.
+ * entire state decoded only after it did so. The node's logger writes to its log file from a
+ * thread of its own, a while after the call returned, so the line is waited for (10 s).
  */
 export async function assertTryState (node, at) {
   const before = (await node.log()).length
   await tryState(node, at)
-  const log = (await node.log()).slice(before)
-  assert.match(log, /Entire runtime state decodes without error/,
-    'the node did not log the try-runtime checks')
+  const decoded = /Entire runtime state decodes without error/
+  for (let waited = 0; waited < 10_000; waited += 100) {
+    if (decoded.test((await node.log()).slice(before))) return
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  assert.fail('the node did not log the try-runtime checks within 10 s')
 }
