@@ -29,10 +29,18 @@ export function tryState (node, at) {
 export async function assertTryState (node, at) {
   const before = (await node.log()).length
   await tryState(node, at)
-  const decoded = /Entire runtime state decodes without error/
+  await waitForLog(node, before, /Entire runtime state decodes without error/,
+    'the try-runtime checks')
+}
+
+/**
+ * Waits (10 s at most) until the node's log, from offset `from` on, matches `pattern`; the
+ * runtime's messages, a failed check's among them, reach the log and not the RPC error.
+ */
+export async function waitForLog (node, from, pattern, what) {
   for (let waited = 0; waited < 10_000; waited += 100) {
-    if (decoded.test((await node.log()).slice(before))) return
+    if (pattern.test((await node.log()).slice(from))) return
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-  assert.fail('the node did not log the try-runtime checks within 10 s')
+  assert.fail(`the node did not log ${what} within 10 s`)
 }
