@@ -70,6 +70,26 @@ fn a_member_that_voted_ahead_of_its_own_finality_restarts_without_signing_twice(
 	runtime().block_on(voted_ahead_then_crashed());
 }
 
+/// Restarts `member`'s voter at once on its database, cut off from the others for longer than
+/// a view lasts, then hands it the blocks it missed: its view times out while it is alone, so
+/// what it signs then differs from what it signed before the crash unless the state it resumed
+/// from covers everything it sent.
+async fn restart_cut_off(net: &Arc<Net>, member: usize) {
+	let cut_off = Duration::from_millis(harness::BASE_TIMEOUT_MS + 500);
+	net.isolate(member, cut_off);
+	net.start_voter(member, None);
+	tokio::time::sleep(cut_off).await;
+	net.catch_up(member).await;
+}
+
+/// Stops the network and checks what every test of this file promises: one chain, and no
+/// member signed twice across all its restarts.
+fn stop_and_check(net: &Net) {
+	net.stop();
+	net.assert_one_chain();
+	assert!(net.double_signs.lock().is_empty(), "{:?}", net.double_signs.lock());
+}
+
 /// Waits until `member`'s voter has crashed; after `timeout`, fails with `why()` and every
 /// member's finalised height.
 async fn wait_crashed(net: &Net, member: usize, timeout: Duration, why: impl Fn() -> String) {
@@ -184,9 +204,7 @@ async fn crashes() {
 		// on each of them over the scenarios.
 		let countdown = 1 + (s * 7 / 3) % 6;
 		let crash = Crash::new(countdown, kind);
-		if let Some(task) = net.nodes[member].task.lock().take() {
-			task.abort();
-		}
+		net.stop_voter(member);
 		net.start_voter(member, Some(crash.clone()));
 		wait_crashed(&net, member, Duration::from_secs(60), || {
 			format!("scenario {s}: no crash; writes {:?}", crash.seen.lock())
@@ -197,22 +215,13 @@ async fn crashes() {
 		eprintln!(
 			"scenario {s}: member {member} crashed ({kind:?}, write {countdown}); writes {seen:?}"
 		);
-		// Restart at once, cut off for longer than a view lasts: its view times out, so what
-		// it signs now differs from what it signed before the crash unless the state it
-		// resumed from covers everything it sent. Then the chain must go on with it.
-		let cut_off = Duration::from_millis(harness::BASE_TIMEOUT_MS + 500);
-		net.isolate(member, cut_off);
-		net.start_voter(member, None);
-		tokio::time::sleep(cut_off).await;
-		net.catch_up(member).await;
-		let top = (0..4).map(|i| net.finalized(i)).max().unwrap_or(0);
-		net.wait_finalized(top + 2, Duration::from_secs(90)).await;
+		// Then the chain must go on with it.
+		restart_cut_off(&net, member).await;
+		net.wait_all_advance(2, Duration::from_secs(90)).await;
 		assert!(net.double_signs.lock().is_empty(), "{:?}", net.double_signs.lock());
 	}
-	net.stop();
-	net.assert_one_chain();
 	assert_eq!(crashed, scenarios);
-	assert!(net.double_signs.lock().is_empty(), "{:?}", net.double_signs.lock());
+	stop_and_check(&net);
 }
 
 /// Loses everything the member sends from its first COMMIT for a block on (as if the batch
@@ -258,12 +267,8 @@ async fn decided_then_crashed() {
 	net.wait_finalized(2, Duration::from_secs(60)).await;
 	let (member, down) = (0, 3);
 	// Down: the three others need every one of their COMMIT votes for a quorum.
-	if let Some(task) = net.nodes[down].task.lock().take() {
-		task.abort();
-	}
-	if let Some(task) = net.nodes[member].task.lock().take() {
-		task.abort();
-	}
+	net.stop_voter(down);
+	net.stop_voter(member);
 	let hook = Arc::new(DecidedThenCrash { net: net.clone(), member, armed: Mutex::new(None) });
 	net.start_voter(member, Some(hook.clone()));
 	wait_crashed(&net, member, Duration::from_secs(90), || {
@@ -290,11 +295,8 @@ async fn decided_then_crashed() {
 	// The member that was down catches up and votes again.
 	net.start_voter(down, None);
 	net.catch_up(down).await;
-	let top = (0..4).map(|i| net.finalized(i)).max().unwrap_or(0);
-	net.wait_finalized(top + 2, Duration::from_secs(90)).await;
-	net.stop();
-	net.assert_one_chain();
-	assert!(net.double_signs.lock().is_empty(), "{:?}", net.double_signs.lock());
+	net.wait_all_advance(2, Duration::from_secs(90)).await;
+	stop_and_check(&net);
 }
 
 /// Kills the member right after it persists a vote at a height above the one after its
@@ -328,9 +330,7 @@ async fn voted_ahead_then_crashed() {
 	net.start();
 	net.wait_finalized(2, Duration::from_secs(60)).await;
 	let member = 1;
-	if let Some(task) = net.nodes[member].task.lock().take() {
-		task.abort();
-	}
+	net.stop_voter(member);
 	// Its pool holds every decided block back for longer than the next block takes to come,
 	// so the member votes at h + 1 before it finalises h.
 	*net.nodes[member].pool_wait.lock() =
@@ -346,14 +346,7 @@ async fn voted_ahead_then_crashed() {
 	// Restarted with a prompt pool and cut off for longer than a view: whatever it signs
 	// again at `voted - 1` or `voted` after its timeouts must agree with what it signed.
 	*net.nodes[member].pool_wait.lock() = harness::POOL_WAIT;
-	let cut_off = Duration::from_millis(harness::BASE_TIMEOUT_MS + 500);
-	net.isolate(member, cut_off);
-	net.start_voter(member, None);
-	tokio::time::sleep(cut_off).await;
-	net.catch_up(member).await;
-	let top = (0..4).map(|i| net.finalized(i)).max().unwrap_or(0);
-	net.wait_finalized(top + 2, Duration::from_secs(90)).await;
-	net.stop();
-	net.assert_one_chain();
-	assert!(net.double_signs.lock().is_empty(), "{:?}", net.double_signs.lock());
+	restart_cut_off(&net, member).await;
+	net.wait_all_advance(2, Duration::from_secs(90)).await;
+	stop_and_check(&net);
 }

@@ -201,10 +201,8 @@ impl Net {
 	/// Stops everything.
 	pub fn stop(&self) {
 		self.stop.store(true, Ordering::SeqCst);
-		for node in &self.nodes {
-			if let Some(task) = node.task.lock().take() {
-				task.abort();
-			}
+		for i in 0..self.nodes.len() {
+			self.stop_voter(i);
 		}
 	}
 
@@ -253,6 +251,13 @@ impl Net {
 				voter.with_timing(BLOCK_TIME_MS, BASE_TIMEOUT_MS).expect("the voter starts");
 			worker::run(voter, gossip).await
 		}));
+	}
+
+	/// Stops node `i`'s voter (as a crash would; its database stays).
+	pub fn stop_voter(&self, i: usize) {
+		if let Some(task) = self.nodes[i].task.lock().take() {
+			task.abort();
+		}
 	}
 
 	/// Whether node `i`'s voter has stopped (crashed).
@@ -450,6 +455,13 @@ impl Net {
 			}
 			tokio::time::sleep(Duration::from_millis(100)).await;
 		}
+	}
+
+	/// Waits until every honest node has finalised `by` blocks more than the node furthest
+	/// ahead has now, or panics after `timeout`.
+	pub async fn wait_all_advance(&self, by: u64, timeout: Duration) {
+		let top = (0..self.nodes.len()).map(|i| self.finalized(i)).max().unwrap_or(0);
+		self.wait_finalized(top + by, timeout).await;
 	}
 
 	/// Panics unless every honest node finalised the same block at every height both reached.
