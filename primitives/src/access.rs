@@ -191,6 +191,14 @@ pub struct ProxyView<BlockNumber> {
 	pub served: u64,
 }
 
+/// Read access to grants, for pallets that must not depend on access control (the market
+/// counts an interval as delivered only if the buyer may read it).
+pub trait GrantInspect<AccountId> {
+	/// Whether `grantee` may read `interval` of `stream` now (a grant covers it and has not
+	/// expired).
+	fn is_authorized(grantee: &AccountId, stream: StreamId, interval: IntervalIndex) -> bool;
+}
+
 sp_api::decl_runtime_apis! {
 	/// Queries of access control, for proxies and applications.
 	///

@@ -375,6 +375,14 @@ pub trait StreamInspect<AccountId> {
 	fn stream(stream: StreamId) -> Option<StreamSummary<AccountId>>;
 }
 
+/// Which intervals of a stream have records, for pallets that must not depend on the data
+/// registry (the market settles an interval only if a record covers it).
+pub trait RecordInspect<BlockNumber> {
+	/// The block at which the record that covers `interval` of `stream` was registered, or
+	/// `None` when no stored record covers it (never recorded, or pruned since).
+	fn recorded_at(stream: StreamId, interval: IntervalIndex) -> Option<BlockNumber>;
+}
+
 sp_api::decl_runtime_apis! {
 	/// Queries of the data registry, for applications and indexers.
 	pub trait DataRegistryApi<AccountId: Codec, BlockNumber: Codec> {

@@ -14,4 +14,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_dpor, Dpor]
 	[pallet_data_registry, DataRegistry]
 	[pallet_access_control, AccessControl]
+	[pallet_market, Market]
 );

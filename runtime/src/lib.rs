@@ -72,7 +72,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("cpchain"),
 	impl_name: Cow::Borrowed("cpchain-node"),
 	authoring_version: 1,
-	spec_version: 110,
+	spec_version: 111,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -187,4 +187,6 @@ mod runtime {
 	pub type DataRegistry = pallet_data_registry;
 	#[runtime::pallet_index(61)]
 	pub type AccessControl = pallet_access_control;
+	#[runtime::pallet_index(62)]
+	pub type Market = pallet_market;
 }

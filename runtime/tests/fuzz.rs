@@ -42,7 +42,8 @@ use common::genesis_ext;
 use cpchain_primitives::{
 	access::{UmbralKeys, REENCRYPTION_KEY_LEN},
 	consensus::{leader, pre_digest_item, vrf_input, PreDigest},
-	data::IntervalRange,
+	data::{DeviceKey, IntervalRange, StreamParams},
+	market::{ListingKind, OrderSpan},
 };
 use cpchain_runtime::{
 	genesis_config_presets::ENDOWMENT, AccountId, AllPalletsWithSystem, Balance, Dpor, Executive,
@@ -382,7 +383,7 @@ fn signed(call: RuntimeCall, signer: &sr25519::Pair, nonce: u32) -> UncheckedExt
 /// Structured calls that reach states random arguments rarely do.
 fn structured_call(rng: &mut Rng, who: &Sr25519Keyring, accounts: &[AccountId]) -> RuntimeCall {
 	let account = who.to_account_id();
-	match rng.below(8) {
+	match rng.below(12) {
 		0 => {
 			// Real session keys with their proof of ownership (the keystore makes them).
 			let seed = format!("//{who}//session").into_bytes();
@@ -417,6 +418,59 @@ fn structured_call(rng: &mut Rng, who: &Sr25519Keyring, accounts: &[AccountId]) 
 				peer_id: peer_id.try_into().expect("a SHA2-256 PeerId fits"),
 				reencryption_key: point(rng),
 			})
+		}
+		// The market: a new device, its stream and a subscription listing of it in one batch
+		// (the ids are those the chain assigns next, unless another call takes them first),
+		// orders from listings, and their settlement, confirmation and cancellation.
+		8 => {
+			let device = pallet_data_registry::NextDeviceId::<Runtime>::get();
+			let stream = pallet_data_registry::NextStreamId::<Runtime>::get();
+			let mut raw = [0u8; 32];
+			raw.iter_mut().for_each(|b| *b = rng.next() as u8);
+			let calls = vec![
+				RuntimeCall::DataRegistry(pallet_data_registry::Call::register_device {
+					key: DeviceKey::Sr25519(sr25519::Public::from_raw(raw)),
+					metadata: Default::default(),
+				}),
+				RuntimeCall::DataRegistry(pallet_data_registry::Call::create_stream {
+					device,
+					name: b"fuzz".to_vec().try_into().expect("fits"),
+					schema: Default::default(),
+					params: StreamParams {
+						period_ms: 1_000,
+						encryption_interval: 1,
+						upload_interval: 1,
+					},
+				}),
+				RuntimeCall::Market(pallet_market::Call::create_listing {
+					stream,
+					kind: ListingKind::Subscription {
+						start: 0,
+						max_intervals: 50,
+						interval_blocks: 1 + rng.below(3) as u32,
+					},
+					price: cpchain_runtime::CPC * u128::from(1 + rng.below(10)),
+					title: b"fuzz".to_vec().try_into().expect("fits"),
+					description: Default::default(),
+					tags: Default::default(),
+					licence_hash: Default::default(),
+					terms_cid: None,
+				}),
+			];
+			RuntimeCall::Utility(pallet_utility::Call::batch_all { calls })
+		}
+		9 => RuntimeCall::Market(pallet_market::Call::place_order {
+			listing: rng.below(pallet_market::NextListingId::<Runtime>::get() + 1),
+			span: OrderSpan::Next(1 + rng.below(5) as u32),
+			max_price: cpchain_runtime::CPC * 20,
+		}),
+		10 => {
+			let order = rng.below(pallet_market::NextOrderId::<Runtime>::get() + 1);
+			match rng.below(3) {
+				0 => RuntimeCall::Market(pallet_market::Call::settle { order, max: 16 }),
+				1 => RuntimeCall::Market(pallet_market::Call::confirm { order, max: 16 }),
+				_ => RuntimeCall::Market(pallet_market::Call::cancel_order { order }),
+			}
 		}
 		_ => RuntimeCall::AccessControl(pallet_access_control::Call::grant {
 			stream: rng.below(4),
@@ -743,7 +797,8 @@ fn random_extrinsics_never_break_the_runtime() {
 	// The fuzzer must exercise the runtime, not only bounce off it: every pallet of the
 	// project that signed accounts call has calls that went through (pallet-dpor takes only
 	// unsigned reports of the node's own).
-	for pallet in ["AccessControl", "Balances", "Committee", "DataRegistry", "Reputation"] {
+	for pallet in ["AccessControl", "Balances", "Committee", "DataRegistry", "Market", "Reputation"]
+	{
 		assert!(total.pallets.contains(pallet), "no call of {pallet} dispatched: {total:?}");
 	}
 	assert!(total.dispatch_errors > 0 && total.refused > 0, "no failing calls: {total:?}");

@@ -102,6 +102,7 @@ fn metadata_v15_carries_pallet_docs() {
 			"Committee",          // 51
 			"DataRegistry",       // 60
 			"AccessControl",      // 61
+			"Market",             // 62
 		]
 	);
 	// polkadot.js apps shows each call's doc comment: the call enum's variants carry them.

@@ -63,8 +63,8 @@ pub mod weights;
 use alloc::vec::Vec;
 use cpchain_primitives::{
 	access::{
-		is_compressed_point, is_peer_id, receipt_payload, GrantId, GrantKeys, GrantView,
-		ProxyStatus, ProxyView, ReencryptionKey, UmbralKeys,
+		is_compressed_point, is_peer_id, receipt_payload, GrantId, GrantInspect, GrantKeys,
+		GrantView, ProxyStatus, ProxyView, ReencryptionKey, UmbralKeys,
 	},
 	data::{IntervalIndex, IntervalRange, StreamId, StreamInspect},
 	reputation::{ReputationSink, Signal},
@@ -707,6 +707,12 @@ pub mod pallet {
 			Self::deposit_event(Event::UmbralKeysCleared { who });
 			Ok(())
 		}
+	}
+}
+
+impl<T: Config> GrantInspect<T::AccountId> for Pallet<T> {
+	fn is_authorized(grantee: &T::AccountId, stream: StreamId, interval: IntervalIndex) -> bool {
+		Pallet::<T>::is_authorized(grantee, stream, interval)
 	}
 }
 

@@ -12,6 +12,7 @@ use crate::{
 	HoldReason, NextGrantId, Proxies, Proxy, PublishedKeys, ReceiptOf, UmbralKeysOf,
 };
 use alloc::collections::{BTreeMap, BTreeSet};
+use cpchain_pallet_test_utils::{assert_transition, StateSnapshot};
 use cpchain_primitives::{
 	access::{GrantId, GrantKeys, ProxyStatus, ReencryptionKey, UmbralKeys},
 	data::{IntervalRange, StreamId},
@@ -50,9 +51,8 @@ pub struct Snapshot {
 	pub signals: Vec<(AccountId, Signal)>,
 }
 
-impl Snapshot {
-	/// The state now.
-	pub fn take() -> Self {
+impl StateSnapshot for Snapshot {
+	fn take() -> Self {
 		let held = |reason: HoldReason, who: &AccountId| {
 			Balances::balance_on_hold(&RuntimeHoldReason::AccessControl(reason), who)
 		};
@@ -81,25 +81,12 @@ impl Snapshot {
 			signals: Signals::get(),
 		}
 	}
+}
 
+impl Snapshot {
 	fn funds_of(&mut self, who: &AccountId) -> &mut Funds {
 		self.funds.get_mut(who).expect("a test account")
 	}
-}
-
-/// Dispatches `call`, which must succeed, and checks that the state went from `before` to
-/// exactly `expected`.
-fn assert_transition<R, E: core::fmt::Debug>(
-	before: Snapshot,
-	call: impl FnOnce() -> Result<R, E>,
-	expected: impl FnOnce(&mut Snapshot),
-) {
-	let mut want = before;
-	if let Err(e) = call() {
-		panic!("the call failed: {e:?}");
-	}
-	expected(&mut want);
-	assert_eq!(Snapshot::take(), want, "the call changed something else, or not all it should");
 }
 
 /// `grantor` grants `grantee` `intervals` of `stream` until `expires_at` through `proxies`

@@ -11,6 +11,7 @@ use crate::{
 	Event, GenesisCommittee,
 };
 use alloc::collections::BTreeMap;
+use cpchain_pallet_test_utils::{assert_transition, StateSnapshot};
 use cpchain_primitives::committee::TermIndex;
 
 /// The pallet's whole state.
@@ -25,9 +26,8 @@ pub struct Snapshot {
 	pub campaign_until: BTreeMap<AccountId, TermIndex>,
 }
 
-impl Snapshot {
-	/// The state now.
-	pub fn take() -> Self {
+impl StateSnapshot for Snapshot {
+	fn take() -> Self {
 		Self {
 			current_term: CurrentTerm::<Test>::get(),
 			committee_size: CommitteeSize::<Test>::get(),
@@ -40,21 +40,6 @@ impl Snapshot {
 			campaign_until: CampaignUntil::<Test>::iter().collect(),
 		}
 	}
-}
-
-/// Dispatches `call`, which must succeed, and checks that the state went from `before` to
-/// exactly `expected`.
-fn assert_transition<R, E: core::fmt::Debug>(
-	before: Snapshot,
-	call: impl FnOnce() -> Result<R, E>,
-	expected: impl FnOnce(&mut Snapshot),
-) {
-	let mut want = before;
-	if let Err(e) = call() {
-		panic!("the call failed: {e:?}");
-	}
-	expected(&mut want);
-	assert_eq!(Snapshot::take(), want, "the call changed something else, or not all it should");
 }
 
 /// `who` campaigns for the next `terms` terms not elected yet; returns the first and last.

@@ -1,10 +1,11 @@
 //! The pallet's own logic behind its calls: ownership and record checks, deposits, the views
-//! of the runtime API, the invariants of `try_state` and [`StreamInspect`] for other pallets.
+//! of the runtime API, the invariants of `try_state`, and [`StreamInspect`] and
+//! [`RecordInspect`] for other pallets.
 
 use alloc::vec::Vec;
 use cpchain_primitives::data::{
-	is_cid_string, DeviceId, DeviceStatus, DeviceView, IntervalIndex, RecordIndex, RecordView,
-	StreamId, StreamInspect, StreamParams, StreamSummary, StreamView,
+	is_cid_string, DeviceId, DeviceStatus, DeviceView, IntervalIndex, RecordIndex, RecordInspect,
+	RecordView, StreamId, StreamInspect, StreamParams, StreamSummary, StreamView,
 };
 use frame_support::{
 	ensure,
@@ -203,5 +204,28 @@ impl<T: Config> StreamInspect<T::AccountId> for Pallet<T> {
 		let s = Streams::<T>::get(stream)?;
 		let owner = Devices::<T>::get(s.device)?.owner;
 		Some(StreamSummary { owner, next_interval: s.next_interval })
+	}
+}
+
+impl<T: Config> RecordInspect<BlockNumberFor<T>> for Pallet<T> {
+	/// A binary search over the stream's stored records: at most ⌈log₂ n⌉ + 1 reads for `n`
+	/// records. Records are appended in interval order (a record starts no earlier than the
+	/// last interval of the one before), so their last intervals never decrease and the first
+	/// record whose last interval reaches `interval` is the only one that can cover it.
+	fn recorded_at(stream: StreamId, interval: IntervalIndex) -> Option<BlockNumberFor<T>> {
+		let s = Streams::<T>::get(stream)?;
+		let (mut low, mut high) = (s.first_record, s.next_record);
+		while low < high {
+			let mid = low + (high - low) / 2;
+			match Records::<T>::get(stream, mid) {
+				Some(r) if r.intervals.last < interval => low = mid + 1,
+				Some(_) => high = mid,
+				// Not reachable while `try_state` holds (every index of the range is stored).
+				None => return None,
+			}
+		}
+		Records::<T>::get(stream, low)
+			.filter(|r| r.intervals.contains(interval))
+			.map(|r| r.registered_at)
 	}
 }

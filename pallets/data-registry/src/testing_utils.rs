@@ -12,6 +12,7 @@ use crate::{
 	NextDeviceId, NextStreamId, RecordOf, Records, StreamOf, Streams,
 };
 use alloc::collections::BTreeMap;
+use cpchain_pallet_test_utils::{assert_transition, StateSnapshot};
 use cpchain_primitives::{
 	data::{
 		DeviceId, DeviceKey, DeviceSignature, DeviceStatus, RecordIndex, StreamId, StreamParams,
@@ -41,9 +42,8 @@ pub struct Snapshot {
 	pub signals: Vec<(AccountId, Signal)>,
 }
 
-impl Snapshot {
-	/// The state now.
-	pub fn take() -> Self {
+impl StateSnapshot for Snapshot {
+	fn take() -> Self {
 		Self {
 			next_device_id: NextDeviceId::<Test>::get(),
 			next_stream_id: NextStreamId::<Test>::get(),
@@ -67,7 +67,9 @@ impl Snapshot {
 			signals: Signals::get(),
 		}
 	}
+}
 
+impl Snapshot {
 	/// Moves `amount` of `who`'s funds from free to held.
 	fn hold(&mut self, who: AccountId, amount: Balance) {
 		let (free, held) = self.funds.get_mut(&who).expect("a test account");
@@ -85,21 +87,6 @@ impl Snapshot {
 	fn device(&mut self, device: DeviceId) -> &mut DeviceOf<Test> {
 		self.devices.get_mut(&device).expect("the device exists")
 	}
-}
-
-/// Dispatches `call`, which must succeed, and checks that the state went from `before` to
-/// exactly `expected`.
-fn assert_transition<R, E: core::fmt::Debug>(
-	before: Snapshot,
-	call: impl FnOnce() -> Result<R, E>,
-	expected: impl FnOnce(&mut Snapshot),
-) {
-	let mut want = before;
-	if let Err(e) = call() {
-		panic!("the call failed: {e:?}");
-	}
-	expected(&mut want);
-	assert_eq!(Snapshot::take(), want, "the call changed something else, or not all it should");
 }
 
 fn bounded<S: frame_support::traits::Get<u32>>(bytes: &[u8]) -> BoundedVec<u8, S> {

@@ -5,7 +5,7 @@ use codec::{Decode, Encode};
 use cpchain_primitives::{
 	data::{
 		record_signing_payload, DeviceKey, DeviceSignature, DeviceStatus, IntervalRange,
-		StreamInspect, StreamParams,
+		RecordInspect, StreamInspect, StreamParams,
 	},
 	reputation::Signal,
 };
@@ -607,6 +607,45 @@ fn stream_inspect_reports_owner_and_progress() {
 		let summary = <DataRegistry as StreamInspect<AccountId>>::stream(stream).expect("exists");
 		assert_eq!((summary.owner, summary.next_interval), (OWNER, 3));
 		assert!(<DataRegistry as StreamInspect<AccountId>>::stream(42).is_none());
+	});
+}
+
+#[test]
+fn record_inspect_finds_the_record_of_an_interval_across_gaps_overlaps_and_pruning() {
+	ExtBuilder::default().build_and_execute(|| {
+		let (_, stream) = setup();
+		let at = |interval| <DataRegistry as RecordInspect<u64>>::recorded_at(stream, interval);
+		// Records 0..=2 (block 1), 2..=4 (block 2, sharing interval 2), 7..=9 (block 3, after
+		// a gap) and 9..=9 (block 4).
+		append(stream, 0, 2);
+		run_to_block(2);
+		append(stream, 2, 4);
+		run_to_block(3);
+		append(stream, 7, 9);
+		run_to_block(4);
+		append(stream, 9, 9);
+		let found: Vec<_> = (0..=10).map(at).collect();
+		assert_eq!(
+			found,
+			vec![
+				Some(1),
+				Some(1),
+				Some(1),
+				Some(2),
+				Some(2),
+				None,
+				None,
+				Some(3),
+				Some(3),
+				Some(3),
+				None
+			]
+		);
+		// Pruned records no longer count.
+		assert_prune_records(OWNER, stream, 1);
+		assert_eq!(at(0), None);
+		assert_eq!(at(2), Some(2));
+		assert_eq!(<DataRegistry as RecordInspect<u64>>::recorded_at(42, 0), None);
 	});
 }
 

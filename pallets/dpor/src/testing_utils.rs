@@ -8,6 +8,7 @@
 
 use crate::{mock::*, Accumulator, CurrentTerm, Event, Reported, ReportedSeals, TermRandomness};
 use alloc::collections::BTreeSet;
+use cpchain_pallet_test_utils::{assert_transition, StateSnapshot};
 use cpchain_primitives::{
 	committee::TermIndex,
 	consensus::{EquivocationProof, Phase, SealEquivocationProof},
@@ -26,9 +27,8 @@ pub struct Snapshot {
 	pub signals: Vec<(u64, Signal)>,
 }
 
-impl Snapshot {
-	/// The state now.
-	pub fn take() -> Self {
+impl StateSnapshot for Snapshot {
+	fn take() -> Self {
 		Self {
 			current_term: CurrentTerm::<Test>::get(),
 			term_randomness: TermRandomness::<Test>::get(),
@@ -38,21 +38,6 @@ impl Snapshot {
 			signals: SIGNALS.with(|s| s.borrow().clone()),
 		}
 	}
-}
-
-/// Dispatches `call`, which must succeed, and checks that the state went from `before` to
-/// exactly `expected`.
-fn assert_transition<R, E: core::fmt::Debug>(
-	before: Snapshot,
-	call: impl FnOnce() -> Result<R, E>,
-	expected: impl FnOnce(&mut Snapshot),
-) {
-	let mut want = before;
-	if let Err(e) = call() {
-		panic!("the call failed: {e:?}");
-	}
-	expected(&mut want);
-	assert_eq!(Snapshot::take(), want, "the call changed something else, or not all it should");
 }
 
 /// Reports `proof`, two votes of account `offender`: recorded once, one penalty.

@@ -11,6 +11,7 @@ use crate::{
 	Reputations, UnlockChunk, Weights,
 };
 use alloc::collections::BTreeMap;
+use cpchain_pallet_test_utils::{assert_transition, StateSnapshot};
 use cpchain_primitives::reputation::ReputationScore;
 use frame_support::traits::fungible::{Inspect, InspectHold};
 
@@ -40,9 +41,8 @@ pub struct Snapshot {
 	pub funds: BTreeMap<AccountId, (Balance, Balance)>,
 }
 
-impl Snapshot {
-	/// The state now.
-	pub fn take() -> Self {
+impl StateSnapshot for Snapshot {
+	fn take() -> Self {
 		Self {
 			ledgers: Ledgers::<Test>::iter().map(|(who, l)| (who, l.into())).collect(),
 			rnodes: RNodes::<Test>::get().into_inner(),
@@ -61,7 +61,9 @@ impl Snapshot {
 				.collect(),
 		}
 	}
+}
 
+impl Snapshot {
 	/// Moves `amount` of `who`'s funds from free to held (or back, with `hold` false).
 	fn move_funds(&mut self, who: AccountId, amount: Balance, hold: bool) {
 		let (free, held) = self.funds.get_mut(&who).expect("a test account");
@@ -73,21 +75,6 @@ impl Snapshot {
 			*held -= amount;
 		}
 	}
-}
-
-/// Dispatches `call`, which must succeed, and checks that the state went from `before` to
-/// exactly `expected`.
-fn assert_transition<R, E: core::fmt::Debug>(
-	before: Snapshot,
-	call: impl FnOnce() -> Result<R, E>,
-	expected: impl FnOnce(&mut Snapshot),
-) {
-	let mut want = before;
-	if let Err(e) = call() {
-		panic!("the call failed: {e:?}");
-	}
-	expected(&mut want);
-	assert_eq!(Snapshot::take(), want, "the call changed something else, or not all it should");
 }
 
 /// `who` bonds `amount` and becomes an RNode (keeping any chunks still unlocking).

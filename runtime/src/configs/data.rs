@@ -127,7 +127,7 @@ where
 }
 
 #[cfg(feature = "runtime-benchmarks")]
-mod benchmark_helper {
+pub(crate) mod benchmark_helper {
 	use super::*;
 	use pallet_committee::BenchmarkHelper as _;
 

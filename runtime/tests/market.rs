@@ -1,0 +1,185 @@
+//! The market on the real runtime, with the real data registry and access control behind it:
+//! a subscription listed, ten intervals ordered into escrow, delivered by device-signed
+//! records and a grant to the buyer, except two the seller never records; settlement pays the
+//! seller eight and refunds the buyer two, with no dispute, and every unit of money is
+//! accounted for.
+
+mod common;
+
+use common::genesis_ext;
+use cpchain_primitives::{
+	access::UmbralKeys,
+	data::{record_signing_payload, DeviceKey, DeviceSignature, IntervalRange, StreamParams},
+	market::{ListingKind, OrderSpan},
+};
+use cpchain_runtime::{
+	configs::market::{ConfirmWindow, DeliveryWindow},
+	AccessControl, Balances, DataRegistry, Market, Runtime, RuntimeOrigin, System, CPC,
+};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::fungible::{Inspect, InspectHold, Mutate},
+	BoundedVec,
+};
+use sp_core::{crypto::Pair as _, sr25519, H256};
+use sp_genesis_builder::DEV_RUNTIME_PRESET;
+use sp_keyring::Sr25519Keyring;
+
+fn signed(who: &Sr25519Keyring) -> RuntimeOrigin {
+	RuntimeOrigin::signed(who.to_account_id())
+}
+
+/// Appends a device-signed record of interval `interval` to stream 0 as Alice; returns its
+/// hash.
+fn append(device: &sr25519::Pair, index: u64, interval: u64, prev: H256) -> H256 {
+	let record =
+		pallet_data_registry::NewRecord::<<Runtime as pallet_data_registry::Config>::MaxCidLen> {
+			cid: BoundedVec::truncate_from(format!("bafkreimarket{index}").into_bytes()),
+			content_hash: H256::repeat_byte(index as u8 + 1),
+			merkle_root: H256::repeat_byte(0xaa),
+			size: 1_024,
+			intervals: IntervalRange { first: interval, last: interval },
+			timestamp_ms: 1_000 * (index + 1),
+			prev,
+		};
+	let hash = record.hash(0, index);
+	let genesis = H256::from_slice(System::block_hash(0).as_ref());
+	let signature = device.sign(&record_signing_payload(genesis, hash));
+	assert_ok!(DataRegistry::append_record(
+		signed(&Sr25519Keyring::Alice),
+		0,
+		record,
+		Some(DeviceSignature::Sr25519(signature)),
+	));
+	hash
+}
+
+#[test]
+fn a_seller_missing_two_of_ten_intervals_is_paid_eight_and_the_buyer_refunded_two() {
+	genesis_ext(DEV_RUNTIME_PRESET).execute_with(|| {
+		let (alice, bob, charlie) =
+			(Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie);
+		let device = sr25519::Pair::from_string("//market-device", None).expect("valid seed");
+		assert_ok!(DataRegistry::register_device(
+			signed(&alice),
+			DeviceKey::Sr25519(device.public()),
+			BoundedVec::truncate_from(b"air quality, lab 3".to_vec()),
+		));
+		assert_ok!(DataRegistry::create_stream(
+			signed(&alice),
+			0,
+			BoundedVec::truncate_from(b"pm2.5".to_vec()),
+			BoundedVec::truncate_from(b"ug-m3-f32".to_vec()),
+			StreamParams { period_ms: 6_000, encryption_interval: 1, upload_interval: 1 },
+		));
+
+		// Alice lists the stream's next ten intervals, one every 2 blocks, 1 CPC each.
+		let price = CPC;
+		let kind = ListingKind::Subscription { start: 0, max_intervals: 10, interval_blocks: 2 };
+		assert_ok!(Market::create_listing(
+			signed(&alice),
+			0,
+			kind,
+			price,
+			BoundedVec::truncate_from(b"PM2.5, lab 3".to_vec()),
+			BoundedVec::truncate_from(b"every 6 s".to_vec()),
+			BoundedVec::truncate_from(vec![BoundedVec::truncate_from(b"pm2.5".to_vec())]),
+			H256::repeat_byte(7),
+			None,
+		));
+		// Not for sale by anyone else, and not to Alice herself.
+		assert_noop!(
+			Market::place_order(signed(&alice), 0, OrderSpan::Next(10), price),
+			pallet_market::Error::<Runtime>::OwnListing
+		);
+
+		// Bob orders all ten: 10 CPC in escrow.
+		let escrow = || {
+			Balances::balance_on_hold(
+				&pallet_market::HoldReason::Escrow.into(),
+				&bob.to_account_id(),
+			)
+		};
+		let bob_before = Balances::balance(&bob.to_account_id());
+		assert_ok!(Market::place_order(signed(&bob), 0, OrderSpan::Next(10), price));
+		assert_eq!(escrow(), 10 * price);
+		let deposit = cpchain_runtime::configs::market::OrderDeposit::get();
+		assert_eq!(Balances::balance(&bob.to_account_id()), bob_before - 10 * price - deposit);
+
+		// Delivery: Charlie is the proxy, both parties publish Umbral keys, Alice grants Bob
+		// the ten intervals well past their settlement.
+		let bond = cpchain_runtime::configs::data::ProxyBond::get();
+		Balances::mint_into(&charlie.to_account_id(), 2 * bond).expect("mints");
+		let issuance = Balances::total_issuance();
+		let mut peer_id = vec![0x12, 0x20];
+		peer_id.extend([7u8; 32]);
+		let mut key = [9u8; 33];
+		key[0] = 0x03;
+		assert_ok!(AccessControl::register_proxy(
+			signed(&charlie),
+			BoundedVec::truncate_from(peer_id),
+			key
+		));
+		let umbral = |fill: u8| {
+			let (mut public, mut verifying) = ([fill; 33], [fill + 1; 33]);
+			(public[0], verifying[0]) = (0x02, 0x03);
+			UmbralKeys { public, verifying }
+		};
+		assert_ok!(AccessControl::set_umbral_keys(signed(&alice), umbral(10)));
+		assert_ok!(AccessControl::set_umbral_keys(signed(&bob), umbral(20)));
+		assert_ok!(AccessControl::grant(
+			signed(&alice),
+			0,
+			bob.to_account_id(),
+			IntervalRange { first: 0, last: 9 },
+			100_000,
+			BoundedVec::truncate_from(vec![charlie.to_account_id()]),
+			1,
+		));
+		let alice_paid_so_far = Balances::balance(&alice.to_account_id());
+
+		// The device records every interval in its slot except 3 and 6.
+		let mut prev = H256::zero();
+		let mut index = 0;
+		for interval in 0..10u64 {
+			System::set_block_number(1 + 2 * (interval as u32 + 1));
+			if interval != 3 && interval != 6 {
+				prev = append(&device, index, interval, prev);
+				index += 1;
+			}
+		}
+		let record_deposits = alice_paid_so_far - Balances::balance(&alice.to_account_id());
+
+		// Nothing settles before the last interval's settlement block but what is due.
+		let last = 1 + 2 * 10 + DeliveryWindow::get() + ConfirmWindow::get();
+		System::set_block_number(last - 1);
+		assert_ok!(Market::settle(signed(&charlie), 0, 16));
+		assert!(pallet_market::Orders::<Runtime>::get(0).is_some_and(|o| o.settled == 9));
+		System::set_block_number(last);
+		assert_ok!(Market::settle(signed(&charlie), 0, 16));
+
+		// Eight paid to Alice, two refunded to Bob; the escrow is empty and the order closed.
+		let order = pallet_market::Orders::<Runtime>::get(0).expect("closed, kept for rating");
+		assert_eq!((order.paid, order.refunded, order.held), (8 * price, 2 * price, 0));
+		assert!(matches!(order.status, pallet_market::OrderStatus::Closed(_)));
+		assert_eq!(escrow(), 0);
+		assert_eq!(
+			Balances::balance(&alice.to_account_id()),
+			alice_paid_so_far - record_deposits + 8 * price
+		);
+		let keys = cpchain_runtime::configs::data::KeyDeposit::get();
+		assert_eq!(
+			Balances::balance(&bob.to_account_id()),
+			bob_before - 10 * price - deposit + 2 * price - keys
+		);
+		// Direct dispatch pays no fees: the issuance did not move.
+		assert_eq!(Balances::total_issuance(), issuance);
+
+		// Bob rates Alice; the order goes and his deposit comes back.
+		assert_ok!(Market::rate(signed(&bob), 0, 4));
+		assert!(pallet_market::Orders::<Runtime>::get(0).is_none());
+		assert_eq!(Market::rating_of(&alice.to_account_id()), (1, 400));
+		#[cfg(feature = "try-runtime")]
+		assert_ok!(Market::do_try_state());
+	});
+}
