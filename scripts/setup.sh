@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs whatever the project needs and is missing on this machine:
 #   - Debian packages: protobuf-compiler (litep2p needs protoc), clang and libclang-dev,
-#     curl, and Node.js/npm if absent;
+#     libssl-dev and pkg-config (the system's OpenSSL for litep2p's WebRTC, see
+#     .cargo/config.toml), curl, and Node.js/npm if absent;
 #   - the Rust wasm target (wasm32v1-none), rust-src, clippy and rustfmt;
 #   - the npm packages of e2e/ (@polkadot/api tests), zombienet/ (the zombienet CLI) and
 #     scripts/ipfs/ (js-ipfs, used when no Kubo is on PATH), only when `--with-js` is given;
@@ -32,6 +33,8 @@ missing=()
 command -v protoc >/dev/null || missing+=(protobuf-compiler)
 command -v clang >/dev/null || missing+=(clang)
 dpkg -s libclang-dev >/dev/null 2>&1 || missing+=(libclang-dev)
+dpkg -s libssl-dev >/dev/null 2>&1 || missing+=(libssl-dev)
+command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v curl >/dev/null || missing+=(curl)
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
