@@ -70,7 +70,17 @@ where
 			interval_blocks: 1u32.into(),
 		}
 	};
-	let t = text::<T>(T::MaxDescriptionLen::get());
+	let id = list::<T>(&seller, stream, kind, text::<T>(T::MaxDescriptionLen::get()));
+	(seller, stream, id)
+}
+
+/// `seller` lists `kind` of its `stream` with `text`; returns the listing's id.
+fn list<T: Config>(
+	seller: &T::AccountId,
+	stream: StreamId,
+	kind: ListingKind<BlockNumberFor<T>>,
+	t: ListingText<T>,
+) -> ListingId {
 	Pallet::<T>::create_listing(
 		RawOrigin::Signed(seller.clone()).into(),
 		stream,
@@ -83,7 +93,7 @@ where
 		t.terms_cid,
 	)
 	.expect("the owner of a stream, funded; qed");
-	(seller, stream, NextListingId::<T>::get() - 1)
+	NextListingId::<T>::get() - 1
 }
 
 /// A funded buyer's order of `n` recorded intervals, all delivered.
@@ -190,28 +200,17 @@ mod benchmarks {
 		let seller = funded::<T>("seller", 0);
 		// A subscription from interval 1: its schedule starts a block from now.
 		let stream = T::BenchmarkHelper::stream_of(&seller, 0);
-		let t = text::<T>(0);
-		Pallet::<T>::create_listing(
-			RawOrigin::Signed(seller).into(),
-			stream,
-			ListingKind::Subscription {
-				start: 1,
-				max_intervals: T::MaxIntervalsPerOrder::get(),
-				interval_blocks: 1u32.into(),
-			},
-			price::<T>(),
-			t.title,
-			t.description,
-			t.tags,
-			t.licence_hash,
-			t.terms_cid,
-		)
-		.expect("the owner, funded; qed");
+		let kind = ListingKind::Subscription {
+			start: 1,
+			max_intervals: T::MaxIntervalsPerOrder::get(),
+			interval_blocks: 1u32.into(),
+		};
+		let listing = list::<T>(&seller, stream, kind, text::<T>(0));
 		let buyer = funded::<T>("buyer", 0);
 		let count = T::MaxIntervalsPerOrder::get().saturating_sub(1).max(1);
 		Pallet::<T>::place_order(
 			RawOrigin::Signed(buyer.clone()).into(),
-			NextListingId::<T>::get() - 1,
+			listing,
 			OrderSpan::Next(count),
 			price::<T>(),
 		)
