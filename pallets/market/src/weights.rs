@@ -10,9 +10,9 @@ use frame_support::weights::{constants::RocksDbWeight, Weight};
 
 /// Weight functions of the market pallet.
 pub trait WeightInfo {
-	/// `b`: bytes of the listing's text.
+	/// `b`: bytes of the description (the title, tags and CID at their longest).
 	fn create_listing(b: u32) -> Weight;
-	/// `b`: bytes of the listing's new text.
+	/// `b`: bytes of the new description (the rest at its longest).
 	fn update_listing(b: u32) -> Weight;
 	fn delist() -> Weight;
 	fn place_order() -> Weight;
