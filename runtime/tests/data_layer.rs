@@ -3,15 +3,15 @@
 
 mod common;
 
-use common::genesis_ext;
+use common::{append_signed as append, genesis_ext};
 use cpchain_primitives::{
 	access::{
 		receipt_payload, runtime_decl_for_access_control_api::AccessControlApiV2, GrantKeys,
 		UmbralKeys,
 	},
 	data::{
-		record_signing_payload, runtime_decl_for_data_registry_api::DataRegistryApiV1, DeviceKey,
-		DeviceSignature, DeviceStatus, IntervalRange, StreamParams,
+		runtime_decl_for_data_registry_api::DataRegistryApiV1, DeviceKey, DeviceStatus,
+		IntervalRange, StreamParams,
 	},
 };
 use cpchain_runtime::{
@@ -33,29 +33,6 @@ fn signed(who: &Sr25519Keyring) -> RuntimeOrigin {
 
 fn genesis() -> H256 {
 	H256::from_slice(System::block_hash(0).as_ref())
-}
-
-/// Appends a record covering `intervals` to stream 0, signed by `device`; returns its hash.
-fn append(device: &sr25519::Pair, index: u64, intervals: IntervalRange, prev: H256) -> H256 {
-	let record =
-		pallet_data_registry::NewRecord::<<Runtime as pallet_data_registry::Config>::MaxCidLen> {
-			cid: BoundedVec::truncate_from(format!("bafkreirecord{index}").into_bytes()),
-			content_hash: H256::repeat_byte(index as u8 + 1),
-			merkle_root: H256::repeat_byte(0xaa),
-			size: 1_024,
-			intervals,
-			timestamp_ms: 1_000 * (index + 1),
-			prev,
-		};
-	let hash = record.hash(0, index);
-	let signature = device.sign(&record_signing_payload(genesis(), hash));
-	assert_ok!(DataRegistry::append_record(
-		signed(&Sr25519Keyring::Alice),
-		0,
-		record,
-		Some(DeviceSignature::Sr25519(signature)),
-	));
-	hash
 }
 
 #[test]

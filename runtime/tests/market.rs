@@ -6,10 +6,10 @@
 
 mod common;
 
-use common::genesis_ext;
+use common::{append_signed, genesis_ext};
 use cpchain_primitives::{
 	access::UmbralKeys,
-	data::{record_signing_payload, DeviceKey, DeviceSignature, IntervalRange, StreamParams},
+	data::{DeviceKey, IntervalRange, StreamParams},
 	market::{ListingKind, OrderSpan},
 };
 use cpchain_runtime::{
@@ -27,31 +27,6 @@ use sp_keyring::Sr25519Keyring;
 
 fn signed(who: &Sr25519Keyring) -> RuntimeOrigin {
 	RuntimeOrigin::signed(who.to_account_id())
-}
-
-/// Appends a device-signed record of interval `interval` to stream 0 as Alice; returns its
-/// hash.
-fn append(device: &sr25519::Pair, index: u64, interval: u64, prev: H256) -> H256 {
-	let record =
-		pallet_data_registry::NewRecord::<<Runtime as pallet_data_registry::Config>::MaxCidLen> {
-			cid: BoundedVec::truncate_from(format!("bafkreimarket{index}").into_bytes()),
-			content_hash: H256::repeat_byte(index as u8 + 1),
-			merkle_root: H256::repeat_byte(0xaa),
-			size: 1_024,
-			intervals: IntervalRange { first: interval, last: interval },
-			timestamp_ms: 1_000 * (index + 1),
-			prev,
-		};
-	let hash = record.hash(0, index);
-	let genesis = H256::from_slice(System::block_hash(0).as_ref());
-	let signature = device.sign(&record_signing_payload(genesis, hash));
-	assert_ok!(DataRegistry::append_record(
-		signed(&Sr25519Keyring::Alice),
-		0,
-		record,
-		Some(DeviceSignature::Sr25519(signature)),
-	));
-	hash
 }
 
 #[test]
@@ -144,7 +119,12 @@ fn a_seller_missing_two_of_ten_intervals_is_paid_eight_and_the_buyer_refunded_tw
 		for interval in 0..10u64 {
 			System::set_block_number(1 + 2 * (interval as u32 + 1));
 			if interval != 3 && interval != 6 {
-				prev = append(&device, index, interval, prev);
+				prev = append_signed(
+					&device,
+					index,
+					IntervalRange { first: interval, last: interval },
+					prev,
+				);
 				index += 1;
 			}
 		}
