@@ -38,9 +38,6 @@ use cpchain_dpor_bft::{Height, Phase};
 use harness::{quiet_injected_panics, Net, INJECTED};
 use parking_lot::Mutex;
 
-/// The tests of this file run one at a time: each runs a network of four voters on two cores.
-static SERIAL: Mutex<()> = Mutex::new(());
-
 fn runtime() -> tokio::runtime::Runtime {
 	tokio::runtime::Builder::new_multi_thread()
 		.worker_threads(2)
@@ -51,21 +48,21 @@ fn runtime() -> tokio::runtime::Runtime {
 
 #[test]
 fn a_member_restarted_after_any_write_never_signs_twice() {
-	let _serial = SERIAL.lock();
+	let _serial = harness::SERIAL.lock();
 	quiet_injected_panics();
 	runtime().block_on(crashes());
 }
 
 #[test]
 fn a_member_that_decided_before_its_commit_left_lets_the_others_finalise_after_its_restart() {
-	let _serial = SERIAL.lock();
+	let _serial = harness::SERIAL.lock();
 	quiet_injected_panics();
 	runtime().block_on(decided_then_crashed());
 }
 
 #[test]
 fn a_member_that_voted_ahead_of_its_own_finality_restarts_without_signing_twice() {
-	let _serial = SERIAL.lock();
+	let _serial = harness::SERIAL.lock();
 	quiet_injected_panics();
 	runtime().block_on(voted_ahead_then_crashed());
 }

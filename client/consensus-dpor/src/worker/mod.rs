@@ -646,6 +646,19 @@ where
 		}
 	}
 
+	/// Catches up with the client's finalised head if it is at or above the height being
+	/// decided: a finality notification sent before the voter listened (see [`run`]) is
+	/// never sent again, and without this the voter would keep deciding, and asking sync for,
+	/// a height its node has finalised (a justification the node refuses as outdated).
+	fn follow_finality(&mut self) {
+		let info = self.client.info();
+		let number: u64 = info.finalized_number.unique_saturated_into();
+		if number >= self.height {
+			log::debug!(target: LOG_TARGET, "the chain is final at #{number}, above the height {} this voter decided: following it", self.height);
+			self.on_finalized(number, info.finalized_hash);
+		}
+	}
+
 	fn on_finalized(&mut self, number: Height, hash: H256) {
 		if number < self.height {
 			return;
@@ -811,6 +824,9 @@ where
 {
 	let mut imports = voter.client.import_notification_stream();
 	let mut finality = voter.client.finality_notification_stream();
+	// The chain may have been finalised past the height the voter read when it was built (a
+	// justification it asked for meanwhile): that notification went to no one.
+	voter.follow_finality();
 	let tick_every = Duration::from_millis(voter.rules.base_timeout_ms.max(500));
 	let mut tick = futures_timer::Delay::new(tick_every);
 	let mut building: futures::future::Fuse<BoxFuture<'static, Built>> =
@@ -929,6 +945,7 @@ where
 			}
 			Input::Tick => {
 				tick.reset(tick_every);
+				voter.follow_finality();
 				voter.request_stalled_justification();
 				actions = voter.core.on_event(Event::Tick);
 				#[cfg(feature = "byzantine")]

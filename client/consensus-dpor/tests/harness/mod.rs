@@ -52,6 +52,7 @@ use sp_runtime::{
 	traits::{Block as BlockT, Header as HeaderT},
 	Digest, DigestItem, OpaqueExtrinsic, RuntimeAppPublic,
 };
+use sp_tracing::tracing::Instrument;
 
 use crate::common::{executor, new_client, Backend, Client, Header};
 
@@ -98,6 +99,10 @@ struct Endpoint {
 	inbox: Option<mpsc::UnboundedSender<Incoming>>,
 }
 
+/// Tests that run a network take this lock: a network is four voters on two cores, and a
+/// second one beside it would slow both past the timing their tests check.
+pub static SERIAL: Mutex<()> = Mutex::new(());
+
 /// The network and what it saw.
 pub struct Net {
 	/// The nodes, in order.
@@ -123,12 +128,18 @@ pub struct Net {
 	isolated: Mutex<HashMap<usize, std::time::Instant>>,
 	/// Nodes whose messages are lost (they still receive), as if they died before sending.
 	muted: Mutex<HashSet<usize>>,
+	/// Nodes whose justification requests are answered before the request returns (as a sync
+	/// that already holds the answer might), instead of in a task of their own.
+	answered_at_once: Mutex<HashSet<usize>>,
 }
 
 impl Net {
 	/// Four nodes with the keys of `keys` (one client each, one shared wasm compilation);
 	/// `honest[i]` says whether node `i` runs a voter.
 	pub fn new(honest: [bool; 4]) -> Arc<Self> {
+		// `RUST_LOG=dpor=debug` shows what the voters do, each line under its node's span (of
+		// the same target).
+		sp_tracing::try_init_simple();
 		let executor = executor();
 		let keys = crate::common::MEMBERS;
 		let nodes: Vec<Arc<Node>> = keys
@@ -180,6 +191,7 @@ impl Net {
 			stop: AtomicBool::new(false),
 			isolated: Mutex::new(HashMap::new()),
 			muted: Mutex::new(HashSet::new()),
+			answered_at_once: Mutex::new(HashSet::new()),
 		})
 	}
 
@@ -231,26 +243,29 @@ impl Net {
 		// Built inside the task: starting writes the voter state too, and a crash there is a
 		// crash of the voter, not of the test.
 		let task_node = node.clone();
-		*task_node.task.lock() = Some(tokio::spawn(async move {
-			let mut voter = Voter::new(
-				node.client.clone(),
-				TestEnv(node.client.clone()),
-				node.import.clone(),
-				Some(node.keystore.clone()),
-				validator,
-				Some(factory),
-				Some(wait_for_pool(*node.pool_wait.lock())),
-			)
-			.expect("the voter starts")
-			.with_justification_requests(Box::new(link), node.backend.clone())
-			.with_metrics(metrics);
-			if let Some(hook) = hook {
-				voter = voter.with_write_hook(hook);
+		*task_node.task.lock() = Some(tokio::spawn(
+			async move {
+				let mut voter = Voter::new(
+					node.client.clone(),
+					TestEnv(node.client.clone()),
+					node.import.clone(),
+					Some(node.keystore.clone()),
+					validator,
+					Some(factory),
+					Some(wait_for_pool(*node.pool_wait.lock())),
+				)
+				.expect("the voter starts")
+				.with_justification_requests(Box::new(link), node.backend.clone())
+				.with_metrics(metrics);
+				if let Some(hook) = hook {
+					voter = voter.with_write_hook(hook);
+				}
+				let voter =
+					voter.with_timing(BLOCK_TIME_MS, BASE_TIMEOUT_MS).expect("the voter starts");
+				worker::run(voter, gossip).await
 			}
-			let voter =
-				voter.with_timing(BLOCK_TIME_MS, BASE_TIMEOUT_MS).expect("the voter starts");
-			worker::run(voter, gossip).await
-		}));
+			.instrument(sp_tracing::tracing::info_span!(target: "dpor", "node", i)),
+		));
 	}
 
 	/// Stops node `i`'s voter (as a crash would; its database stays).
@@ -277,6 +292,12 @@ impl Net {
 	/// checked for double signing.
 	pub fn mute(&self, i: usize) {
 		self.muted.lock().insert(i);
+	}
+
+	/// Answers node `i`'s justification requests before the request returns: the voter's
+	/// chain moves under it while it is still asking (see `JustificationLink`).
+	pub fn answer_justification_requests_at_once(&self, i: usize) {
+		self.answered_at_once.lock().insert(i);
 	}
 
 	/// Ends [`Net::mute`] for node `i`.
@@ -451,7 +472,12 @@ impl Net {
 				return;
 			}
 			if start.elapsed() > timeout {
-				panic!("not finalised #{height} within {timeout:?}: {behind:?}");
+				let refused = self.refused.lock();
+				panic!(
+					"not finalised #{height} within {timeout:?}: {behind:?}; {} blocks refused, the last: {:?}",
+					refused.len(),
+					refused.iter().rev().take(8).collect::<Vec<_>>()
+				);
 			}
 			tokio::time::sleep(Duration::from_millis(100)).await;
 		}
@@ -521,7 +547,7 @@ impl sc_consensus::JustificationSyncLink<Block> for JustificationLink {
 			// Lost; the voter asks again.
 			return;
 		}
-		tokio::spawn(async move {
+		let answer = async move {
 			for (k, other) in net.nodes.iter().enumerate() {
 				if k == me {
 					continue;
@@ -534,7 +560,13 @@ impl sc_consensus::JustificationSyncLink<Block> for JustificationLink {
 					return;
 				}
 			}
-		});
+		};
+		if self.net.answered_at_once.lock().contains(&me) {
+			// The import does not wait on anything the runtime drives.
+			futures::executor::block_on(answer);
+		} else {
+			tokio::spawn(answer);
+		}
 	}
 
 	fn clear_justification_requests(&self) {}
