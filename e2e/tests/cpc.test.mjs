@@ -2,7 +2,8 @@
 // and the local IPFS daemon. A simulated device's 10,000 readings are ingested (the run is
 // killed half-way and resumed), the owner reads them back bit-exact, a grantee reads
 // intervals 3..=5 through a proxy's re-encryption and nothing else, revocation stops it, and
-// content altered inside the IPFS repository is caught against the on-chain hash. Bad input
+// content altered inside the IPFS repository is caught against the on-chain hash. The market
+// sells intervals through `cpc market`: listed, bought into escrow, delivered, read, paid. Bad input
 // gets a clear message and a non-zero exit with nothing half-written on chain.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -263,6 +264,58 @@ test('a grantee reads intervals 3..=5 through re-encryption, and nothing else', 
   await ok(['revoke', '--account', 'owner', '--grant', '0'])
   assert.match(await fails(['fetch', '--account', 'grantee', '--stream', '0', '--intervals', '3..=5']),
     /no grant of yours covers interval 3/)
+})
+
+test('the market through cpc: listed, bought into escrow, delivered by a grant, read, confirmed, rated', async () => {
+  const terms = join(dir, 'licence.txt')
+  await writeFile(terms, 'Research use only; no resale.\n')
+  const list = (extra, account = 'owner') => ['market', 'list', '--account', account, '--stream', '0',
+    '--price', '0.1', '--terms', terms, ...extra]
+  // Bad input is refused before anything is signed.
+  assert.match(await fails(list(['--intervals', '20..=29', '--title', 'x'.repeat(97)])),
+    /the title is 97 bytes long; the chain keeps at most 96/)
+  assert.match(await fails(list(['--intervals', '95..=120', '--title', 'Roof'])),
+    /has recorded intervals up to 99 only/)
+  assert.match(await fails(list(['--intervals', '20..=29', '--title', 'Roof'], 'grantee')),
+    /stream 0 belongs to .*, not to grantee: only a stream's owner lists it/)
+  assert.match(await fails(['market', 'list', '--account', 'owner', '--stream', '0', '--price', '0.1.2',
+    '--terms', terms, '--intervals', '20', '--title', 'Roof']), /not an amount of CPC/)
+
+  const listed = await ok(list(['--intervals', '20..=29', '--title', 'Roof temperature', '--tags', 'weather,temperature']))
+  assert.equal(listed.listing, 0)
+  assert.equal(listed.licence_hash, blake2AsHex(await readFile(terms), 256))
+  const { listings } = await ok(['market', 'listings'])
+  assert.deepEqual(listings.map((l) => [l.listing, l.title, l.price, l.tags.join()]),
+    [[0, 'Roof temperature', String(10n ** 17n), 'weather,temperature']])
+
+  assert.match(await fails(['market', 'buy', '--account', 'owner', '--listing', '0', '--intervals', '21']),
+    /listing 0 is your own/)
+  assert.match(await fails(['market', 'buy', '--account', 'grantee', '--listing', '0', '--next', '3']),
+    /sells recorded intervals: name them with --intervals/)
+  const bought = await ok(['market', 'buy', '--account', 'grantee', '--listing', '0', '--intervals', '21..=23'])
+  assert.equal(bought.order, 0)
+  assert.equal(bought.held, String(3n * 10n ** 17n), 'three intervals held in escrow')
+  const open = (await ok(['market', 'orders', '--buyer', accounts.grantee.address])).orders
+  assert.deepEqual(open.map((o) => [o.order, o.settled, o.closed]), [[0, 0, false]])
+  assert.match(open[0].status, /^open: interval 21 due by block \d+, settles from block \d+$/)
+
+  // Only the seller delivers; the delivery is a grant of exactly the ordered intervals.
+  assert.match(await fails(['market', 'deliver', '--account', 'grantee', '--order', '0', '--proxies', accounts.proxy.address]),
+    /order 0 is sold by .*, not by grantee/)
+  await ok(['market', 'deliver', '--account', 'owner', '--order', '0', '--proxies', accounts.proxy.address])
+  const out = join(dir, 'bought.jsonl')
+  await ok(['fetch', '--account', 'grantee', '--stream', '0', '--intervals', '21..=23', '--out', out])
+  assert.equal(await readFile(out, 'utf8'), intervalsText(21, 23), 'the buyer reads what it bought, bit-exact')
+  assert.match(await fails(['fetch', '--account', 'grantee', '--stream', '0', '--intervals', '24']),
+    /no grant of yours covers interval 24/)
+
+  const confirmed = await ok(['market', 'confirm', '--account', 'grantee', '--order', '0'])
+  assert.deepEqual([confirmed.paid, confirmed.refunded, confirmed.to_seller, confirmed.closed],
+    [3, 0, String(3n * 10n ** 17n), true])
+  await ok(['market', 'rate', '--account', 'grantee', '--order', '0', '--score', '5'])
+  assert.deepEqual((await ok(['market', 'orders'])).orders, [], 'a rated order is removed')
+  await ok(['market', 'delist', '--account', 'owner', '--listing', '0'])
+  assert.deepEqual((await ok(['market', 'listings'])).listings, [])
 })
 
 test('content altered in the IPFS repository is detected against the on-chain hash', async () => {

@@ -17,7 +17,7 @@ use sp_version::RuntimeVersion;
 
 use crate::{
 	AccessControl, AccountId, Balance, Block, BlockNumber, Committee, Contracts, DataRegistry,
-	Dpor, Executive, Hash, InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeEvent,
+	Dpor, Executive, Hash, InherentDataExt, Market, Nonce, Runtime, RuntimeCall, RuntimeEvent,
 	RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
 };
 
@@ -219,6 +219,42 @@ impl_runtime_apis! {
 			grant: cpchain_primitives::access::GrantId,
 		) -> Option<cpchain_primitives::access::GrantKeys> {
 			AccessControl::grant_keys(grant)
+		}
+	}
+
+	impl cpchain_primitives::market::MarketApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn listing(
+			id: cpchain_primitives::market::ListingId,
+		) -> Option<cpchain_primitives::market::ListingView<AccountId, Balance, BlockNumber>> {
+			Market::listing_view(id)
+		}
+
+		fn listings(
+			from: cpchain_primitives::market::ListingId,
+			max: u32,
+		) -> cpchain_primitives::market::Page<
+			cpchain_primitives::market::ListingView<AccountId, Balance, BlockNumber>,
+		> {
+			Market::listings_page(from, max)
+		}
+
+		fn order(
+			id: cpchain_primitives::market::OrderId,
+		) -> Option<cpchain_primitives::market::OrderView<AccountId, Balance, BlockNumber>> {
+			Market::order_view(id)
+		}
+
+		fn orders(
+			from: cpchain_primitives::market::OrderId,
+			max: u32,
+		) -> cpchain_primitives::market::Page<
+			cpchain_primitives::market::OrderView<AccountId, Balance, BlockNumber>,
+		> {
+			Market::orders_page(from, max)
+		}
+
+		fn rating(seller: AccountId) -> (u32, u32) {
+			Market::rating_of(&seller)
 		}
 	}
 

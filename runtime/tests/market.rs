@@ -10,11 +10,12 @@ use common::{append_signed, genesis_ext};
 use cpchain_primitives::{
 	access::UmbralKeys,
 	data::{DeviceKey, IntervalRange, StreamParams},
-	market::{ListingKind, OrderSpan},
+	market::{runtime_decl_for_market_api::MarketApiV1, ListingKind, OrderSpan},
 };
 use cpchain_runtime::{
 	configs::market::{ConfirmWindow, DeliveryWindow},
-	AccessControl, Balances, DataRegistry, Market, Runtime, RuntimeOrigin, System, CPC,
+	AccessControl, AccountId, Balance, Balances, Block, BlockNumber, DataRegistry, Market, Runtime,
+	RuntimeOrigin, System, CPC,
 };
 use frame_support::{
 	assert_noop, assert_ok,
@@ -139,6 +140,19 @@ fn a_seller_missing_two_of_ten_intervals_is_paid_eight_and_the_buyer_refunded_tw
 		assert_ok!(Market::settle(signed(&charlie), 0, 16));
 
 		// Eight paid to Alice, two refunded to Bob; the escrow is empty and the order closed.
+		// What wallets read, through the runtime API:
+		let view = <Runtime as MarketApiV1<Block, AccountId, Balance, BlockNumber>>::order(0)
+			.expect("closed, kept for rating");
+		assert_eq!(
+			(view.paid, view.refunded, view.held, view.next),
+			(8 * price, 2 * price, 0, None)
+		);
+		let page =
+			<Runtime as MarketApiV1<Block, AccountId, Balance, BlockNumber>>::listings(0, 10);
+		assert_eq!(
+			(page.items.len(), page.items[0].seller.clone(), page.next),
+			(1, alice.to_account_id(), None)
+		);
 		let order = pallet_market::Orders::<Runtime>::get(0).expect("closed, kept for rating");
 		assert_eq!((order.paid, order.refunded, order.held), (8 * price, 2 * price, 0));
 		assert!(matches!(order.status, pallet_market::OrderStatus::Closed(_)));
@@ -159,6 +173,16 @@ fn a_seller_missing_two_of_ten_intervals_is_paid_eight_and_the_buyer_refunded_tw
 		assert_ok!(Market::rate(signed(&bob), 0, 4));
 		assert!(pallet_market::Orders::<Runtime>::get(0).is_none());
 		assert_eq!(Market::rating_of(&alice.to_account_id()), (1, 400));
+		assert_eq!(
+			<Runtime as MarketApiV1<Block, AccountId, Balance, BlockNumber>>::rating(
+				alice.to_account_id()
+			),
+			(1, 400)
+		);
+		assert_eq!(
+			<Runtime as MarketApiV1<Block, AccountId, Balance, BlockNumber>>::order(0),
+			None
+		);
 		#[cfg(feature = "try-runtime")]
 		assert_ok!(Market::do_try_state());
 	});

@@ -35,7 +35,11 @@ Examples (a local chain from ./scripts/run.sh; the password comes from CPC_PASSW
   cpc grant --account alice --stream 0 --grantee <address> --grantee-key <umbral key> \\
       --intervals 3..=5 --proxies <proxy address>
   cpc fetch --account bob --stream 0 --intervals 3..=5 --out readings.jsonl
-  cpc verify --stream 0";
+  cpc verify --stream 0
+  cpc market list --account alice --stream 0 --intervals 0..=9 --price 0.5 \\
+      --title 'Roof temperature' --terms licence.txt
+  cpc market buy --account bob --listing 0 --intervals 3..=5
+  cpc market deliver --account alice --order 0 --proxies <proxy address>";
 
 /// Options for every command.
 #[derive(Args, Debug)]
@@ -94,6 +98,13 @@ pub enum Command {
 	/// Verify a stream's records against IPFS without any key: record hash chain, content
 	/// hashes, sizes and Merkle roots.
 	Verify(VerifyArgs),
+	/// The data market: sell intervals of your streams, buy others' into escrow, settle.
+	///
+	/// A buyer's payment stays in escrow until each interval is settled: an interval whose
+	/// record is on chain by its deadline and granted to the buyer pays the seller; any other
+	/// is refunded. Anyone may settle what is due; the buyer may confirm earlier.
+	#[command(subcommand)]
+	Market(MarketCommand),
 	/// The local proxy role: a re-encryption proxy run by this data directory.
 	#[command(subcommand)]
 	Proxy(ProxyCommand),
@@ -229,6 +240,162 @@ pub enum StreamCommand {
 	},
 }
 
+#[derive(Subcommand, Debug)]
+pub enum MarketCommand {
+	/// Offer intervals of a stream you own: past ones (`--intervals`) or the coming ones of
+	/// a live stream (`--subscription`). Holds a deposit per stored byte until you delist.
+	List(ListArgs),
+	/// Withdraw a listing: its deposit comes back; orders already placed go on.
+	Delist {
+		#[command(flatten)]
+		account: AccountArg,
+		/// The listing.
+		#[arg(long)]
+		listing: u64,
+	},
+	/// The listings on chain (no account needed).
+	Listings {
+		/// Only this seller's (SS58 address).
+		#[arg(long)]
+		seller: Option<String>,
+	},
+	/// Buy intervals of a listing: their price is held from your account in escrow.
+	Buy(BuyArgs),
+	/// The orders on chain (no account needed).
+	Orders {
+		/// Only this buyer's (SS58 address).
+		#[arg(long)]
+		buyer: Option<String>,
+		/// Only this seller's (SS58 address).
+		#[arg(long)]
+		seller: Option<String>,
+	},
+	/// Deliver an order as its seller: grant the buyer the order's intervals through your
+	/// proxies (`cpc grant` with the order's buyer and intervals).
+	Deliver(DeliverArgs),
+	/// As the buyer, accept the order's delivered intervals now: the seller is paid at once.
+	Confirm {
+		#[command(flatten)]
+		account: AccountArg,
+		/// The order.
+		#[arg(long)]
+		order: u64,
+		/// At most this many intervals (the chain settles at most 16 per call).
+		#[arg(long, default_value_t = 16)]
+		max: u32,
+	},
+	/// Settle an order's intervals that are due (anyone may, for any order).
+	Settle {
+		#[command(flatten)]
+		account: AccountArg,
+		/// The order.
+		#[arg(long)]
+		order: u64,
+		/// At most this many intervals (the chain settles at most 16 per call).
+		#[arg(long, default_value_t = 16)]
+		max: u32,
+	},
+	/// As the buyer, cancel an order: intervals that have not started are refunded.
+	Cancel {
+		#[command(flatten)]
+		account: AccountArg,
+		/// The order.
+		#[arg(long)]
+		order: u64,
+	},
+	/// As the buyer, rate the seller of a settled order, 1 (worst) to 5 (best).
+	Rate {
+		#[command(flatten)]
+		account: AccountArg,
+		/// The order.
+		#[arg(long)]
+		order: u64,
+		/// The score.
+		#[arg(long, value_parser = clap::value_parser!(u8).range(1..=5))]
+		score: u8,
+	},
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+	#[command(flatten)]
+	pub account: AccountArg,
+	/// The stream (yours).
+	#[arg(long)]
+	pub stream: u64,
+	/// The price of one interval, in CPC (`0.5`, `2`, `0.000001`).
+	#[arg(long, value_parser = parse_amount)]
+	pub price: u128,
+	/// A short title (at most 96 bytes).
+	#[arg(long)]
+	pub title: String,
+	/// What the data is (at most 1024 bytes).
+	#[arg(long, default_value = "")]
+	pub description: String,
+	/// Search tags, comma-separated (at most 8, each at most 24 bytes).
+	#[arg(long, value_delimiter = ',')]
+	pub tags: Vec<String>,
+	/// The licence terms a buyer accepts: a file, stored on chain by its hash (blake2-256).
+	#[arg(long)]
+	pub terms: PathBuf,
+	/// Also put the terms on IPFS and list their CID, so that buyers can read them.
+	#[arg(long)]
+	pub publish_terms: bool,
+	/// Sell these recorded intervals: `A..=B`, `A-B` or one `A`.
+	#[arg(long, value_parser = parse_intervals, conflicts_with = "subscription", required_unless_present = "subscription")]
+	pub intervals: Option<(u64, u64)>,
+	/// Sell the coming intervals of the live stream, from `--start`.
+	#[arg(long)]
+	pub subscription: bool,
+	/// The first interval for sale (default: the stream's next one).
+	#[arg(long, requires = "subscription")]
+	pub start: Option<u64>,
+	/// How many intervals from the start are for sale in all.
+	#[arg(long, requires = "subscription", default_value_t = 24 * 30)]
+	pub max_intervals: u32,
+	/// Blocks between the ends of two intervals: the pace you promise to record them at
+	/// (default: the stream's encryption interval in blocks, rounded up).
+	#[arg(long, requires = "subscription")]
+	pub interval_blocks: Option<u32>,
+}
+
+#[derive(Args, Debug)]
+pub struct BuyArgs {
+	#[command(flatten)]
+	pub account: AccountArg,
+	/// The listing.
+	#[arg(long)]
+	pub listing: u64,
+	/// From a listing of recorded intervals: these (`A..=B`, `A-B` or one `A`).
+	#[arg(long, value_parser = parse_intervals, conflicts_with = "next", required_unless_present = "next")]
+	pub intervals: Option<(u64, u64)>,
+	/// From a subscription: the next N intervals.
+	#[arg(long)]
+	pub next: Option<u32>,
+	/// The most you pay per interval, in CPC (default: the listing's price now; the order
+	/// fails if the seller raised it since).
+	#[arg(long, value_parser = parse_amount)]
+	pub max_price: Option<u128>,
+}
+
+#[derive(Args, Debug)]
+pub struct DeliverArgs {
+	#[command(flatten)]
+	pub account: AccountArg,
+	/// The order.
+	#[arg(long)]
+	pub order: u64,
+	/// The proxies' addresses, comma-separated (registered proxies).
+	#[arg(long, value_delimiter = ',', required = true)]
+	pub proxies: Vec<String>,
+	/// How many proxies must answer (1..=number of proxies).
+	#[arg(long, default_value_t = 1)]
+	pub threshold: u8,
+	/// Blocks until the grant expires (it must outlast the order's settlement).
+	#[arg(long, default_value_t = 100_000)]
+	pub expires_in: u32,
+}
+
 #[derive(Args, Debug)]
 pub struct IngestArgs {
 	#[command(flatten)]
@@ -349,6 +516,42 @@ pub fn parse_intervals(text: &str) -> Result<(u64, u64), String> {
 	Ok((a, b))
 }
 
+/// An amount of CPC with up to 18 decimals (`1`, `0.5`, `0.000001`), in units.
+pub fn parse_amount(text: &str) -> Result<u128, String> {
+	let bad = || format!("{text:?} is not an amount of CPC like 0.5 (at most 18 decimals)");
+	let decimals = usize::from(cpchain_primitives::currency::TOKEN_DECIMALS);
+	let (whole, fraction) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
+	if whole.is_empty() && fraction.is_empty()
+		|| fraction.len() > decimals
+		|| !whole.chars().chain(fraction.chars()).all(|c| c.is_ascii_digit())
+	{
+		return Err(bad());
+	}
+	let whole: u128 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| bad())? };
+	let fraction: u128 = if fraction.is_empty() {
+		0
+	} else {
+		format!("{fraction:0<decimals$}").parse().map_err(|_| bad())?
+	};
+	whole
+		.checked_mul(cpchain_primitives::currency::CPC)
+		.and_then(|w| w.checked_add(fraction))
+		.ok_or_else(|| format!("{text:?} is more CPC than can exist"))
+}
+
+/// `units` as CPC, without trailing zeros (`1.5 CPC`).
+pub fn format_amount(units: u128) -> String {
+	let cpc = cpchain_primitives::currency::CPC;
+	let decimals = usize::from(cpchain_primitives::currency::TOKEN_DECIMALS);
+	let fraction = format!("{:0decimals$}", units % cpc);
+	let fraction = fraction.trim_end_matches('0');
+	if fraction.is_empty() {
+		format!("{} CPC", units / cpc)
+	} else {
+		format!("{}.{fraction} CPC", units / cpc)
+	}
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -363,5 +566,25 @@ mod tests {
 		assert!(parse_intervals("5..=3").is_err());
 		assert!(parse_intervals("x").is_err());
 		assert!(parse_intervals("3..5").is_err(), "ambiguous exclusive ranges are refused");
+	}
+
+	#[test]
+	fn amounts_parse_to_units_and_print_back() {
+		let cpc = cpchain_primitives::currency::CPC;
+		assert_eq!(parse_amount("2"), Ok(2 * cpc));
+		assert_eq!(parse_amount("0.5"), Ok(cpc / 2));
+		assert_eq!(parse_amount(".25"), Ok(cpc / 4));
+		assert_eq!(parse_amount("0.000000000000000001"), Ok(1));
+		for bad in ["", ".", "1.2.3", "-1", "1e3", "0.0000000000000000001", "1 CPC"] {
+			assert!(parse_amount(bad).is_err(), "{bad:?} parsed");
+		}
+		assert!(parse_amount("1000000000000000000000").is_err(), "above u128 in units");
+		assert_eq!(format_amount(cpc / 2), "0.5 CPC");
+		assert_eq!(format_amount(3 * cpc), "3 CPC");
+		assert_eq!(format_amount(1), "0.000000000000000001 CPC");
+		for text in ["1.5", "0.001", "42"] {
+			let units = parse_amount(text).expect("parses");
+			assert_eq!(format_amount(units), format!("{text} CPC"));
+		}
 	}
 }

@@ -63,6 +63,7 @@ mod testing_utils;
 #[cfg(test)]
 mod tests;
 pub mod types;
+mod views;
 pub mod weights;
 
 use cpchain_primitives::{
@@ -85,8 +86,9 @@ use sp_runtime::{
 	ArithmeticError, Permill,
 };
 
+pub use cpchain_primitives::market::OrderStatus;
 pub use pallet::*;
-pub use types::{Listing, ListingText, Order, OrderStatus, Rating, TagsOf};
+pub use types::{Listing, ListingText, Order, Rating, TagsOf};
 pub use weights::WeightInfo;
 
 /// What the benchmarks need from the runtime: a stream, records and grants.
@@ -842,17 +844,21 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Pays one interval of `o` from escrow: the fee to the collector, the rest to the seller.
-	/// `false` (nothing moved) if either account could not receive it (an account that would
-	/// stay below the existential deposit): the interval is then refunded.
+	/// A fee the collector cannot receive (an account that would stay below the existential
+	/// deposit) goes to the seller too: the interval was delivered, and the market's own
+	/// account is no reason to refund it. `false` (nothing moved) if the seller cannot
+	/// receive its part: the interval is then refunded.
 	fn pay(o: &Order<T>, done: &mut Settlement<BalanceOf<T>>) -> Result<bool, DispatchError> {
 		use frame_support::traits::tokens::DepositConsequence::Success;
-		let fee = T::MarketFee::get() * o.price;
-		let to_seller = o.price.saturating_sub(fee);
 		let collector = T::FeeCollector::get();
-		if T::Currency::can_deposit(&o.seller, to_seller, Provenance::Extant) != Success
-			|| (!fee.is_zero()
-				&& T::Currency::can_deposit(&collector, fee, Provenance::Extant) != Success)
-		{
+		let fee = Some(T::MarketFee::get() * o.price)
+			.filter(|fee| {
+				!fee.is_zero()
+					&& T::Currency::can_deposit(&collector, *fee, Provenance::Extant) == Success
+			})
+			.unwrap_or_else(Zero::zero);
+		let to_seller = o.price.saturating_sub(fee);
+		if T::Currency::can_deposit(&o.seller, to_seller, Provenance::Extant) != Success {
 			return Ok(false);
 		}
 		let reason = HoldReason::Escrow.into();

@@ -51,6 +51,12 @@ fn subscription_listing() -> ListingId {
 	)
 }
 
+/// Bob's order of the next ten intervals (5 to 14) of [`subscription_listing`], at block 1.
+fn ten_interval_order() -> OrderId {
+	let id = subscription_listing();
+	assert_place_order(&bob(), id, OrderSpan::Next(10), range(5, 14), 1, 2)
+}
+
 /// The sum of every test account's free and held balance: what conservation is about.
 fn total_money() -> Balance {
 	accounts().iter().map(Balances::total_balance).sum()
@@ -418,11 +424,6 @@ mod settlement {
 
 	/// Bob's order of intervals 5..=14 of Alice's subscription (one every 2 blocks from block
 	/// 1): interval `k` is due at `1 + 2(k + 1) + 3` and settles 4 blocks later.
-	fn ten_interval_order() -> OrderId {
-		let id = subscription_listing();
-		assert_place_order(&bob(), id, OrderSpan::Next(10), range(5, 14), 1, 2)
-	}
-
 	#[test]
 	fn the_schedule_is_what_the_docs_say() {
 		ExtBuilder::default().build_and_execute(|| {
@@ -488,6 +489,44 @@ mod settlement {
 				}
 				.into(),
 			);
+		});
+	}
+
+	#[test]
+	fn a_fee_the_collector_cannot_receive_goes_to_the_seller_not_back_to_the_buyer() {
+		ExtBuilder::default().build_and_execute(|| {
+			let o = ten_interval_order();
+			// The collector's account is gone and the fee (10) is below the existential
+			// deposit: it cannot receive the fee of an interval.
+			assert_eq!(
+				<Balances as frame_support::traits::fungible::Mutate<_>>::set_balance(
+					&collector(),
+					0
+				),
+				0
+			);
+			ExistentialDeposit::set(PRICE / 10 + 1);
+			let total = total_money();
+			let (alice0, bob0) = (money(&alice()), money(&bob()));
+			grant(&bob(), STREAM, range(5, 14), 1_000);
+			record(STREAM, range(5, 6), 2);
+			assert_ok!(Market::confirm(RuntimeOrigin::signed(bob()), o, 2));
+			ExistentialDeposit::set(ED);
+			System::assert_last_event(
+				Event::Settled {
+					order: o,
+					paid: 2,
+					refunded: 0,
+					to_seller: 2 * PRICE,
+					fee: 0,
+					refund: 0,
+				}
+				.into(),
+			);
+			assert_eq!(money(&alice()).free, alice0.free + 2 * PRICE);
+			assert_eq!(money(&bob()).free, bob0.free);
+			assert_eq!(money(&collector()).free, 0);
+			assert_eq!(total_money(), total);
 		});
 	}
 
@@ -825,6 +864,82 @@ mod sweep {
 /// the pallet's invariants and the conservation of money checked after each one: escrow is
 /// the price of what is unsettled, no order pays out more than it held, every hold is what
 /// the listings and orders say, and no money appears or disappears.
+mod views {
+	use super::*;
+	use cpchain_primitives::market::{NextSettlement, MAX_PAGE};
+
+	fn ids<V>(items: &[V], id: impl Fn(&V) -> u64) -> Vec<u64> {
+		items.iter().map(id).collect()
+	}
+
+	#[test]
+	fn a_page_skips_removed_listings_and_says_where_the_next_starts() {
+		ExtBuilder::default().build_and_execute(|| {
+			let made: Vec<_> = (0..3).map(|_| subscription_listing()).collect();
+			assert_delist(made[1]);
+			let first = Market::listings_page(0, 2);
+			assert_eq!(ids(&first.items, |l| l.id), vec![made[0]]);
+			assert_eq!(first.next, Some(2));
+			let second = Market::listings_page(2, 2);
+			assert_eq!(ids(&second.items, |l| l.id), vec![made[2]]);
+			assert_eq!(second.next, None);
+			let view = Market::listing_view(made[0]).expect("listed");
+			let t = text(10);
+			assert_eq!(
+				(view.seller, view.stream, view.price, view.title, view.description),
+				(alice(), STREAM, PRICE, t.title.into_inner(), t.description.into_inner())
+			);
+			assert_eq!(view.tags, vec![b"pm2.5".to_vec()]);
+			assert_eq!(Market::listing_view(made[1]), None);
+		});
+	}
+
+	#[test]
+	fn a_page_reads_at_most_max_page_ids_whatever_is_asked() {
+		ExtBuilder::default().build_and_execute(|| {
+			subscription_listing();
+			// Ids far beyond what exists (nothing stored under them).
+			crate::NextListingId::<Test>::put(10 * u64::from(MAX_PAGE));
+			let page = Market::listings_page(0, u32::MAX);
+			assert_eq!(page.items.len(), 1);
+			assert_eq!(page.next, Some(u64::from(MAX_PAGE)));
+			let last = Market::listings_page(u64::MAX - 1, u32::MAX);
+			assert!(last.items.is_empty());
+			assert_eq!(last.next, None);
+			crate::NextListingId::<Test>::put(1);
+		});
+	}
+
+	#[test]
+	fn an_order_shows_its_next_settlement_until_it_closes() {
+		ExtBuilder::default().build_and_execute(|| {
+			let o = ten_interval_order();
+			let order = Orders::<Test>::get(o).expect("placed");
+			let view = Market::order_view(o).expect("placed");
+			assert_eq!(
+				view.next,
+				Some(NextSettlement {
+					interval: 5,
+					due: Market::due_at(&order, 0),
+					settles_at: Market::settles_at(&order, 0),
+				})
+			);
+			assert_eq!((view.buyer, view.held, view.settled), (bob(), 10 * PRICE, 0));
+			grant(&bob(), STREAM, range(5, 14), 1_000);
+			record(STREAM, range(5, 14), 2);
+			let end = 1 + 20 + DELIVERY_WINDOW + CONFIRM_WINDOW;
+			jump_to_block(end);
+			// Two calls: one settles at most `MAX_SETTLE` intervals.
+			assert_ok!(Market::settle(RuntimeOrigin::signed(charlie()), o, MAX_SETTLE));
+			assert_ok!(Market::settle(RuntimeOrigin::signed(charlie()), o, MAX_SETTLE));
+			let view = Market::order_view(o).expect("closed, not removed");
+			assert_eq!(view.status, OrderStatus::Closed(end));
+			assert_eq!((view.next, view.settled, view.held), (None, 10, 0));
+			assert_eq!(ids(&Market::orders_page(0, 5).items, |o| o.id), vec![o]);
+		});
+	}
+}
+
 mod fuzz {
 	use super::*;
 

@@ -3,7 +3,7 @@
 use codec::{Decode, Encode, MaxEncodedLen};
 use cpchain_primitives::{
 	data::{IntervalRange, StreamId},
-	market::{ListingId, ListingKind},
+	market::{ListingId, ListingKind, OrderStatus},
 };
 use frame_support::{BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -64,18 +64,6 @@ pub struct Listing<T: Config> {
 	/// The deposit held from `seller`: `ListingDepositBase` plus `ListingDepositPerByte` for
 	/// each stored byte of `text`.
 	pub deposit: BalanceOf<T>,
-}
-
-/// Where an order stands.
-#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
-pub enum OrderStatus<BlockNumber> {
-	/// Some intervals are still unsettled.
-	#[codec(index = 0)]
-	Open,
-	/// Every interval was settled at this block; the buyer may still rate the seller until
-	/// `RatingWindow` blocks later, then anyone may remove the order.
-	#[codec(index = 1)]
-	Closed(BlockNumber),
 }
 
 /// A buyer's order: the intervals it pays for, held in escrow until each is settled.

@@ -39,10 +39,10 @@ impl pallet_market::Config for Runtime {
 	type ListingDepositBase = ListingDepositBase;
 	type ListingDepositPerByte = ListingDepositPerByte;
 	type OrderDeposit = OrderDeposit;
-	type MaxTitleLen = ConstU32<96>;
-	type MaxDescriptionLen = ConstU32<1024>;
-	type MaxTags = ConstU32<8>;
-	type MaxTagLen = ConstU32<24>;
+	type MaxTitleLen = ConstU32<{ cpchain_primitives::market::MAX_TITLE_LEN }>;
+	type MaxDescriptionLen = ConstU32<{ cpchain_primitives::market::MAX_DESCRIPTION_LEN }>;
+	type MaxTags = ConstU32<{ cpchain_primitives::market::MAX_TAGS }>;
+	type MaxTagLen = ConstU32<{ cpchain_primitives::market::MAX_TAG_LEN }>;
 	type MaxCidLen = ConstU32<{ cpchain_primitives::data::MAX_CID_LEN }>;
 	// A year of hourly intervals.
 	type MaxIntervalsPerOrder = ConstU32<{ 24 * 366 }>;

@@ -4,6 +4,7 @@
 mod access;
 mod data;
 mod keys;
+mod market;
 mod registry;
 
 use anyhow::Result;
@@ -24,6 +25,7 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
 		Command::Verify(a) => data::verify(ctx, a).await,
 		Command::Grant(a) => access::grant(ctx, a).await,
 		Command::Revoke(a) => access::revoke(ctx, a).await,
+		Command::Market(c) => market::run(ctx, c).await,
 		Command::Proxy(c) => access::proxy(ctx, c).await,
 	}
 }
