@@ -59,13 +59,13 @@ build_baseline() {
 	build_node
 }
 
-# Builds a variant of the node with one node feature more and keeps its binary apart, as
+# Builds a variant of the node with the cargo features `$2` and keeps its binary apart, as
 # $HOME/.cache/cpchain/<name>/cpchain-node-<name>, rebuilt only when the commit changed (or the
 # tree is dirty): same workspace, same targets, so only the crates that the feature touches
 # compile again. The real node is linked again at once, so the binary at $CPCHAIN_NODE is
 # never the variant after this returns.
 build_variant() {
-	local name="$1" feature="$2" rev dir
+	local name="$1" features="$2" rev dir
 	dir="$HOME/.cache/cpchain/$name"
 	rev="$(git -C "$REPO_ROOT" rev-parse HEAD)$(git -C "$REPO_ROOT" diff --quiet HEAD -- . || echo -dirty)"
 	if [ -x "$dir/cpchain-node-$name" ] && [ "$(cat "$dir/rev" 2>/dev/null)" = "$rev" ] && [[ "$rev" != *-dirty ]]; then
@@ -73,9 +73,8 @@ build_variant() {
 		return
 	fi
 	mkdir -p "$dir"
-	log "building the $name node (feature $feature)"
-	step cargo build "${CARGO_PROFILE[@]}" --locked --workspace --all-targets \
-		--features "$FEATURE_SET,$feature"
+	log "building the $name node (features $features)"
+	step cargo build "${CARGO_PROFILE[@]}" --locked --workspace --all-targets --features "$features"
 	cp "$CARGO_TARGET_DIR/release/cpchain-node" "$dir/cpchain-node-$name"
 	echo "$rev" >"$dir/rev"
 	# Cargo keeps both builds (the feature is part of each unit's hash) but does not copy a
@@ -89,15 +88,18 @@ build_variant() {
 BYZANTINE_DIR="$HOME/.cache/cpchain/byzantine"
 BYZANTINE_NODE="$BYZANTINE_DIR/cpchain-node-byzantine"
 build_byzantine() {
-	build_variant byzantine cpchain-node/byzantine
+	build_variant byzantine "$FEATURE_SET,cpchain-node/byzantine"
 	assert_not_byzantine
 }
 
 # The node with the `benchmark` subcommand (cargo feature `benchmark-cli`): frame-benchmarking-cli
-# is built only for it, by scripts/benchmark.sh.
+# is built only for it, by scripts/benchmark.sh. Without `try-runtime`: frame-benchmarking-cli
+# brings pallet-staking 50 (through cumulus' storage-access test runtime), which does not
+# forward `try-runtime` to pallet-session 50, and with pallet-session's `try-runtime` on (our
+# runtime turns it on) pallet-staking does not compile (`peek_disabled` missing).
 BENCHMARK_NODE="$HOME/.cache/cpchain/benchmark/cpchain-node-benchmark"
 build_benchmark() {
-	build_variant benchmark cpchain-node/benchmark-cli
+	build_variant benchmark runtime-benchmarks,cpchain-node/benchmark-cli
 }
 
 # Fails if the node at $CPCHAIN_NODE has the byzantine member compiled in (its environment

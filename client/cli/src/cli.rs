@@ -274,27 +274,9 @@ pub enum MarketCommand {
 	/// proxies (`cpc grant` with the order's buyer and intervals).
 	Deliver(DeliverArgs),
 	/// As the buyer, accept the order's delivered intervals now: the seller is paid at once.
-	Confirm {
-		#[command(flatten)]
-		account: AccountArg,
-		/// The order.
-		#[arg(long)]
-		order: u64,
-		/// At most this many intervals (the chain settles at most 16 per call).
-		#[arg(long, default_value_t = 16)]
-		max: u32,
-	},
+	Confirm(SettleArgs),
 	/// Settle an order's intervals that are due (anyone may, for any order).
-	Settle {
-		#[command(flatten)]
-		account: AccountArg,
-		/// The order.
-		#[arg(long)]
-		order: u64,
-		/// At most this many intervals (the chain settles at most 16 per call).
-		#[arg(long, default_value_t = 16)]
-		max: u32,
-	},
+	Settle(SettleArgs),
 	/// As the buyer, cancel an order: intervals that have not started are refunded.
 	Cancel {
 		#[command(flatten)]
@@ -314,6 +296,19 @@ pub enum MarketCommand {
 		#[arg(long, value_parser = clap::value_parser!(u8).range(1..=5))]
 		score: u8,
 	},
+}
+
+/// An order to settle, and how many of its intervals at most.
+#[derive(Args, Debug)]
+pub struct SettleArgs {
+	#[command(flatten)]
+	pub account: AccountArg,
+	/// The order.
+	#[arg(long)]
+	pub order: u64,
+	/// At most this many intervals (the chain settles at most 16 per call).
+	#[arg(long, default_value_t = 16)]
+	pub max: u32,
 }
 
 #[derive(Args, Debug)]

@@ -422,6 +422,22 @@ mod orders {
 mod settlement {
 	use super::*;
 
+	/// The last event says `paid` intervals of `order` were paid, their whole price to the
+	/// seller and no fee.
+	fn assert_paid_without_fee(order: OrderId, paid: u32) {
+		System::assert_last_event(
+			Event::Settled {
+				order,
+				paid,
+				refunded: 0,
+				to_seller: Balance::from(paid) * PRICE,
+				fee: 0,
+				refund: 0,
+			}
+			.into(),
+		);
+	}
+
 	/// Bob's order of intervals 5..=14 of Alice's subscription (one every 2 blocks from block
 	/// 1): interval `k` is due at `1 + 2(k + 1) + 3` and settles 4 blocks later.
 	#[test]
@@ -478,17 +494,7 @@ mod settlement {
 			assert_ok!(Market::confirm(RuntimeOrigin::signed(bob()), o, 2));
 			assert_eq!(money(&alice()).free, alice0.free + 2 * PRICE);
 			assert_eq!(money(&collector()), fees0);
-			System::assert_last_event(
-				Event::Settled {
-					order: o,
-					paid: 2,
-					refunded: 0,
-					to_seller: 2 * PRICE,
-					fee: 0,
-					refund: 0,
-				}
-				.into(),
-			);
+			assert_paid_without_fee(o, 2);
 		});
 	}
 
@@ -512,17 +518,7 @@ mod settlement {
 			record(STREAM, range(5, 6), 2);
 			assert_ok!(Market::confirm(RuntimeOrigin::signed(bob()), o, 2));
 			ExistentialDeposit::set(ED);
-			System::assert_last_event(
-				Event::Settled {
-					order: o,
-					paid: 2,
-					refunded: 0,
-					to_seller: 2 * PRICE,
-					fee: 0,
-					refund: 0,
-				}
-				.into(),
-			);
+			assert_paid_without_fee(o, 2);
 			assert_eq!(money(&alice()).free, alice0.free + 2 * PRICE);
 			assert_eq!(money(&bob()).free, bob0.free);
 			assert_eq!(money(&collector()).free, 0);

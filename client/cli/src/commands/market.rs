@@ -16,7 +16,10 @@ use sp_core::{crypto::AccountId32, H256};
 use super::{access, address};
 use crate::{
 	chain::{parse_address, AccountSigner, Call, Chain},
-	cli::{format_amount, AccountArg, BuyArgs, DeliverArgs, GrantArgs, ListArgs, MarketCommand},
+	cli::{
+		format_amount, AccountArg, BuyArgs, DeliverArgs, GrantArgs, ListArgs, MarketCommand,
+		SettleArgs,
+	},
 	context::Context,
 	records::{self, BlockNumber},
 };
@@ -41,12 +44,8 @@ pub async fn run(ctx: &Context, command: MarketCommand) -> Result<()> {
 		MarketCommand::Buy(args) => buy(ctx, args).await,
 		MarketCommand::Orders { buyer, seller } => orders(ctx, buyer, seller).await,
 		MarketCommand::Deliver(args) => deliver(ctx, args).await,
-		MarketCommand::Confirm { account, order, max } => {
-			settle(ctx, &account, order, "confirm", max).await
-		}
-		MarketCommand::Settle { account, order, max } => {
-			settle(ctx, &account, order, "settle", max).await
-		}
+		MarketCommand::Confirm(args) => settle(ctx, args, "confirm").await,
+		MarketCommand::Settle(args) => settle(ctx, args, "settle").await,
 		MarketCommand::Cancel { account, order } => {
 			let chain = ctx.chain().await?;
 			let signer = signer(ctx, &account)?;
@@ -448,16 +447,12 @@ async fn deliver(ctx: &Context, args: DeliverArgs) -> Result<()> {
 }
 
 /// `confirm` (the buyer accepts) or `settle` (anyone, what is due).
-async fn settle(
-	ctx: &Context,
-	account: &AccountArg,
-	order: u64,
-	call: &'static str,
-	max: u32,
-) -> Result<()> {
+async fn settle(ctx: &Context, args: SettleArgs, call: &'static str) -> Result<()> {
+	let order = args.order;
 	let chain = ctx.chain().await?;
-	let done =
-		chain.submit(&signer(ctx, account)?, &[Call::new("Market", call, (order, max))]).await?;
+	let done = chain
+		.submit(&signer(ctx, &args.account)?, &[Call::new("Market", call, (order, args.max))])
+		.await?;
 	let settled: Vec<(u64, u32, u32, u128, u128, u128)> = done.find("Market", "Settled")?;
 	let (paid, refunded, to_seller, fee, refund) =
 		settled.iter().fold((0u32, 0u32, 0u128, 0u128, 0u128), |acc, (_, p, r, s, f, b)| {
