@@ -11,6 +11,7 @@ pub mod access;
 pub mod committee;
 pub mod consensus;
 pub mod data;
+pub mod dispute;
 pub mod market;
 pub mod reputation;
 

@@ -156,6 +156,9 @@ pub struct OrderView<AccountId, Balance, BlockNumber> {
 	/// For the first unsettled interval, if any: the block by which the seller must have
 	/// recorded and granted it, and the block from which anyone may settle it.
 	pub next: Option<NextSettlement<BlockNumber>>,
+	/// The intervals under dispute, if any: no settlement moves their escrow until the
+	/// dispute rules.
+	pub disputed: Option<IntervalRange>,
 }
 
 /// The schedule of an order's first unsettled interval.

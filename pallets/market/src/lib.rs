@@ -69,6 +69,7 @@ pub mod weights;
 use cpchain_primitives::{
 	access::GrantInspect,
 	data::{IntervalIndex, IntervalRange, RecordInspect, StreamId, StreamInspect},
+	dispute::{ArbitrableOrders, OrderParties, Party, Ruling},
 	market::{ListingId, ListingKind, OrderId, OrderSpan},
 	reputation::{ReputationSink, Signal},
 };
@@ -88,7 +89,7 @@ use sp_runtime::{
 
 pub use cpchain_primitives::market::OrderStatus;
 pub use pallet::*;
-pub use types::{Listing, ListingText, Order, Rating, TagsOf};
+pub use types::{Freeze, Listing, ListingText, Order, Rating, TagsOf};
 pub use weights::WeightInfo;
 
 /// What the benchmarks need from the runtime: a stream, records and grants.
@@ -267,6 +268,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type SweepCursor<T: Config> = StorageValue<_, OrderId>;
 
+	/// The disputed intervals of open orders (at most one dispute per order at a time): the
+	/// settlement stops before them until the dispute rules.
+	#[pallet::storage]
+	pub type Frozen<T: Config> = StorageMap<_, Twox64Concat, OrderId, Freeze>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -315,6 +321,13 @@ pub mod pallet {
 		Rated { order: OrderId, seller: T::AccountId, score: u8 },
 		/// A closed order was removed and the buyer's deposit released.
 		OrderRemoved { order: OrderId },
+		/// Intervals of an order were disputed: no settlement moves their escrow until the
+		/// dispute rules.
+		IntervalsFrozen { order: OrderId, intervals: IntervalRange },
+		/// The dispute over an order's frozen intervals ruled: they are refunded (for the
+		/// buyer), paid (for the seller) or settled by the ordinary rule (for nobody) when the
+		/// settlement reaches them.
+		RulingRecorded { order: OrderId, intervals: IntervalRange, ruling: Ruling },
 	}
 
 	#[pallet::error]
@@ -377,6 +390,13 @@ pub mod pallet {
 		RatingWindowOver,
 		/// Only the buyer may remove a closed order before its rating window is over.
 		RatingWindowOpen,
+		/// Intervals of the order are under dispute already.
+		AlreadyFrozen,
+		/// Only intervals of the order that have started and have not reached their
+		/// settlement block can be disputed.
+		NotDisputable,
+		/// No intervals of the order are under dispute, or their dispute ruled already.
+		NotFrozen,
 	}
 
 	#[pallet::hooks]
@@ -804,17 +824,33 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let mut done = Settlement::default();
 		let count = o.count();
+		let frozen = Frozen::<T>::get(id);
 		for _ in 0..max.min(T::MaxSettlePerCall::get()) {
 			let k = o.settled;
 			if k >= count {
 				break;
 			}
-			let delivered = Self::delivered(&o, k, mode);
-			match mode {
-				Mode::Due if now < Self::settles_at(&o, k) => break,
-				Mode::Confirmed if !delivered => break,
-				_ => {}
-			}
+			let interval = o.intervals.first.saturating_add(IntervalIndex::from(k));
+			let ruled = match frozen {
+				Some(f) if f.intervals.contains(interval) => match f.ruling {
+					// The dispute runs: neither time nor the buyer settles these intervals.
+					None => break,
+					Some(ruling) => ruling,
+				},
+				_ => None,
+			};
+			let delivered = match ruled {
+				Some(party) => party == Party::Seller,
+				None => {
+					let delivered = Self::delivered(&o, k, mode);
+					match mode {
+						Mode::Due if now < Self::settles_at(&o, k) => break,
+						Mode::Confirmed if !delivered => break,
+						_ => {}
+					}
+					delivered
+				}
+			};
 			if delivered && Self::pay(&o, &mut done)? {
 				o.paid = o.paid.saturating_add(o.price);
 			} else {
@@ -835,6 +871,13 @@ impl<T: Config> Pallet<T> {
 				fee: done.fee,
 				refund: done.refund,
 			});
+		}
+		// A ruled freeze the settlement has passed is done with.
+		if let Some(f) = frozen {
+			let next = o.intervals.first.saturating_add(IntervalIndex::from(o.settled));
+			if f.ruling.is_some() && (o.settled == count || next > f.intervals.last) {
+				Frozen::<T>::remove(id);
+			}
 		}
 		if o.settled == count {
 			Self::close(id, &mut o, now);
@@ -1022,6 +1065,18 @@ impl<T: Config> Pallet<T> {
 			let d = deposits.entry(o.buyer.clone()).or_insert_with(Zero::zero);
 			*d = d.saturating_add(o.deposit);
 		}
+		for (id, f) in Frozen::<T>::iter() {
+			let o = Orders::<T>::get(id).ok_or("frozen intervals of no order")?;
+			ensure!(o.status == OrderStatus::Open, "frozen intervals of a closed order");
+			let next = o.intervals.first.saturating_add(IntervalIndex::from(o.settled));
+			ensure!(
+				f.intervals.is_valid()
+					&& f.intervals.first >= o.intervals.first
+					&& f.intervals.last <= o.intervals.last
+					&& f.intervals.last >= next,
+				"frozen intervals outside the order's unsettled ones"
+			);
+		}
 		for (who, amount) in escrow {
 			ensure!(
 				T::Currency::balance_on_hold(&HoldReason::Escrow.into(), &who) == amount,
@@ -1046,3 +1101,53 @@ impl<T: Config> Pallet<T> {
 
 /// The most orders the idle-time sweep looks at in one block, whatever the spare weight.
 pub const MAX_SWEEP_ORDERS: u32 = 32;
+
+/// The dispute pallet freezes intervals and rules on them through this.
+impl<T: Config> ArbitrableOrders<T::AccountId> for Pallet<T> {
+	fn parties(order: OrderId) -> Option<OrderParties<T::AccountId>> {
+		Orders::<T>::get(order).filter(|o| o.status == OrderStatus::Open).map(|o| OrderParties {
+			buyer: o.buyer,
+			seller: o.seller,
+			stream: o.stream,
+		})
+	}
+
+	fn freeze(order: OrderId, intervals: IntervalRange) -> DispatchResult {
+		let o = Orders::<T>::get(order).ok_or(Error::<T>::UnknownOrder)?;
+		ensure!(o.status == OrderStatus::Open, Error::<T>::OrderClosed);
+		ensure!(!Frozen::<T>::contains_key(order), Error::<T>::AlreadyFrozen);
+		ensure!(intervals.is_valid(), Error::<T>::InvalidIntervalRange);
+		let unsettled = o.intervals.first.saturating_add(IntervalIndex::from(o.settled));
+		ensure!(
+			intervals.first >= unsettled && intervals.last <= o.intervals.last,
+			Error::<T>::NotDisputable
+		);
+		// Positions in the order: below `count`, so they fit in a u32.
+		let first = (intervals.first - o.intervals.first) as u32;
+		let last = (intervals.last - o.intervals.first) as u32;
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(
+			last < Self::started(&o, now) && now < Self::settles_at(&o, first),
+			Error::<T>::NotDisputable
+		);
+		Frozen::<T>::insert(order, Freeze { intervals, ruling: None });
+		Self::deposit_event(Event::IntervalsFrozen { order, intervals });
+		Ok(())
+	}
+
+	fn rule(order: OrderId, ruling: Ruling) -> DispatchResult {
+		let mut f = Frozen::<T>::get(order).ok_or(Error::<T>::NotFrozen)?;
+		ensure!(f.ruling.is_none(), Error::<T>::NotFrozen);
+		f.ruling = Some(ruling);
+		Frozen::<T>::insert(order, f);
+		Self::deposit_event(Event::RulingRecorded { order, intervals: f.intervals, ruling });
+		// Settle what is due now (the ruled intervals among it); the rest in time.
+		let o = Orders::<T>::get(order).ok_or(Error::<T>::UnknownOrder)?;
+		Self::settle_order(order, o, Mode::Due, T::MaxSettlePerCall::get()).map(|_| ())
+	}
+
+	fn rule_weight() -> Weight {
+		T::WeightInfo::settle(T::MaxSettlePerCall::get())
+			.saturating_add(T::DbWeight::get().reads_writes(1, 1))
+	}
+}

@@ -3,11 +3,12 @@
 //! calls that checks the invariants and the conservation of funds after each one.
 
 use crate::{
-	mock::*, testing_utils::*, Error, Event, ListingKind, Listings, OrderStatus, Orders, Ratings,
-	SweepCursor,
+	mock::*, testing_utils::*, Error, Event, Freeze, Frozen, ListingKind, Listings, OrderStatus,
+	Orders, Ratings, SweepCursor,
 };
 use cpchain_primitives::{
 	data::IntervalRange,
+	dispute::{ArbitrableOrders, Party},
 	market::{ListingId, OrderId, OrderSpan},
 	reputation::Signal,
 };
@@ -936,6 +937,153 @@ mod views {
 	}
 }
 
+mod disputes {
+	use super::*;
+
+	fn freeze(order: OrderId, intervals: IntervalRange) -> sp_runtime::DispatchResult {
+		<Market as ArbitrableOrders<AccountId>>::freeze(order, intervals)
+	}
+
+	fn rule(order: OrderId, ruling: Option<Party>) -> sp_runtime::DispatchResult {
+		<Market as ArbitrableOrders<AccountId>>::rule(order, ruling)
+	}
+
+	/// Bob's ten-interval order, every interval recorded on time and granted to him.
+	fn delivered_order() -> OrderId {
+		let o = ten_interval_order();
+		grant(&bob(), STREAM, range(5, 14), 1_000);
+		for (k, interval) in (5..=14u64).enumerate() {
+			record(STREAM, range(interval, interval), 1 + 2 * (k as u64 + 1));
+		}
+		o
+	}
+
+	#[test]
+	fn disputed_intervals_and_those_after_them_wait_for_the_ruling_whoever_settles() {
+		ExtBuilder::default().build_and_execute(|| {
+			let o = delivered_order();
+			// Intervals 5 and 6 (positions 0, 1) have started by block 4; 6 settles at 1 + 4 + 7.
+			jump_to_block(4);
+			assert_ok!(freeze(o, range(6, 6)));
+			System::assert_last_event(
+				Event::IntervalsFrozen { order: o, intervals: range(6, 6) }.into(),
+			);
+			assert_eq!(Market::order_view(o).and_then(|v| v.disputed), Some(range(6, 6)));
+			// The buyer confirms what was delivered: only interval 5, before the disputed one.
+			assert_ok!(Market::confirm(RuntimeOrigin::signed(bob()), o, MAX_SETTLE));
+			assert_eq!(Orders::<Test>::get(o).map(|o| o.settled), Some(1));
+			// Long after every interval's settlement block, neither a call nor the sweep moves
+			// the disputed interval's escrow, or anything after it.
+			run_to_block(1 + 20 + DELIVERY_WINDOW + CONFIRM_WINDOW + 5);
+			assert_noop!(
+				Market::settle(RuntimeOrigin::signed(charlie()), o, MAX_SETTLE),
+				Error::<Test>::NothingDue
+			);
+			let order = Orders::<Test>::get(o).expect("open");
+			assert_eq!((order.settled, order.held), (1, 9 * PRICE));
+		});
+	}
+
+	#[test]
+	fn a_ruling_for_the_buyer_refunds_delivered_intervals_and_the_rest_settles_as_usual() {
+		ExtBuilder::default().build_and_execute(|| {
+			let total = total_money();
+			let o = delivered_order();
+			let (alice0, bob0) = (money(&alice()), money(&bob()));
+			jump_to_block(6);
+			assert_ok!(freeze(o, range(5, 6)));
+			jump_to_block(1 + 20 + DELIVERY_WINDOW + CONFIRM_WINDOW);
+			assert_ok!(rule(o, Some(Party::Buyer)));
+			System::assert_has_event(
+				Event::RulingRecorded {
+					order: o,
+					intervals: range(5, 6),
+					ruling: Some(Party::Buyer),
+				}
+				.into(),
+			);
+			// The ruling settled what was due at once: 2 refunded, then 6 paid (MAX_SETTLE).
+			assert_eq!(settled(&market_events()), vec![(6, 2)]);
+			assert!(Frozen::<Test>::get(o).is_none(), "a ruled freeze the cursor passed is gone");
+			assert_ok!(Market::settle(RuntimeOrigin::signed(charlie()), o, MAX_SETTLE));
+			assert_eq!(money(&bob()).free, bob0.free + 2 * PRICE);
+			assert_eq!(money(&alice()).free, alice0.free + 8 * (PRICE - PRICE / 10));
+			assert_eq!(total_money(), total);
+		});
+	}
+
+	#[test]
+	fn a_ruling_for_the_seller_pays_undelivered_intervals_and_for_nobody_applies_the_rule() {
+		ExtBuilder::default().build_and_execute(|| {
+			let o = ten_interval_order();
+			// Nothing recorded, nothing granted: by the ordinary rule every interval is refunded.
+			jump_to_block(4);
+			assert_ok!(freeze(o, range(5, 6)));
+			// Ruled before the intervals are due: the ruled ones settle at once.
+			assert_ok!(rule(o, Some(Party::Seller)));
+			assert_eq!(settled(&market_events()), vec![(2, 0)]);
+			let order = Orders::<Test>::get(o).expect("open");
+			assert_eq!((order.settled, order.paid), (2, 2 * PRICE));
+			// A second dispute on the same order, ruled for nobody: the ordinary rule refunds.
+			jump_to_block(8);
+			assert_ok!(freeze(o, range(7, 8)));
+			assert_ok!(rule(o, None));
+			assert_eq!(Orders::<Test>::get(o).map(|o| o.settled), Some(2), "not due yet");
+			assert_eq!(
+				Frozen::<Test>::get(o),
+				Some(Freeze { intervals: range(7, 8), ruling: Some(None) })
+			);
+			jump_to_block(1 + 2 * 4 + DELIVERY_WINDOW + CONFIRM_WINDOW);
+			assert_ok!(Market::settle(RuntimeOrigin::signed(charlie()), o, 2));
+			assert_eq!(settled(&market_events()), vec![(2, 0), (0, 2)]);
+			assert!(Frozen::<Test>::get(o).is_none());
+		});
+	}
+
+	#[test]
+	fn only_started_unsettled_intervals_before_their_settlement_block_are_frozen_once() {
+		ExtBuilder::default().build_and_execute(|| {
+			let o = delivered_order();
+			jump_to_block(4);
+			// Not started yet (interval 7 starts at block 5), outside the order, reversed.
+			assert_noop!(freeze(o, range(6, 7)), Error::<Test>::NotDisputable);
+			assert_noop!(freeze(o, range(4, 5)), Error::<Test>::NotDisputable);
+			assert_noop!(freeze(o, range(6, 5)), Error::<Test>::InvalidIntervalRange);
+			assert_noop!(freeze(99, range(5, 5)), Error::<Test>::UnknownOrder);
+			// Settled already.
+			assert_ok!(Market::confirm(RuntimeOrigin::signed(bob()), o, 1));
+			assert_noop!(freeze(o, range(5, 6)), Error::<Test>::NotDisputable);
+			// Once per order at a time; a ruling needs a freeze, and is given once.
+			assert_noop!(rule(o, None), Error::<Test>::NotFrozen);
+			assert_ok!(freeze(o, range(6, 6)));
+			assert_noop!(freeze(o, range(6, 6)), Error::<Test>::AlreadyFrozen);
+			jump_to_block(5);
+			assert_ok!(rule(o, Some(Party::Buyer)));
+			assert_noop!(rule(o, Some(Party::Seller)), Error::<Test>::NotFrozen);
+			// Past an interval's settlement block it can no longer be disputed (interval 7:
+			// due at 1 + 6 + 3, settled from 14), even if nobody settled it yet.
+			jump_to_block(14);
+			assert_noop!(freeze(o, range(7, 7)), Error::<Test>::NotDisputable);
+			jump_to_block(13);
+			assert_ok!(freeze(o, range(7, 7)));
+		});
+	}
+
+	#[test]
+	fn a_closed_order_has_no_parties_and_nothing_to_freeze() {
+		ExtBuilder::default().build_and_execute(|| {
+			let o = delivered_order();
+			let parties = <Market as ArbitrableOrders<AccountId>>::parties(o).expect("open");
+			assert_eq!((parties.buyer, parties.seller, parties.stream), (bob(), alice(), STREAM));
+			assert_ok!(Market::confirm(RuntimeOrigin::signed(bob()), o, MAX_SETTLE));
+			jump_to_block(100);
+			assert_ok!(Market::confirm(RuntimeOrigin::signed(bob()), o, MAX_SETTLE));
+			assert!(<Market as ArbitrableOrders<AccountId>>::parties(o).is_none());
+			assert_noop!(freeze(o, range(14, 14)), Error::<Test>::OrderClosed);
+		});
+	}
+}
+
 mod fuzz {
 	use super::*;
 
@@ -977,7 +1125,7 @@ mod fuzz {
 			}
 			let total = total_money();
 			let issuance = Balances::total_issuance();
-			let (mut ok, mut kinds) = (0u64, [0u64; 10]);
+			let (mut ok, mut kinds) = (0u64, [0u64; 12]);
 			let mut errors = std::collections::BTreeMap::<(usize, String), u64>::new();
 			for step in 0..calls {
 				let who = people[rng.below(5) as usize].clone();
@@ -993,7 +1141,7 @@ mod fuzz {
 					Orders::<Test>::iter_keys().collect(),
 					crate::NextOrderId::<Test>::get(),
 				);
-				let kind = rng.below(10) as usize;
+				let kind = rng.below(12) as usize;
 				// Calls only a buyer may make go mostly to the buyer (the rest try a stranger).
 				let who = match Orders::<Test>::get(order_id) {
 					Some(o) if matches!(kind, 3 | 5 | 6 | 7) && rng.below(4) != 0 => o.buyer,
@@ -1019,18 +1167,38 @@ mod fuzz {
 					}
 					1 => Market::delist(RuntimeOrigin::signed(who), listing),
 					2 => {
-						let span = if rng.below(2) == 0 {
-							let first = rng.below(8);
-							OrderSpan::Range(range(first, first + rng.below(4)))
-						} else {
-							OrderSpan::Next(rng.below(MAX_INTERVALS as u64 + 2) as u32)
+						// Mostly a span of the listing's kind, inside it, at a price the
+						// buyer accepts, from someone other than the seller; sometimes anything.
+						let l = Listings::<Test>::get(listing).filter(|_| rng.below(4) != 0);
+						let (span, max_price, who) = match l {
+							Some(l) => {
+								let span = match l.kind {
+									ListingKind::Range { intervals } => {
+										let first = intervals.first
+											+ rng.below(intervals.last - intervals.first + 1);
+										OrderSpan::Range(range(
+											first,
+											first.max(intervals.last.min(first + rng.below(3))),
+										))
+									}
+									ListingKind::Subscription { .. } => {
+										OrderSpan::Next(1 + rng.below(4) as u32)
+									}
+								};
+								let buyer = if who == l.seller { people[4].clone() } else { who };
+								(span, l.price, buyer)
+							}
+							None => {
+								let span = if rng.below(2) == 0 {
+									let first = rng.below(8);
+									OrderSpan::Range(range(first, first + rng.below(4)))
+								} else {
+									OrderSpan::Next(rng.below(MAX_INTERVALS as u64 + 2) as u32)
+								};
+								(span, u128::from(rng.below(400)), who)
+							}
 						};
-						Market::place_order(
-							RuntimeOrigin::signed(who),
-							listing,
-							span,
-							u128::from(rng.below(400)),
-						)
+						Market::place_order(RuntimeOrigin::signed(who), listing, span, max_price)
 					}
 					3 => Market::cancel_order(RuntimeOrigin::signed(who), order_id),
 					4 => Market::settle(RuntimeOrigin::signed(who), order_id, rng.below(10) as u32)
@@ -1064,9 +1232,31 @@ mod fuzz {
 						}
 						Ok(())
 					}
-					_ => {
+					9 => {
 						run_to_block(System::block_number() + 1 + rng.below(3));
 						Ok(())
+					}
+					// The dispute pallet's side: freezing some intervals of an order, or ruling.
+					10 => {
+						let (first, len) = match Orders::<Test>::get(order_id) {
+							Some(o) => (o.intervals.first + rng.below(4), rng.below(3)),
+							None => (rng.below(10), rng.below(3)),
+						};
+						<Market as ArbitrableOrders<AccountId>>::freeze(
+							order_id,
+							range(first, first + len),
+						)
+					}
+					_ => {
+						// Disputes end: mostly a running one is ruled on.
+						let running: Vec<OrderId> = Frozen::<Test>::iter()
+							.filter(|(_, f)| f.ruling.is_none())
+							.map(|(id, _)| id)
+							.collect();
+						let order_id = pick(&mut rng, running, order_id + 1);
+						let ruling =
+							[None, Some(Party::Buyer), Some(Party::Seller)][rng.below(3) as usize];
+						<Market as ArbitrableOrders<AccountId>>::rule(order_id, ruling)
 					}
 				};
 				match result {
@@ -1089,7 +1279,7 @@ mod fuzz {
 					"call kind {kind} never succeeded in {calls} calls: {kinds:?} {errors:#?}"
 				);
 			}
-			assert!(ok > calls / 4, "only {ok} of {calls} calls succeeded");
+			assert!(ok > calls / 4, "only {ok} of {calls} calls succeeded: {errors:#?}");
 		});
 	}
 }

@@ -3,6 +3,7 @@
 use codec::{Decode, Encode, MaxEncodedLen};
 use cpchain_primitives::{
 	data::{IntervalRange, StreamId},
+	dispute::Ruling,
 	market::{ListingId, ListingKind, OrderStatus},
 };
 use frame_support::{BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
@@ -123,4 +124,14 @@ pub struct Rating {
 	pub count: u32,
 	/// The sum of their scores (each 1 to 5).
 	pub total: u64,
+}
+
+/// Intervals of an order under dispute: their escrow moves only as the dispute rules.
+#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
+pub struct Freeze {
+	/// The disputed intervals (stream interval indices, inside the order's).
+	pub intervals: IntervalRange,
+	/// `None` while the dispute runs; then how it ruled, applied when the settlement reaches
+	/// the intervals.
+	pub ruling: Option<Ruling>,
 }

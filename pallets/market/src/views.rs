@@ -6,7 +6,7 @@ use cpchain_primitives::market::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 
-use crate::{BalanceOf, Config, Listing, Listings, Order, Orders, Pallet};
+use crate::{BalanceOf, Config, Frozen, Listing, Listings, Order, Orders, Pallet};
 
 impl<T: Config> Pallet<T> {
 	/// Listing `id` as the runtime API shows it.
@@ -86,6 +86,7 @@ impl<T: Config> Pallet<T> {
 			rated: o.rated,
 			status: o.status,
 			next,
+			disputed: Frozen::<T>::get(id).map(|f| f.intervals),
 		}
 	}
 }

@@ -355,13 +355,19 @@ async fn orders(ctx: &Context, buyer: Option<String>, seller: Option<String>) ->
 		.filter(|o| buyer.as_ref().is_none_or(|b| *b == o.buyer))
 		.filter(|o| seller.as_ref().is_none_or(|s| *s == o.seller))
 		.collect();
-	let status = |o: &Order| match (o.status, o.next) {
-		(OrderStatus::Closed(at), _) => format!("closed at block {at}"),
-		(OrderStatus::Open, Some(next)) => format!(
-			"open: interval {} due by block {}, settles from block {}",
-			next.interval, next.due, next.settles_at
-		),
-		(OrderStatus::Open, None) => "open".into(),
+	let status = |o: &Order| {
+		let status = match (o.status, o.next) {
+			(OrderStatus::Closed(at), _) => format!("closed at block {at}"),
+			(OrderStatus::Open, Some(next)) => format!(
+				"open: interval {} due by block {}, settles from block {}",
+				next.interval, next.due, next.settles_at
+			),
+			(OrderStatus::Open, None) => "open".into(),
+		};
+		match o.disputed {
+			Some(d) => format!("{status}; intervals {}..={} disputed", d.first, d.last),
+			None => status,
+		}
 	};
 	let text = if orders.is_empty() {
 		"no orders".to_string()
@@ -404,6 +410,7 @@ async fn orders(ctx: &Context, buyer: Option<String>, seller: Option<String>) ->
 				"refunded": o.refunded.to_string(),
 				"held": o.held.to_string(),
 				"closed": matches!(o.status, OrderStatus::Closed(_)),
+				"disputed": o.disputed.map(|d| [d.first, d.last]),
 				"status": status(o),
 			})
 		})
