@@ -3,18 +3,42 @@
 //! with the reputation system (whose bonded RNodes sit on juries), without depending on
 //! either pallet.
 
+// `decl_runtime_apis!` repeats the trait's `Codec` bound on every method that takes a generic
+// parameter, which clippy reads as a bound written in two places.
+#![allow(clippy::multiple_bound_locations)]
+
 use crate::{
 	data::{IntervalRange, StreamId},
-	market::OrderId,
+	market::{OrderId, Page},
 	reputation::ReputationScore,
 };
 use alloc::vec::Vec;
-use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use codec::{Codec, Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
-use sp_runtime::{DispatchResult, Weight};
+use sp_core::H256;
+use sp_runtime::{
+	traits::{BlakeTwo256, Hash},
+	DispatchResult, Weight,
+};
 
 /// Identifies a dispute. Assigned by the chain, counting up from 0.
 pub type DisputeId = u64;
+
+/// The domain of a juror's vote commitment.
+pub const VOTE_DOMAIN: &[u8] = b"cpchain/dispute/vote/v1";
+
+/// What a juror commits to: `blake2_256` of the SCALE encoding of ([`VOTE_DOMAIN`], dispute,
+/// round, juror, vote, salt). Bound to the juror, so that another juror cannot reveal a copy
+/// of it as its own, and to the round, so that a vote cannot be replayed in an appeal.
+pub fn commitment<AccountId: Encode>(
+	dispute: DisputeId,
+	round: u32,
+	juror: &AccountId,
+	vote: Party,
+	salt: &[u8; 32],
+) -> H256 {
+	BlakeTwo256::hash(&(VOTE_DOMAIN, dispute, round, juror, vote, salt).encode())
+}
 
 /// A side of an order.
 #[derive(
@@ -92,5 +116,108 @@ pub trait JurorSource<AccountId, Balance> {
 impl<AccountId, Balance> JurorSource<AccountId, Balance> for () {
 	fn candidates() -> Vec<(AccountId, Balance, ReputationScore)> {
 		Vec::new()
+	}
+}
+
+/// Where a dispute stands.
+#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
+pub enum Phase<BlockNumber> {
+	/// `party` must match the round's fee by `until`, or lose the dispute.
+	#[codec(index = 0)]
+	Funding {
+		/// Who must pay.
+		party: Party,
+		/// The last block at which it may.
+		until: BlockNumber,
+	},
+	/// Both sides paid: evidence until the jury is drawn, at block `draw_at` exactly.
+	#[codec(index = 1)]
+	Evidence {
+		/// The block in whose initialisation the jury is drawn.
+		draw_at: BlockNumber,
+	},
+	/// Jurors commit their votes before `commit_until`, and reveal them from then until
+	/// before `reveal_until`.
+	#[codec(index = 2)]
+	Voting {
+		/// The first block at which commitments are closed and reveals open.
+		commit_until: BlockNumber,
+		/// The first block at which reveals are closed.
+		reveal_until: BlockNumber,
+	},
+	/// The round ruled `ruling`; its loser (either party after a tie) may appeal before
+	/// `until`, after which the ruling is final.
+	#[codec(index = 3)]
+	Appealable {
+		/// How the round ruled.
+		ruling: Ruling,
+		/// The first block at which the ruling is final.
+		until: BlockNumber,
+	},
+}
+
+/// A juror's seat as the runtime API shows it (never the commitment: only whether there is one).
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+pub struct SeatView<AccountId> {
+	/// The juror.
+	pub juror: AccountId,
+	/// The round it sits in.
+	pub round: u32,
+	/// Whether it committed a vote.
+	pub committed: bool,
+	/// Its vote, once revealed.
+	pub vote: Option<Party>,
+	/// Whether its vote was shown before the reveal (its stake is gone).
+	pub denounced: bool,
+}
+
+/// A piece of evidence as the runtime API shows it.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+pub struct EvidenceView {
+	/// Who submitted it.
+	pub by: Party,
+	/// The hash of the document.
+	pub hash: H256,
+	/// Where the document is.
+	pub cid: Vec<u8>,
+}
+
+/// What the runtime API tells about a running dispute.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+pub struct DisputeView<AccountId, Balance, BlockNumber> {
+	/// The dispute's id.
+	pub id: DisputeId,
+	/// The order whose intervals are disputed.
+	pub order: OrderId,
+	/// The disputed intervals.
+	pub intervals: IntervalRange,
+	/// Who opened it.
+	pub claimant: Party,
+	/// The order's buyer.
+	pub buyer: AccountId,
+	/// The order's seller.
+	pub seller: AccountId,
+	/// Where it stands.
+	pub phase: Phase<BlockNumber>,
+	/// Each round so far: its jury size and what the buyer and the seller paid for it.
+	pub rounds: Vec<(u32, Balance, Balance)>,
+	/// Revealed votes of the current round: for the buyer, for the seller.
+	pub tally: (u32, u32),
+	/// The jurors of every round.
+	pub jurors: Vec<SeatView<AccountId>>,
+	/// The evidence, in the order it came.
+	pub evidence: Vec<EvidenceView>,
+}
+
+sp_api::decl_runtime_apis! {
+	/// Queries of market disputes, for parties, jurors and `cpc market dispute`.
+	pub trait DisputeApi<AccountId: Codec, Balance: Codec, BlockNumber: Codec> {
+		/// A running dispute, or `None` (never opened, or ended).
+		fn dispute(id: DisputeId) -> Option<DisputeView<AccountId, Balance, BlockNumber>>;
+		/// The running disputes among the ids from `from` up to `from + max - 1` (`max` at
+		/// most [`crate::market::MAX_PAGE`]); ended ones leave gaps.
+		fn disputes(from: DisputeId, max: u32) -> Page<DisputeView<AccountId, Balance, BlockNumber>>;
+		/// The running dispute of `order`, if any.
+		fn dispute_of_order(order: OrderId) -> Option<DisputeId>;
 	}
 }

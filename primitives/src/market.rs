@@ -186,6 +186,17 @@ pub struct Page<T> {
 /// a page is one bounded read whatever the state holds.
 pub const MAX_PAGE: u32 = 100;
 
+impl<T> Page<T> {
+	/// The page of the items among ids `from ..= from + max - 1` (`max` at most [`MAX_PAGE`])
+	/// below `end` (the next id the chain would assign), as `get` finds them: ids without an
+	/// item (removed) leave gaps.
+	pub fn of(from: u64, max: u32, end: u64, get: impl Fn(u64) -> Option<T>) -> Self {
+		let last = from.saturating_add(u64::from(max.min(MAX_PAGE))).min(end);
+		let items = (from..last).filter_map(get).collect();
+		Page { items, next: (last < end).then_some(last) }
+	}
+}
+
 sp_api::decl_runtime_apis! {
 	/// Queries of the data market, for wallets, catalogues and `cpc market`.
 	pub trait MarketApi<AccountId: Codec, Balance: Codec, BlockNumber: Codec> {

@@ -17,8 +17,8 @@ use sp_version::RuntimeVersion;
 
 use crate::{
 	AccessControl, AccountId, Balance, Block, BlockNumber, Committee, Contracts, DataRegistry,
-	Dpor, Executive, Hash, InherentDataExt, Market, Nonce, Runtime, RuntimeCall, RuntimeEvent,
-	RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
+	Dispute, Dpor, Executive, Hash, InherentDataExt, Market, Nonce, Runtime, RuntimeCall,
+	RuntimeEvent, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
 };
 
 /// Event records as returned by contract dry-runs.
@@ -255,6 +255,29 @@ impl_runtime_apis! {
 
 		fn rating(seller: AccountId) -> (u32, u32) {
 			Market::rating_of(&seller)
+		}
+	}
+
+	impl cpchain_primitives::dispute::DisputeApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn dispute(
+			id: cpchain_primitives::dispute::DisputeId,
+		) -> Option<cpchain_primitives::dispute::DisputeView<AccountId, Balance, BlockNumber>> {
+			Dispute::dispute_view(id)
+		}
+
+		fn disputes(
+			from: cpchain_primitives::dispute::DisputeId,
+			max: u32,
+		) -> cpchain_primitives::market::Page<
+			cpchain_primitives::dispute::DisputeView<AccountId, Balance, BlockNumber>,
+		> {
+			Dispute::disputes_page(from, max)
+		}
+
+		fn dispute_of_order(
+			order: cpchain_primitives::market::OrderId,
+		) -> Option<cpchain_primitives::dispute::DisputeId> {
+			Dispute::dispute_of_order(order)
 		}
 	}
 

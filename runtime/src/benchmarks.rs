@@ -15,4 +15,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_data_registry, DataRegistry]
 	[pallet_access_control, AccessControl]
 	[pallet_market, Market]
+	[pallet_dispute, Dispute]
 );

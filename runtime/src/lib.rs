@@ -72,7 +72,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("cpchain"),
 	impl_name: Cow::Borrowed("cpchain-node"),
 	authoring_version: 1,
-	spec_version: 112,
+	spec_version: 113,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -189,4 +189,6 @@ mod runtime {
 	pub type AccessControl = pallet_access_control;
 	#[runtime::pallet_index(62)]
 	pub type Market = pallet_market;
+	#[runtime::pallet_index(63)]
+	pub type Dispute = pallet_dispute;
 }

@@ -383,7 +383,7 @@ fn signed(call: RuntimeCall, signer: &sr25519::Pair, nonce: u32) -> UncheckedExt
 /// Structured calls that reach states random arguments rarely do.
 fn structured_call(rng: &mut Rng, who: &Sr25519Keyring, accounts: &[AccountId]) -> RuntimeCall {
 	let account = who.to_account_id();
-	match rng.below(12) {
+	match rng.below(13) {
 		0 => {
 			// Real session keys with their proof of ownership (the keystore makes them).
 			let seed = format!("//{who}//session").into_bytes();
@@ -470,6 +470,23 @@ fn structured_call(rng: &mut Rng, who: &Sr25519Keyring, accounts: &[AccountId]) 
 				0 => RuntimeCall::Market(pallet_market::Call::settle { order, max: 16 }),
 				1 => RuntimeCall::Market(pallet_market::Call::confirm { order, max: 16 }),
 				_ => RuntimeCall::Market(pallet_market::Call::cancel_order { order }),
+			}
+		}
+		11 => {
+			// Disputes over the orders there are: opened on their first intervals, funded,
+			// moved on.
+			let order = rng.below(pallet_market::NextOrderId::<Runtime>::get() + 1);
+			let dispute = rng.below(pallet_dispute::NextDisputeId::<Runtime>::get() + 1);
+			match rng.below(3) {
+				0 => RuntimeCall::Dispute(pallet_dispute::Call::open_dispute {
+					order,
+					intervals: pallet_market::Orders::<Runtime>::get(order).map_or(
+						IntervalRange { first: 0, last: 0 },
+						|o| IntervalRange { first: o.intervals.first, last: o.intervals.first },
+					),
+				}),
+				1 => RuntimeCall::Dispute(pallet_dispute::Call::fund { dispute }),
+				_ => RuntimeCall::Dispute(pallet_dispute::Call::advance { dispute }),
 			}
 		}
 		_ => RuntimeCall::AccessControl(pallet_access_control::Call::grant {

@@ -2,7 +2,7 @@
 //! a subscription listed, ten intervals ordered into escrow, delivered by device-signed
 //! records and a grant to the buyer, except two the seller never records; settlement pays the
 //! seller eight and refunds the buyer two, with no dispute, and every unit of money is
-//! accounted for.
+//! accounted for. Then a quality dispute that a jury of RNodes rules on.
 
 mod common;
 
@@ -185,5 +185,185 @@ fn a_seller_missing_two_of_ten_intervals_is_paid_eight_and_the_buyer_refunded_tw
 		);
 		#[cfg(feature = "try-runtime")]
 		assert_ok!(Market::do_try_state());
+	});
+}
+
+/// A quality dispute on the real runtime: Bob disputes two of four delivered intervals, Alice
+/// matches the fee, a jury of three RNodes is drawn with DPoR's randomness, votes for Bob; the
+/// two intervals are refunded, the other two paid, Alice's fee pays the jurors, and every unit
+/// of money is accounted for.
+#[test]
+fn a_quality_dispute_goes_to_a_jury_that_rules_for_the_buyer() {
+	use cpchain_primitives::dispute::Party;
+	use cpchain_runtime::{
+		configs::dispute::{AppealPeriod, CommitPeriod, JurorStake, RevealPeriod},
+		Dispute, Reputation,
+	};
+	use frame_support::traits::Hooks;
+
+	genesis_ext(DEV_RUNTIME_PRESET).execute_with(|| {
+		let (alice, bob) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
+		let device = sr25519::Pair::from_string("//dispute-device", None).expect("valid seed");
+		assert_ok!(DataRegistry::register_device(
+			signed(&alice),
+			DeviceKey::Sr25519(device.public()),
+			BoundedVec::truncate_from(b"air quality, lab 4".to_vec()),
+		));
+		assert_ok!(DataRegistry::create_stream(
+			signed(&alice),
+			0,
+			BoundedVec::truncate_from(b"pm10".to_vec()),
+			BoundedVec::truncate_from(b"ug-m3-f32".to_vec()),
+			StreamParams { period_ms: 6_000, encryption_interval: 1, upload_interval: 1 },
+		));
+		let mut prev = H256::zero();
+		for interval in 0..4u64 {
+			prev = append_signed(
+				&device,
+				interval,
+				IntervalRange { first: interval, last: interval },
+				prev,
+			);
+		}
+		// Four RNodes besides Alice (the dev chain's only genesis RNode), with reputation as a
+		// term's recomputation would give them.
+		let rnode_bond = cpchain_runtime::configs::reputation::RNodeBond::get();
+		let jurors = [
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+			Sr25519Keyring::Eve,
+			Sr25519Keyring::Ferdie,
+		];
+		for j in &jurors {
+			Balances::mint_into(&j.to_account_id(), rnode_bond + 10 * JurorStake::get())
+				.expect("mints");
+			assert_ok!(Reputation::bond(signed(j), rnode_bond));
+			pallet_reputation::Reputations::<Runtime>::insert(j.to_account_id(), 100);
+		}
+
+		// Alice sells intervals 0..=3 at 1 CPC; Bob buys them all and she grants them.
+		let price = CPC;
+		assert_ok!(Market::create_listing(
+			signed(&alice),
+			0,
+			ListingKind::Range { intervals: IntervalRange { first: 0, last: 3 } },
+			price,
+			BoundedVec::truncate_from(b"PM10, lab 4".to_vec()),
+			Default::default(),
+			Default::default(),
+			H256::repeat_byte(7),
+			None,
+		));
+		assert_ok!(Market::place_order(
+			signed(&bob),
+			0,
+			OrderSpan::Range(IntervalRange { first: 0, last: 3 }),
+			price
+		));
+		let proxy = Sr25519Keyring::AliceStash;
+		let bond = cpchain_runtime::configs::data::ProxyBond::get();
+		Balances::mint_into(&proxy.to_account_id(), 2 * bond).expect("mints");
+		let mut peer_id = vec![0x12, 0x20];
+		peer_id.extend([7u8; 32]);
+		let mut key = [9u8; 33];
+		key[0] = 0x03;
+		assert_ok!(AccessControl::register_proxy(
+			signed(&proxy),
+			BoundedVec::truncate_from(peer_id),
+			key
+		));
+		let umbral = |fill: u8| {
+			let (mut public, mut verifying) = ([fill; 33], [fill + 1; 33]);
+			(public[0], verifying[0]) = (0x02, 0x03);
+			UmbralKeys { public, verifying }
+		};
+		assert_ok!(AccessControl::set_umbral_keys(signed(&alice), umbral(10)));
+		assert_ok!(AccessControl::set_umbral_keys(signed(&bob), umbral(20)));
+		assert_ok!(AccessControl::grant(
+			signed(&alice),
+			0,
+			bob.to_account_id(),
+			IntervalRange { first: 0, last: 3 },
+			100_000,
+			BoundedVec::truncate_from(vec![proxy.to_account_id()]),
+			1,
+		));
+
+		let people: Vec<AccountId> =
+			[alice, bob].iter().chain(jurors.iter()).map(|k| k.to_account_id()).collect();
+		let total = || people.iter().map(Balances::total_balance).sum::<Balance>();
+		let (total0, issuance0) = (total(), Balances::total_issuance());
+		let (alice0, bob0) =
+			(Balances::balance(&alice.to_account_id()), Balances::balance(&bob.to_account_id()));
+
+		// Bob says intervals 1 and 2 are garbage; Alice says they are fine and pays too (she
+		// has a day to; she answers at once).
+		assert_ok!(Dispute::open_dispute(signed(&bob), 0, IntervalRange { first: 1, last: 2 }));
+		assert_ok!(Dispute::fund(signed(&alice), 0));
+		let fee = 3 * cpchain_runtime::configs::dispute::FeePerJuror::get();
+		let Some(pallet_dispute::Phase::Evidence { draw_at }) =
+			pallet_dispute::Disputes::<Runtime>::get(0).map(|d| d.phase)
+		else {
+			panic!("funded")
+		};
+		// Settlement waits for the ruling: nothing moves, whoever asks.
+		let view = <Runtime as MarketApiV1<Block, AccountId, Balance, BlockNumber>>::order(0)
+			.expect("open");
+		assert_eq!(view.disputed, Some(IntervalRange { first: 1, last: 2 }));
+
+		System::set_block_number(draw_at);
+		Dispute::on_initialize(draw_at);
+		let drawn: Vec<AccountId> =
+			pallet_dispute::Jurors::<Runtime>::iter_prefix(0).map(|(who, _)| who).collect();
+		assert_eq!(drawn.len(), 3);
+		assert!(drawn.iter().all(|j| *j != alice.to_account_id() && *j != bob.to_account_id()));
+
+		// The jury looks at the evidence and votes for Bob, each under its own salt.
+		for j in &drawn {
+			let c = pallet_dispute::commitment(0, 0, j, Party::Buyer, &[3; 32]);
+			assert_ok!(Dispute::commit_vote(RuntimeOrigin::signed(j.clone()), 0, c));
+		}
+		let commit_until = draw_at + CommitPeriod::get();
+		System::set_block_number(commit_until);
+		for j in &drawn {
+			assert_ok!(Dispute::reveal_vote(
+				RuntimeOrigin::signed(j.clone()),
+				0,
+				Party::Buyer,
+				[3; 32]
+			));
+		}
+		System::set_block_number(commit_until + RevealPeriod::get());
+		assert_ok!(Dispute::advance(signed(&bob), 0));
+		let ruled_at = System::block_number();
+		System::set_block_number(ruled_at + AppealPeriod::get());
+		assert_ok!(Dispute::advance(signed(&bob), 0));
+
+		// The ruling took days; the order's intervals were due long before, so the ruling
+		// settled them at once: 1 and 2 refunded, 0 and 3 (recorded and granted) paid.
+		assert!(
+			System::block_number() > 1 + DeliveryWindow::get() + ConfirmWindow::get(),
+			"the intervals were due before the ruling"
+		);
+		let order = pallet_market::Orders::<Runtime>::get(0).expect("closed, kept for rating");
+		assert_eq!((order.paid, order.refunded, order.held), (2 * price, 2 * price, 0));
+		assert!(pallet_market::Frozen::<Runtime>::get(0).is_none());
+		// Bob paid for the two good intervals and got his fee back; Alice was paid for them and
+		// lost her fee to the three jurors, who voted with the ruling and keep their stakes.
+		assert_eq!(Balances::balance(&bob.to_account_id()), bob0 + 2 * price);
+		assert_eq!(Balances::balance(&alice.to_account_id()), alice0 + 2 * price - fee);
+		for j in &drawn {
+			assert_eq!(
+				Balances::balance(j),
+				10 * JurorStake::get() + fee / 3,
+				"{j} earned a third of the fee"
+			);
+		}
+		assert_eq!((total(), Balances::total_issuance()), (total0, issuance0));
+		#[cfg(feature = "try-runtime")]
+		{
+			assert_ok!(Market::do_try_state());
+			assert_ok!(Dispute::do_try_state());
+		}
 	});
 }

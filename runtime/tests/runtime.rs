@@ -103,6 +103,7 @@ fn metadata_v15_carries_pallet_docs() {
 			"DataRegistry",       // 60
 			"AccessControl",      // 61
 			"Market",             // 62
+			"Dispute",            // 63
 		]
 	);
 	// polkadot.js apps shows each call's doc comment: the call enum's variants carry them.

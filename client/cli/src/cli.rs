@@ -296,6 +296,89 @@ pub enum MarketCommand {
 		#[arg(long, value_parser = clap::value_parser!(u8).range(1..=5))]
 		score: u8,
 	},
+	/// Disputes over an order's intervals: open one, match the fee, add evidence, appeal,
+	/// move one on, or show the running ones.
+	#[command(subcommand)]
+	Dispute(DisputeCommand),
+	/// As a drawn juror: commit your vote (its salt is kept in the data directory until you
+	/// reveal it) or reveal it.
+	#[command(subcommand)]
+	Vote(VoteCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DisputeCommand {
+	/// As the order's buyer or seller, dispute some of its intervals (started, not yet at
+	/// their settlement block): pays the first round's fee; the other side must match it.
+	Open {
+		#[command(flatten)]
+		account: AccountArg,
+		/// The order.
+		#[arg(long)]
+		order: u64,
+		/// The disputed intervals (`A..=B`, `A-B` or one `A`).
+		#[arg(long, value_parser = parse_intervals)]
+		intervals: (u64, u64),
+	},
+	/// Match the other side's fee for the current round (else you lose the dispute).
+	Fund(DisputeArgs),
+	/// Add a piece of evidence: the file goes to IPFS, its hash and CID on chain.
+	Evidence {
+		#[command(flatten)]
+		account: AccountArg,
+		/// The dispute.
+		#[arg(long)]
+		dispute: u64,
+		/// The evidence (an ERC-1497-style JSON document, or any file it points to).
+		#[arg(long)]
+		file: PathBuf,
+	},
+	/// As the loser of the last round, appeal: pay for a jury twice the last plus one.
+	Appeal(DisputeArgs),
+	/// Move a dispute on as its time allows (a default win, a tally, the end).
+	Advance(DisputeArgs),
+	/// The running disputes, or one of them (no account needed).
+	Show {
+		/// Only this dispute.
+		#[arg(long)]
+		dispute: Option<u64>,
+	},
+}
+
+/// A dispute, acted on by an account.
+#[derive(Args, Debug)]
+pub struct DisputeArgs {
+	#[command(flatten)]
+	pub account: AccountArg,
+	/// The dispute.
+	#[arg(long)]
+	pub dispute: u64,
+}
+
+/// A side of an order, as a juror votes for it.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+	/// Refund the disputed intervals.
+	Buyer,
+	/// Pay the disputed intervals.
+	Seller,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum VoteCommand {
+	/// Commit to a vote (a fresh random salt, kept until you reveal).
+	Commit {
+		#[command(flatten)]
+		account: AccountArg,
+		/// The dispute.
+		#[arg(long)]
+		dispute: u64,
+		/// Who should win.
+		#[arg(long = "for", value_enum)]
+		side: Side,
+	},
+	/// Reveal the vote you committed (after the commit period).
+	Reveal(DisputeArgs),
 }
 
 /// An order to settle, and how many of its intervals at most.

@@ -69,11 +69,14 @@
 
 extern crate alloc;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
 mod tests;
 pub mod types;
+mod views;
 pub mod weights;
 
 use alloc::vec::Vec;
@@ -99,16 +102,25 @@ use sp_runtime::{
 	ArithmeticError, Perbill,
 };
 
+pub use cpchain_primitives::dispute::{commitment, Phase, VOTE_DOMAIN};
 pub use pallet::*;
-pub use types::{Dispute, Evidence, Phase, RoundFees, Seat, MAX_ROUNDS};
+pub use types::{Dispute, Evidence, RoundFees, Seat, MAX_ROUNDS};
 pub use weights::WeightInfo;
+
+/// What the benchmarks need from the runtime: an order to dispute and candidate jurors.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// An open order of `buyer` from `seller` (both funded by the benchmark) and intervals of
+	/// it that can be disputed now.
+	fn order(buyer: &AccountId, seller: &AccountId) -> (OrderId, IntervalRange);
+	/// Makes `n` candidate jurors, each with a bond, reputation and the money for stakes, and
+	/// returns them.
+	fn candidates(n: u32) -> Vec<AccountId>;
+}
 
 /// The balance type of the pallet's currency.
 pub type BalanceOf<T> =
 	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
-
-/// The domain of a juror's vote commitment.
-pub const VOTE_DOMAIN: &[u8] = b"cpchain/dispute/vote/v1";
 
 /// The subject under which a jury asks the chain's randomness for its seed (with the dispute
 /// and the round).
@@ -117,17 +129,6 @@ pub const JURY_SUBJECT: &[u8] = b"cpchain/dispute/jury/v1";
 /// How many blocks past its planned block a jury draw may be pushed when blocks are full of
 /// draws; beyond that, paying the fee that would schedule it fails (`DrawQueueFull`).
 pub const MAX_DRAW_DELAY: u32 = 16;
-
-/// What a juror commits to: the vote and a salt, bound to the dispute, the round and the juror.
-pub fn commitment<AccountId: Encode>(
-	dispute: DisputeId,
-	round: u32,
-	juror: &AccountId,
-	vote: Party,
-	salt: &[u8; 32],
-) -> H256 {
-	H256(sp_io::hashing::blake2_256(&(VOTE_DOMAIN, dispute, round, juror, vote, salt).encode()))
-}
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -237,6 +238,10 @@ pub mod pallet {
 
 		/// Weights of this pallet's dispatchables and hooks.
 		type WeightInfo: WeightInfo;
+
+		/// Sets up what the benchmarks need from outside the pallet.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
 	/// The id the next dispute gets.

@@ -188,6 +188,29 @@ impl pallet_dispute::Config for Test {
 	type RevealPeriod = RevealPeriod;
 	type AppealPeriod = AppealPeriod;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockBenchmarkHelper;
+}
+
+/// Orders in the table, candidates from `JUROR` on.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct MockBenchmarkHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<AccountId> for MockBenchmarkHelper {
+	fn order(buyer: &AccountId, seller: &AccountId) -> (OrderId, IntervalRange) {
+		let id = OrderTable::get().len() as OrderId + 1_000;
+		add_order(id, *buyer, *seller);
+		(id, IntervalRange { first: 3, last: 4 })
+	}
+	fn candidates(n: u32) -> Vec<AccountId> {
+		use frame_support::traits::fungible::Mutate;
+		let jurors: Vec<AccountId> = (0..u64::from(n)).map(|i| 1_000_000 + i).collect();
+		for j in &jurors {
+			Balances::set_balance(j, 1_000 * STAKE);
+		}
+		Candidates::set(jurors.iter().map(|j| (*j, 500, 10)).collect());
+		jurors
+	}
 }
 
 /// Adds an open order to the table.

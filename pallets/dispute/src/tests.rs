@@ -629,3 +629,38 @@ mod draw {
 		assert!((2..6).any(|s| jury_with(s) != jury_with(1)), "the seed changes nothing");
 	}
 }
+
+mod views {
+	use super::*;
+
+	#[test]
+	fn a_view_shows_the_jury_and_evidence_but_no_commitment_and_pages_skip_ended_disputes() {
+		ExtBuilder::default().build_and_execute(|| {
+			add_order(1, BUYER, SELLER);
+			let first = open();
+			assert_ok!(Court::open_dispute(origin(SELLER), 1, range(3, 4)));
+			let cid: BoundedVec<u8, _> = BoundedVec::truncate_from(b"bafyevidence".to_vec());
+			assert_ok!(Court::submit_evidence(origin(BUYER), first, H256::repeat_byte(9), cid));
+			let j = drawn(first);
+			let c = commitment(first, 0, &j[0], Party::Buyer, &salt(j[0]));
+			assert_ok!(Court::commit_vote(origin(j[0]), first, c));
+			let view = Court::dispute_view(first).expect("running");
+			assert_eq!((view.order, view.claimant, view.buyer), (ORDER, Party::Buyer, BUYER));
+			assert_eq!(view.rounds, vec![(3, 3 * FEE, 3 * FEE)]);
+			assert_eq!(view.jurors.len(), 3);
+			let seat = view.jurors.iter().find(|s| s.juror == j[0]).expect("seated");
+			assert!(seat.committed && seat.vote.is_none());
+			assert_eq!(view.evidence.len(), 1);
+			assert_eq!(view.evidence[0].cid, b"bafyevidence".to_vec());
+			assert_eq!(Court::dispute_of_order(1), Some(first + 1));
+			// The second dispute ends by default; the page skips it and says where to go on.
+			run_to_block(now() + RESPONSE + 1);
+			assert_ok!(Court::advance(origin(STRANGER), first + 1));
+			let page = Court::disputes_page(0, 1);
+			assert_eq!((page.items.len(), page.next), (1, Some(1)));
+			let page = Court::disputes_page(1, 10);
+			assert_eq!((page.items.len(), page.next), (0, None));
+			assert!(Court::dispute_view(first + 1).is_none());
+		});
+	}
+}

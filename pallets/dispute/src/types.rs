@@ -3,7 +3,7 @@
 use codec::{Decode, Encode, MaxEncodedLen};
 use cpchain_primitives::{
 	data::IntervalRange,
-	dispute::{Party, Ruling},
+	dispute::{Party, Phase, Ruling},
 	market::OrderId,
 };
 use frame_support::{
@@ -19,43 +19,6 @@ use crate::{BalanceOf, Config};
 /// plus one, so `MaxJury` reaches this bound only if it is above 255 × `InitialJury`, which
 /// `integrity_test` refuses.
 pub const MAX_ROUNDS: u32 = 8;
-
-/// Where a dispute stands.
-#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
-pub enum Phase<BlockNumber> {
-	/// `party` must match the round's fee by `until`, or lose the dispute.
-	#[codec(index = 0)]
-	Funding {
-		/// Who must pay.
-		party: Party,
-		/// The last block at which it may.
-		until: BlockNumber,
-	},
-	/// Both sides paid: evidence until the jury is drawn, at block `draw_at` exactly.
-	#[codec(index = 1)]
-	Evidence {
-		/// The block in whose initialisation the jury is drawn.
-		draw_at: BlockNumber,
-	},
-	/// Jurors commit their votes before `commit_until`, and reveal them from then until
-	/// before `reveal_until`.
-	#[codec(index = 2)]
-	Voting {
-		/// The first block at which commitments are closed and reveals open.
-		commit_until: BlockNumber,
-		/// The first block at which reveals are closed.
-		reveal_until: BlockNumber,
-	},
-	/// The round ruled `ruling`; its loser (either party after a tie) may appeal before
-	/// `until`, after which the ruling is final.
-	#[codec(index = 3)]
-	Appealable {
-		/// How the round ruled.
-		ruling: Ruling,
-		/// The first block at which the ruling is final.
-		until: BlockNumber,
-	},
-}
 
 /// What each side paid for one round, and how large its jury was meant to be.
 #[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]

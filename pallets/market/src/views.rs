@@ -2,7 +2,7 @@
 //! bounded pages.
 
 use cpchain_primitives::market::{
-	ListingId, ListingView, NextSettlement, OrderId, OrderStatus, OrderView, Page, MAX_PAGE,
+	ListingId, ListingView, NextSettlement, OrderId, OrderStatus, OrderView, Page,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 
@@ -16,12 +16,12 @@ impl<T: Config> Pallet<T> {
 		Listings::<T>::get(id).map(|l| Self::to_listing_view(id, l))
 	}
 
-	/// The listings among ids `from ..= from + max - 1` (`max` capped at [`MAX_PAGE`]).
+	/// The listings among ids `from ..= from + max - 1` (`max` capped at [`cpchain_primitives::market::MAX_PAGE`]).
 	pub fn listings_page(
 		from: ListingId,
 		max: u32,
 	) -> Page<ListingView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>> {
-		page(from, max, crate::NextListingId::<T>::get(), Self::listing_view)
+		Page::of(from, max, crate::NextListingId::<T>::get(), Self::listing_view)
 	}
 
 	/// Order `id` as the runtime API shows it.
@@ -31,12 +31,12 @@ impl<T: Config> Pallet<T> {
 		Orders::<T>::get(id).map(|o| Self::to_order_view(id, o))
 	}
 
-	/// The orders among ids `from ..= from + max - 1` (`max` capped at [`MAX_PAGE`]).
+	/// The orders among ids `from ..= from + max - 1` (`max` capped at [`cpchain_primitives::market::MAX_PAGE`]).
 	pub fn orders_page(
 		from: OrderId,
 		max: u32,
 	) -> Page<OrderView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>> {
-		page(from, max, crate::NextOrderId::<T>::get(), Self::order_view)
+		Page::of(from, max, crate::NextOrderId::<T>::get(), Self::order_view)
 	}
 
 	fn to_listing_view(
@@ -89,12 +89,4 @@ impl<T: Config> Pallet<T> {
 			disputed: Frozen::<T>::get(id).map(|f| f.intervals),
 		}
 	}
-}
-
-/// One page of the items among ids `from ..= from + max - 1` below `end` (the next id the
-/// chain assigns), `max` capped at [`MAX_PAGE`]: at most that many reads, whatever the state.
-fn page<V>(from: u64, max: u32, end: u64, get: impl Fn(u64) -> Option<V>) -> Page<V> {
-	let last = from.saturating_add(u64::from(max.min(MAX_PAGE))).min(end);
-	let items = (from..last).filter_map(get).collect();
-	Page { items, next: (last < end).then_some(last) }
 }

@@ -58,7 +58,7 @@ impl pallet_market::Config for Runtime {
 }
 
 #[cfg(feature = "runtime-benchmarks")]
-mod benchmark_helper {
+pub(crate) mod benchmark_helper {
 	use super::*;
 	use cpchain_primitives::data::{IntervalIndex, IntervalRange, StreamId};
 	use frame_support::traits::Get;

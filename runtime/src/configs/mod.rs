@@ -4,6 +4,7 @@ pub mod committee;
 pub mod consensus;
 pub mod contracts;
 pub mod data;
+pub mod dispute;
 pub mod market;
 pub mod monetary;
 pub mod reputation;

@@ -5,6 +5,7 @@
 pub mod pallet_access_control;
 pub mod pallet_committee;
 pub mod pallet_data_registry;
+pub mod pallet_dispute;
 pub mod pallet_dpor;
 pub mod pallet_market;
 pub mod pallet_reputation;

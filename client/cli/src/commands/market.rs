@@ -63,6 +63,8 @@ pub async fn run(ctx: &Context, command: MarketCommand) -> Result<()> {
 			);
 			Ok(())
 		}
+		MarketCommand::Dispute(c) => super::dispute::dispute(ctx, c).await,
+		MarketCommand::Vote(c) => super::dispute::vote(ctx, c).await,
 		MarketCommand::Rate { account, order, score } => {
 			let done = submit(ctx, &account, Call::new("Market", "rate", (order, score))).await?;
 			ctx.emit(

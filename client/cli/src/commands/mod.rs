@@ -3,6 +3,7 @@
 
 mod access;
 mod data;
+mod dispute;
 mod keys;
 mod market;
 mod registry;
