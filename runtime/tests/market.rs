@@ -30,6 +30,40 @@ fn signed(who: &Sr25519Keyring) -> RuntimeOrigin {
 	RuntimeOrigin::signed(who.to_account_id())
 }
 
+/// `proxy` (funded for its bond here) registers as a re-encryption proxy, Alice and Bob publish
+/// Umbral keys, and Alice grants Bob `intervals` of stream 0 through the proxy, until block
+/// 100,000 (well past any settlement of the tests).
+fn grant_through_proxy(proxy: &Sr25519Keyring, intervals: IntervalRange) {
+	let (alice, bob) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
+	let bond = cpchain_runtime::configs::data::ProxyBond::get();
+	Balances::mint_into(&proxy.to_account_id(), 2 * bond).expect("mints");
+	let mut peer_id = vec![0x12, 0x20];
+	peer_id.extend([7u8; 32]);
+	let mut key = [9u8; 33];
+	key[0] = 0x03;
+	assert_ok!(AccessControl::register_proxy(
+		signed(proxy),
+		BoundedVec::truncate_from(peer_id),
+		key
+	));
+	let umbral = |fill: u8| {
+		let (mut public, mut verifying) = ([fill; 33], [fill + 1; 33]);
+		(public[0], verifying[0]) = (0x02, 0x03);
+		UmbralKeys { public, verifying }
+	};
+	assert_ok!(AccessControl::set_umbral_keys(signed(&alice), umbral(10)));
+	assert_ok!(AccessControl::set_umbral_keys(signed(&bob), umbral(20)));
+	assert_ok!(AccessControl::grant(
+		signed(&alice),
+		0,
+		bob.to_account_id(),
+		intervals,
+		100_000,
+		BoundedVec::truncate_from(vec![proxy.to_account_id()]),
+		1,
+	));
+}
+
 #[test]
 fn a_seller_missing_two_of_ten_intervals_is_paid_eight_and_the_buyer_refunded_two() {
 	genesis_ext(DEV_RUNTIME_PRESET).execute_with(|| {
@@ -84,34 +118,8 @@ fn a_seller_missing_two_of_ten_intervals_is_paid_eight_and_the_buyer_refunded_tw
 
 		// Delivery: Charlie is the proxy, both parties publish Umbral keys, Alice grants Bob
 		// the ten intervals well past their settlement.
-		let bond = cpchain_runtime::configs::data::ProxyBond::get();
-		Balances::mint_into(&charlie.to_account_id(), 2 * bond).expect("mints");
+		grant_through_proxy(&charlie, IntervalRange { first: 0, last: 9 });
 		let issuance = Balances::total_issuance();
-		let mut peer_id = vec![0x12, 0x20];
-		peer_id.extend([7u8; 32]);
-		let mut key = [9u8; 33];
-		key[0] = 0x03;
-		assert_ok!(AccessControl::register_proxy(
-			signed(&charlie),
-			BoundedVec::truncate_from(peer_id),
-			key
-		));
-		let umbral = |fill: u8| {
-			let (mut public, mut verifying) = ([fill; 33], [fill + 1; 33]);
-			(public[0], verifying[0]) = (0x02, 0x03);
-			UmbralKeys { public, verifying }
-		};
-		assert_ok!(AccessControl::set_umbral_keys(signed(&alice), umbral(10)));
-		assert_ok!(AccessControl::set_umbral_keys(signed(&bob), umbral(20)));
-		assert_ok!(AccessControl::grant(
-			signed(&alice),
-			0,
-			bob.to_account_id(),
-			IntervalRange { first: 0, last: 9 },
-			100_000,
-			BoundedVec::truncate_from(vec![charlie.to_account_id()]),
-			1,
-		));
 		let alice_paid_so_far = Balances::balance(&alice.to_account_id());
 
 		// The device records every interval in its slot except 3 and 6.
@@ -260,34 +268,7 @@ fn a_quality_dispute_goes_to_a_jury_that_rules_for_the_buyer() {
 			OrderSpan::Range(IntervalRange { first: 0, last: 3 }),
 			price
 		));
-		let proxy = Sr25519Keyring::AliceStash;
-		let bond = cpchain_runtime::configs::data::ProxyBond::get();
-		Balances::mint_into(&proxy.to_account_id(), 2 * bond).expect("mints");
-		let mut peer_id = vec![0x12, 0x20];
-		peer_id.extend([7u8; 32]);
-		let mut key = [9u8; 33];
-		key[0] = 0x03;
-		assert_ok!(AccessControl::register_proxy(
-			signed(&proxy),
-			BoundedVec::truncate_from(peer_id),
-			key
-		));
-		let umbral = |fill: u8| {
-			let (mut public, mut verifying) = ([fill; 33], [fill + 1; 33]);
-			(public[0], verifying[0]) = (0x02, 0x03);
-			UmbralKeys { public, verifying }
-		};
-		assert_ok!(AccessControl::set_umbral_keys(signed(&alice), umbral(10)));
-		assert_ok!(AccessControl::set_umbral_keys(signed(&bob), umbral(20)));
-		assert_ok!(AccessControl::grant(
-			signed(&alice),
-			0,
-			bob.to_account_id(),
-			IntervalRange { first: 0, last: 3 },
-			100_000,
-			BoundedVec::truncate_from(vec![proxy.to_account_id()]),
-			1,
-		));
+		grant_through_proxy(&Sr25519Keyring::AliceStash, IntervalRange { first: 0, last: 3 });
 
 		let people: Vec<AccountId> =
 			[alice, bob].iter().chain(jurors.iter()).map(|k| k.to_account_id()).collect();

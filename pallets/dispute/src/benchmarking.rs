@@ -39,16 +39,17 @@ where
 	(id, buyer, seller)
 }
 
-/// A dispute of `candidates` candidates whose current round (of `jury` seats) is drawn: the
-/// block is the draw's. Returns the dispute, the parties and the jurors.
-fn voting<T: Config>(
+/// A dispute opened and funded among `candidates` fresh candidate jurors, its round calling
+/// for `jury` seats, at the block of its draw (not made yet). Returns the dispute, the parties,
+/// the candidates and the block.
+fn funded_round<T: Config>(
 	candidates: u32,
 	jury: u32,
-) -> (DisputeId, T::AccountId, T::AccountId, Vec<T::AccountId>)
+) -> (DisputeId, T::AccountId, T::AccountId, Vec<T::AccountId>, BlockNumberFor<T>)
 where
 	T::Currency: Mutate<T::AccountId>,
 {
-	let jurors = T::BenchmarkHelper::candidates(candidates);
+	let candidates = T::BenchmarkHelper::candidates(candidates);
 	let (id, buyer, seller) = opened::<T>();
 	Pallet::<T>::fund(RawOrigin::Signed(seller.clone()).into(), id)
 		.expect("the seller matches in time; qed");
@@ -59,8 +60,20 @@ where
 	let Phase::Evidence { draw_at } = d.phase else { panic!("funded; qed") };
 	Disputes::<T>::insert(id, d);
 	frame_system::Pallet::<T>::set_block_number(draw_at);
+	(id, buyer, seller, candidates, draw_at)
+}
+
+/// [`funded_round`] with its jury drawn. Returns the dispute, the parties and the jurors.
+fn voting<T: Config>(
+	candidates: u32,
+	jury: u32,
+) -> (DisputeId, T::AccountId, T::AccountId, Vec<T::AccountId>)
+where
+	T::Currency: Mutate<T::AccountId>,
+{
+	let (id, buyer, seller, candidates, draw_at) = funded_round::<T>(candidates, jury);
 	Pallet::<T>::on_initialize(draw_at);
-	let drawn = jurors.into_iter().filter(|j| Jurors::<T>::contains_key(id, j)).collect();
+	let drawn = candidates.into_iter().filter(|j| Jurors::<T>::contains_key(id, j)).collect();
 	(id, buyer, seller, drawn)
 }
 
@@ -252,17 +265,7 @@ mod benchmarks {
 		c: Linear<{ T::MaxJury::get() }, { T::MaxCandidates::get() }>,
 		j: Linear<1, { T::MaxJury::get() }>,
 	) {
-		T::BenchmarkHelper::candidates(c);
-		let (id, _, seller) = opened::<T>();
-		Pallet::<T>::fund(RawOrigin::Signed(seller).into(), id)
-			.expect("the seller matches in time; qed");
-		let mut d = Disputes::<T>::get(id).expect("opened; qed");
-		if let Some(r) = d.rounds.last_mut() {
-			r.jury = j;
-		}
-		let Phase::Evidence { draw_at } = d.phase else { panic!("funded; qed") };
-		Disputes::<T>::insert(id, d);
-		frame_system::Pallet::<T>::set_block_number(draw_at);
+		let (id, _, _, _, draw_at) = funded_round::<T>(c, j);
 
 		#[block]
 		{

@@ -22,7 +22,8 @@
 //! jury cannot make the other one wait, and a claim nobody answers is granted.
 //!
 //! **Evidence.** Either side submits the hash and CID of ERC-1497-shaped JSON documents (at
-//! most `MaxEvidence` per dispute) until the votes are revealed.
+//! most `MaxEvidence` each, so that neither can fill the other's room) until the votes are
+//! revealed.
 //!
 //! **The jury.** `EvidencePeriod` blocks after both paid, in the initialisation of a block
 //! fixed when the second fee was paid (so that nobody chooses the block, and so the seed), the
@@ -37,8 +38,10 @@
 //! for `CommitPeriod` blocks, then reveal `vote` and `salt` for `RevealPeriod` blocks. The
 //! commitment names the juror, so copying another's commitment reveals nothing to count.
 //! Anyone who shows a juror's vote and salt before the reveal opens ([`Pallet::denounce`])
-//! takes half the juror's stake; the rest is burnt and the vote does not count: a juror who
-//! sells or shows its vote early loses its stake to whoever it showed it to.
+//! takes half the juror's stake; the rest is burnt and the vote does not count: whoever a
+//! juror shows its vote to (a briber checking it was bought) can take half its stake at once.
+//! A juror reveals only once the reveal is open (`cpc market vote reveal` waits for the
+//! finalised block to reach it), since a reveal sent early fails and still shows the salt.
 //!
 //! **Ruling and appeals.** The revealed majority rules (a tie, or no vote, rules for nobody).
 //! For `AppealPeriod` blocks the round's loser (either side after a tie) may appeal by paying
@@ -63,7 +66,9 @@
 //! Phases move on by time, lazily: calls check the block number, and [`Pallet::advance`]
 //! makes the step that time allows (a default win, a tally, a conclusion). Only the jury draw
 //! happens in a hook, at most `MaxDrawsPerBlock` per block; a full block pushes a draw to the
-//! next block with room, at most [`MAX_DRAW_DELAY`] blocks later. A conclusion pays at most
+//! next block with room, at most [`MAX_DRAW_DELAY`] blocks later; beyond that, `advance`
+//! draws it once that block has passed (a full queue delays a jury, it never costs a side the
+//! dispute). A conclusion pays at most
 //! the seats of every round (the sum of the jury sizes, bounded by `MaxJury`).
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -127,7 +132,7 @@ pub type BalanceOf<T> =
 pub const JURY_SUBJECT: &[u8] = b"cpchain/dispute/jury/v1";
 
 /// How many blocks past its planned block a jury draw may be pushed when blocks are full of
-/// draws; beyond that, paying the fee that would schedule it fails (`DrawQueueFull`).
+/// draws; beyond that, it waits for [`Pallet::advance`].
 pub const MAX_DRAW_DELAY: u32 = 16;
 
 #[frame_support::pallet]
@@ -208,7 +213,7 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxDrawsPerBlock: Get<u32>;
 
-		/// The most pieces of evidence of one dispute.
+		/// The most pieces of evidence each side submits to one dispute.
 		#[pallet::constant]
 		type MaxEvidence: Get<u32>;
 
@@ -357,8 +362,8 @@ pub mod pallet {
 			penalties: BalanceOf<T>,
 			burnt: BalanceOf<T>,
 		},
-		/// The market could not settle the ruled intervals (they stay frozen with the
-		/// ruling recorded, or were settled already); the dispute ended anyway.
+		/// The market refused the ruling (its own rules should make that impossible: the
+		/// intervals were frozen for this dispute); the dispute ended anyway.
 		RulingNotApplied { dispute: DisputeId, order: OrderId, error: DispatchError },
 	}
 
@@ -378,7 +383,7 @@ pub mod pallet {
 		NotYourTurn,
 		/// The caller cannot afford the fee.
 		InsufficientBalance,
-		/// The dispute has `MaxEvidence` pieces of evidence already.
+		/// The caller submitted `MaxEvidence` pieces of evidence to the dispute already.
 		TooMuchEvidence,
 		/// The caller has no seat in the dispute's current round.
 		NotAJuror,
@@ -390,8 +395,6 @@ pub mod pallet {
 		NotTheLoser,
 		/// The next jury would be larger than `MaxJury`.
 		NoMoreAppeals,
-		/// Too many jury draws are planned in the next blocks; try again later.
-		DrawQueueFull,
 		/// Nothing about the dispute is due yet.
 		NothingToAdvance,
 	}
@@ -476,7 +479,7 @@ pub mod pallet {
 				phase: Phase::Funding { party: claimant.other(), until: respond_by },
 				rounds: BoundedVec::truncate_from(alloc::vec![round]),
 				tally: (0, 0),
-				evidence: 0,
+				evidence: (0, 0),
 			};
 			Disputes::<T>::insert(id, dispute);
 			OrderDisputes::<T>::insert(order, id);
@@ -509,7 +512,7 @@ pub mod pallet {
 			let fee = Self::fee_for(fees.jury)?;
 			Self::hold(HoldReason::Fee, &who, fee)?;
 			fees.set(party, fee);
-			let draw_at = Self::schedule_draw(dispute)?;
+			let draw_at = Self::schedule_draw(dispute);
 			d.phase = Phase::Evidence { draw_at };
 			Disputes::<T>::insert(dispute, d);
 			Self::deposit_event(Event::Funded { dispute, round, draw_at });
@@ -536,9 +539,13 @@ pub mod pallet {
 				Phase::Appealable { .. } => false,
 			};
 			ensure!(open, Error::<T>::WrongPhase);
-			ensure!(d.evidence < T::MaxEvidence::get(), Error::<T>::TooMuchEvidence);
-			let index = d.evidence;
-			d.evidence += 1;
+			let index = d.evidence_count();
+			let mine = match by {
+				Party::Buyer => &mut d.evidence.0,
+				Party::Seller => &mut d.evidence.1,
+			};
+			ensure!(*mine < T::MaxEvidence::get(), Error::<T>::TooMuchEvidence);
+			*mine += 1;
 			EvidenceOf::<T>::insert(dispute, index, Evidence { by, hash, cid: cid.clone() });
 			Disputes::<T>::insert(dispute, d);
 			Self::deposit_event(Event::EvidenceSubmitted { dispute, index, by, hash, cid });
@@ -680,14 +687,17 @@ pub mod pallet {
 
 		/// Moves a dispute on as time allows; anyone may call it:
 		/// - the response period is over and a side did not pay: the other side wins;
+		/// - the jury's draw block has passed without the draw (the queue was full): the jury
+		///   is drawn now;
 		/// - the reveal period is over: the round's votes are counted (`RoundRuled`);
 		/// - the appeal period is over: the ruling is final and the dispute ends
 		///   (`DisputeConcluded`): escrow, fees and stakes are paid out as the ruling says.
 		#[pallet::call_index(7)]
 		#[pallet::weight(
 			T::WeightInfo::conclude(Pallet::<T>::max_seats())
-				.max(T::WeightInfo::tally())
 				.saturating_add(T::Orders::rule_weight())
+				.max(T::WeightInfo::tally())
+				.max(T::WeightInfo::draw_jury(T::MaxCandidates::get(), T::MaxJury::get()))
 		)]
 		pub fn advance(origin: OriginFor<T>, dispute: DisputeId) -> DispatchResultWithPostInfo {
 			ensure_signed(origin)?;
@@ -700,6 +710,13 @@ pub mod pallet {
 						T::WeightInfo::conclude(seats).saturating_add(T::Orders::rule_weight()),
 					)
 					.into())
+				}
+				// A draw the queue had no room for (or whose planned block passed without it).
+				Phase::Evidence { draw_at } if now > draw_at => {
+					let candidates = Self::candidates();
+					let c = candidates.len() as u32;
+					let seats = Self::draw_jury(dispute, &candidates, now);
+					Ok(Some(T::WeightInfo::draw_jury(c, seats)).into())
 				}
 				Phase::Voting { reveal_until, .. } if now >= reveal_until => {
 					let ruling = d.majority();
@@ -763,18 +780,21 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Plans the jury draw of `dispute` in the first block from `EvidencePeriod` blocks on
-	/// that has room, at most [`MAX_DRAW_DELAY`] blocks later.
-	fn schedule_draw(dispute: DisputeId) -> Result<BlockNumberFor<T>, DispatchError> {
+	/// that has room, at most [`MAX_DRAW_DELAY`] blocks later. When every one of those is
+	/// full, the draw is left unplanned at the last of them, and [`Pallet::advance`] makes it
+	/// once that block has passed: a full queue delays a jury, it never costs a side the
+	/// dispute.
+	fn schedule_draw(dispute: DisputeId) -> BlockNumberFor<T> {
 		// At least the next block: this block's initialisation has run.
 		let first =
 			Self::now().saturating_add(T::EvidencePeriod::get()).saturating_add(1u32.into());
 		for delay in 0..=MAX_DRAW_DELAY {
 			let at = first.saturating_add(delay.into());
 			if Draws::<T>::try_mutate(at, |due| due.try_push(dispute)).is_ok() {
-				return Ok(at);
+				return at;
 			}
 		}
-		Err(Error::<T>::DrawQueueFull.into())
+		first.saturating_add(MAX_DRAW_DELAY.into())
 	}
 
 	/// The candidate jurors and their weights: `min(bond, BondCap) × reputation`, at most
@@ -957,7 +977,7 @@ impl<T: Config> Pallet<T> {
 			};
 			Self::release(&stake_reason, who, seat.stake.saturating_sub(penalty))?;
 		}
-		let _ = EvidenceOf::<T>::clear_prefix(id, T::MaxEvidence::get(), None);
+		let _ = EvidenceOf::<T>::clear_prefix(id, d.evidence_count(), None);
 		Disputes::<T>::remove(id);
 		OrderDisputes::<T>::remove(d.order);
 		if let Some(winner) = ruling {
@@ -1077,8 +1097,9 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 			ensure!(
-				d.evidence <= T::MaxEvidence::get()
-					&& EvidenceOf::<T>::iter_prefix(id).count() as u32 == d.evidence,
+				d.evidence.0 <= T::MaxEvidence::get()
+					&& d.evidence.1 <= T::MaxEvidence::get()
+					&& EvidenceOf::<T>::iter_prefix(id).count() as u32 == d.evidence_count(),
 				"evidence count wrong"
 			);
 			let mut per_round = alloc::vec![0u32; d.rounds.len()];
@@ -1094,8 +1115,11 @@ impl<T: Config> Pallet<T> {
 				ensure!(*n <= r.jury, "more seats than the round's jury");
 			}
 			if let Phase::Evidence { draw_at } = d.phase {
-				ensure!(draw_at > now, "a jury draw in the past");
-				ensure!(Draws::<T>::get(draw_at).contains(&id), "a jury draw not planned");
+				// Planned in a future block, or left for `advance` (the queue was full).
+				ensure!(
+					draw_at > now || !Draws::<T>::get(draw_at).contains(&id),
+					"a planned jury draw in the past"
+				);
 			}
 		}
 		for (order, id) in OrderDisputes::<T>::iter() {

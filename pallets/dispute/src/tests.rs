@@ -258,15 +258,29 @@ mod fee_rule {
 	}
 
 	#[test]
-	fn when_every_block_in_reach_is_full_funding_fails_instead_of_drawing_late() {
+	fn a_full_draw_queue_delays_the_jury_and_never_costs_a_side_the_dispute() {
 		ExtBuilder::default().build_and_execute(|| {
+			// Someone filled every block a draw could go to (with disputes of its own).
 			let at = now() + EVIDENCE + 1;
-			for b in at..=at + u64::from(MAX_DRAW_DELAY) {
-				Draws::<Test>::insert(b, BoundedVec::truncate_from(vec![100, 101]));
-			}
+			let last = at + u64::from(MAX_DRAW_DELAY);
 			let id = open();
-			assert_noop!(Court::fund(origin(SELLER), id), Error::<Test>::DrawQueueFull);
+			// The seller pays in time: its payment is taken, whatever the queue.
+			let fill = || {
+				for b in at..=last {
+					Draws::<Test>::insert(b, BoundedVec::truncate_from(vec![100, 101]));
+				}
+			};
+			fill();
+			assert_ok!(Court::fund(origin(SELLER), id));
+			assert_eq!(dispute(id).phase, Phase::Evidence { draw_at: last });
 			let _ = Draws::<Test>::clear(u32::MAX, None);
+			// Nothing to draw before its block; after it, anyone draws the jury.
+			System::set_block_number(last);
+			assert_noop!(Court::advance(origin(STRANGER), id), Error::<Test>::NothingToAdvance);
+			System::set_block_number(last + 1);
+			assert_ok!(Court::advance(origin(STRANGER), id));
+			assert_eq!(jury(id).len(), 3);
+			assert!(matches!(dispute(id).phase, Phase::Voting { .. }));
 		});
 	}
 }
@@ -454,7 +468,7 @@ mod voting {
 	}
 
 	#[test]
-	fn evidence_comes_from_the_parties_until_the_reveal_ends_and_is_bounded() {
+	fn evidence_comes_from_the_parties_and_neither_fills_the_others_room() {
 		ExtBuilder::default().build_and_execute(|| {
 			let id = open();
 			let cid: BoundedVec<u8, _> = BoundedVec::truncate_from(b"bafyevidence".to_vec());
@@ -462,10 +476,10 @@ mod voting {
 				Court::submit_evidence(origin(STRANGER), id, H256::repeat_byte(1), cid.clone()),
 				Error::<Test>::NotAParty
 			);
+			// The buyer fills its room (before the seller even answered) ...
 			for i in 0..MAX_EVIDENCE {
-				let who = if i % 2 == 0 { BUYER } else { SELLER };
 				assert_ok!(Court::submit_evidence(
-					origin(who),
+					origin(BUYER),
 					id,
 					H256::repeat_byte(i as u8),
 					cid.clone()
@@ -475,9 +489,22 @@ mod voting {
 				Court::submit_evidence(origin(BUYER), id, H256::zero(), cid.clone()),
 				Error::<Test>::TooMuchEvidence
 			);
+			// ... and the seller still has all of its own.
+			for i in 0..MAX_EVIDENCE {
+				assert_ok!(Court::submit_evidence(
+					origin(SELLER),
+					id,
+					H256::repeat_byte(0x80 + i as u8),
+					cid.clone()
+				));
+			}
+			assert_noop!(
+				Court::submit_evidence(origin(SELLER), id, H256::zero(), cid.clone()),
+				Error::<Test>::TooMuchEvidence
+			);
 			assert_eq!(
-				EvidenceOf::<Test>::get(id, 1).map(|e| (e.by, e.hash)),
-				Some((Party::Seller, H256::repeat_byte(1)))
+				EvidenceOf::<Test>::get(id, MAX_EVIDENCE).map(|e| (e.by, e.hash)),
+				Some((Party::Seller, H256::repeat_byte(0x80)))
 			);
 		});
 	}

@@ -72,8 +72,9 @@ pub struct Dispute<T: Config> {
 	pub rounds: BoundedVec<RoundFees<BalanceOf<T>>, ConstU32<MAX_ROUNDS>>,
 	/// Revealed votes of the current round: for the buyer, for the seller.
 	pub tally: (u32, u32),
-	/// Evidence submitted so far.
-	pub evidence: u32,
+	/// Pieces of evidence submitted so far: by the buyer, by the seller (each at most
+	/// `MaxEvidence`, so that neither side can fill the other's room).
+	pub evidence: (u32, u32),
 }
 
 impl<T: Config> Dispute<T> {
@@ -94,6 +95,11 @@ impl<T: Config> Dispute<T> {
 		} else {
 			None
 		}
+	}
+
+	/// Pieces of evidence submitted so far, by either side.
+	pub fn evidence_count(&self) -> u32 {
+		self.evidence.0.saturating_add(self.evidence.1)
 	}
 
 	/// The current round, counting from 0.

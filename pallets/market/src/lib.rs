@@ -1141,9 +1141,15 @@ impl<T: Config> ArbitrableOrders<T::AccountId> for Pallet<T> {
 		f.ruling = Some(ruling);
 		Frozen::<T>::insert(order, f);
 		Self::deposit_event(Event::RulingRecorded { order, intervals: f.intervals, ruling });
-		// Settle what is due now (the ruled intervals among it); the rest in time.
-		let o = Orders::<T>::get(order).ok_or(Error::<T>::UnknownOrder)?;
-		Self::settle_order(order, o, Mode::Due, T::MaxSettlePerCall::get()).map(|_| ())
+		// Settle what is due now (the ruled intervals among it), in a layer of its own: the
+		// ruling stays recorded whatever happens to the settlement, which `settle` or the
+		// sweep retries; the rest settles in time.
+		if let Some(o) = Orders::<T>::get(order) {
+			let _ = frame_support::storage::with_storage_layer(|| {
+				Self::settle_order(order, o, Mode::Due, T::MaxSettlePerCall::get()).map(|_| ())
+			});
+		}
+		Ok(())
 	}
 
 	fn rule_weight() -> Weight {

@@ -1070,6 +1070,34 @@ mod disputes {
 	}
 
 	#[test]
+	fn a_ruling_is_recorded_even_when_its_settlement_fails_and_settles_later() {
+		use frame_support::traits::{
+			fungible::{InspectHold, MutateHold},
+			tokens::Precision,
+		};
+		ExtBuilder::default().build_and_execute(|| {
+			let o = delivered_order();
+			jump_to_block(4);
+			assert_ok!(freeze(o, range(5, 6)));
+			// Break the escrow under the market: the settlement's refund cannot be released.
+			let reason = crate::HoldReason::Escrow.into();
+			let held = Balances::balance_on_hold(&reason, &bob());
+			assert_ok!(Balances::release(&reason, &bob(), held, Precision::Exact));
+			assert_ok!(rule(o, Some(Party::Buyer)));
+			// The ruling stands; nothing was settled.
+			assert_eq!(
+				Frozen::<Test>::get(o),
+				Some(Freeze { intervals: range(5, 6), ruling: Some(Some(Party::Buyer)) })
+			);
+			assert_eq!(Orders::<Test>::get(o).map(|o| o.settled), Some(0));
+			// Once the escrow is whole again, anyone settles as ruled.
+			assert_ok!(Balances::hold(&reason, &bob(), held));
+			assert_ok!(Market::settle(RuntimeOrigin::signed(charlie()), o, 2));
+			assert_eq!(settled(&market_events()), vec![(0, 2)]);
+		});
+	}
+
+	#[test]
 	fn a_closed_order_has_no_parties_and_nothing_to_freeze() {
 		ExtBuilder::default().build_and_execute(|| {
 			let o = delivered_order();

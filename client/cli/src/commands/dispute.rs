@@ -141,6 +141,11 @@ pub async fn vote(ctx: &Context, command: VoteCommand) -> Result<()> {
 			let chain = ctx.chain().await?;
 			let d = current(&chain, dispute).await?;
 			let round = seated_round(&d, &juror.account_id())?;
+			let now = chain.finalized_number().await?;
+			match d.phase {
+				Phase::Voting { commit_until, .. } if now < u64::from(commit_until) => {}
+				phase => bail!("dispute {dispute} takes no commitment now: {}", phase_text(&phase)),
+			}
 			let vote = match side {
 				Side::Buyer => Party::Buyer,
 				Side::Seller => Party::Seller,
@@ -174,6 +179,18 @@ pub async fn vote(ctx: &Context, command: VoteCommand) -> Result<()> {
 			let chain = ctx.chain().await?;
 			let d = current(&chain, args.dispute).await?;
 			let round = seated_round(&d, &juror.account_id())?;
+			// Never before the reveal opens, as judged by the finalised block: a reveal sent
+			// early fails, but shows the vote and salt to anyone, who may then denounce it.
+			let now = chain.finalized_number().await?;
+			match d.phase {
+				Phase::Voting { commit_until, reveal_until }
+					if now >= u64::from(commit_until) && now < u64::from(reveal_until) => {}
+				Phase::Voting { commit_until, .. } if now < u64::from(commit_until) => bail!(
+					"the reveal of dispute {} opens at block #{commit_until} (finalised: #{now}); revealing earlier would show your vote",
+					args.dispute
+				),
+				phase => bail!("dispute {} takes no reveal now: {}", args.dispute, phase_text(&phase)),
+			}
 			let path = salt_path(ctx, args.dispute, round, &juror.account_id());
 			let (vote, salt) = load_vote(&path)?;
 			let done = chain
