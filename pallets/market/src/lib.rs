@@ -273,6 +273,14 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Frozen<T: Config> = StorageMap<_, Twox64Concat, OrderId, Freeze>;
 
+	/// The block at which the settlement of an open order passed the intervals of its last
+	/// dispute. The intervals the dispute held back settle no earlier than `ConfirmWindow`
+	/// blocks after it, and can be disputed until then: a dispute takes longer than an
+	/// interval's confirmation window, and its end must not settle them before the buyer had
+	/// that window.
+	#[pallet::storage]
+	pub type Resumed<T: Config> = StorageMap<_, Twox64Concat, OrderId, BlockNumberFor<T>>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -786,6 +794,21 @@ impl<T: Config> Pallet<T> {
 		Self::due_at(o, k).saturating_add(T::ConfirmWindow::get())
 	}
 
+	/// Interval `k` of order `id` is settled without the buyer from this block: its
+	/// settlement block, or `ConfirmWindow` blocks after the order's last dispute let the
+	/// settlement go on (`resumed`), whichever is later.
+	fn settles_after_dispute(
+		o: &Order<T>,
+		k: u32,
+		resumed: Option<BlockNumberFor<T>>,
+	) -> BlockNumberFor<T> {
+		let at = Self::settles_at(o, k);
+		match resumed {
+			Some(r) => at.max(r.saturating_add(T::ConfirmWindow::get())),
+			None => at,
+		}
+	}
+
 	/// How many intervals of `o`, from the first, have started by `now`.
 	fn started(o: &Order<T>, now: BlockNumberFor<T>) -> u32 {
 		if now < o.schedule_start {
@@ -824,12 +847,27 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let mut done = Settlement::default();
 		let count = o.count();
-		let frozen = Frozen::<T>::get(id);
+		let mut frozen = Frozen::<T>::get(id);
+		let mut resumed = Resumed::<T>::get(id);
+		// A ruled freeze the settlement has passed is done with: the settlement goes on, and
+		// the intervals it held back get their confirmation window from now.
+		let pass_freeze =
+			|o: &Order<T>, frozen: &mut Option<Freeze>, resumed: &mut Option<BlockNumberFor<T>>| {
+				let next = o.intervals.first.saturating_add(IntervalIndex::from(o.settled));
+				if let Some(f) = *frozen {
+					if f.ruling.is_some() && (o.settled == count || next > f.intervals.last) {
+						*frozen = None;
+						Frozen::<T>::remove(id);
+						*resumed = Some(now);
+					}
+				}
+			};
 		for _ in 0..max.min(T::MaxSettlePerCall::get()) {
 			let k = o.settled;
 			if k >= count {
 				break;
 			}
+			pass_freeze(&o, &mut frozen, &mut resumed);
 			let interval = o.intervals.first.saturating_add(IntervalIndex::from(k));
 			let ruled = match frozen {
 				Some(f) if f.intervals.contains(interval) => match f.ruling {
@@ -844,7 +882,7 @@ impl<T: Config> Pallet<T> {
 				None => {
 					let delivered = Self::delivered(&o, k, mode);
 					match mode {
-						Mode::Due if now < Self::settles_at(&o, k) => break,
+						Mode::Due if now < Self::settles_after_dispute(&o, k, resumed) => break,
 						Mode::Confirmed if !delivered => break,
 						_ => {}
 					}
@@ -872,15 +910,11 @@ impl<T: Config> Pallet<T> {
 				refund: done.refund,
 			});
 		}
-		// A ruled freeze the settlement has passed is done with.
-		if let Some(f) = frozen {
-			let next = o.intervals.first.saturating_add(IntervalIndex::from(o.settled));
-			if f.ruling.is_some() && (o.settled == count || next > f.intervals.last) {
-				Frozen::<T>::remove(id);
-			}
-		}
+		pass_freeze(&o, &mut frozen, &mut resumed);
 		if o.settled == count {
 			Self::close(id, &mut o, now);
+		} else if let Some(r) = resumed {
+			Resumed::<T>::insert(id, r);
 		}
 		Orders::<T>::insert(id, o);
 		Ok(done)
@@ -936,6 +970,7 @@ impl<T: Config> Pallet<T> {
 	/// Marks `o` closed at `now`, reports the sale, emits `OrderClosed`.
 	fn close(id: OrderId, o: &mut Order<T>, now: BlockNumberFor<T>) {
 		o.status = OrderStatus::Closed(now);
+		Resumed::<T>::remove(id);
 		if !o.paid.is_zero() {
 			T::Reputation::note(&o.seller, Signal::DataSold(1));
 		}
@@ -993,7 +1028,14 @@ impl<T: Config> Pallet<T> {
 			let _ = frame_support::storage::with_storage_layer(|| -> DispatchResult {
 				let Some(o) = Orders::<T>::get(id) else { return Ok(()) };
 				match o.status {
-					OrderStatus::Open if now >= Self::settles_at(&o, o.settled) => {
+					OrderStatus::Open
+						if now
+							>= Self::settles_after_dispute(
+								&o,
+								o.settled,
+								Resumed::<T>::get(id),
+							) =>
+					{
 						Self::settle_order(id, o, Mode::Due, u32::MAX).map(|_| ())
 					}
 					OrderStatus::Closed(at) if now >= at.saturating_add(T::RatingWindow::get()) => {
@@ -1077,6 +1119,12 @@ impl<T: Config> Pallet<T> {
 				"frozen intervals outside the order's unsettled ones"
 			);
 		}
+		for (id, _) in Resumed::<T>::iter() {
+			ensure!(
+				Orders::<T>::get(id).is_some_and(|o| o.status == OrderStatus::Open),
+				"a resumed settlement of no open order"
+			);
+		}
 		for (who, amount) in escrow {
 			ensure!(
 				T::Currency::balance_on_hold(&HoldReason::Escrow.into(), &who) == amount,
@@ -1127,7 +1175,8 @@ impl<T: Config> ArbitrableOrders<T::AccountId> for Pallet<T> {
 		let last = (intervals.last - o.intervals.first) as u32;
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(
-			last < Self::started(&o, now) && now < Self::settles_at(&o, first),
+			last < Self::started(&o, now)
+				&& now < Self::settles_after_dispute(&o, first, Resumed::<T>::get(order)),
 			Error::<T>::NotDisputable
 		);
 		Frozen::<T>::insert(order, Freeze { intervals, ruling: None });

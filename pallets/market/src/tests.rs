@@ -1002,10 +1002,13 @@ mod disputes {
 				}
 				.into(),
 			);
-			// The ruling settled what was due at once: 2 refunded, then 6 paid (MAX_SETTLE).
-			assert_eq!(settled(&market_events()), vec![(6, 2)]);
+			// The ruling settled the disputed intervals at once (2 refunded); the ones it held
+			// back wait for their confirmation window, then settle as usual (8 paid).
+			assert_eq!(settled(&market_events()), vec![(0, 2)]);
 			assert!(Frozen::<Test>::get(o).is_none(), "a ruled freeze the cursor passed is gone");
+			jump_to_block(System::block_number() + CONFIRM_WINDOW);
 			assert_ok!(Market::settle(RuntimeOrigin::signed(charlie()), o, MAX_SETTLE));
+			assert_eq!(settled(&market_events()), vec![(0, 2), (8, 0)]);
 			assert_eq!(money(&bob()).free, bob0.free + 2 * PRICE);
 			assert_eq!(money(&alice()).free, alice0.free + 8 * (PRICE - PRICE / 10));
 			assert_eq!(total_money(), total);
@@ -1094,6 +1097,46 @@ mod disputes {
 			assert_ok!(Balances::hold(&reason, &bob(), held));
 			assert_ok!(Market::settle(RuntimeOrigin::signed(charlie()), o, 2));
 			assert_eq!(settled(&market_events()), vec![(0, 2)]);
+		});
+	}
+
+	#[test]
+	fn intervals_a_dispute_held_back_get_their_confirmation_window_after_it() {
+		ExtBuilder::default().build_and_execute(|| {
+			let o = delivered_order();
+			// Interval k settles at block 10 + 2k; Bob disputes interval 6 (k = 1) at block 4.
+			jump_to_block(4);
+			assert_ok!(freeze(o, range(6, 6)));
+			// The dispute takes until block 40: every interval's settlement block has passed.
+			jump_to_block(40);
+			assert_ok!(rule(o, Some(Party::Seller)));
+			// Interval 5 and the ruled 6 are settled; the seven held back are not, yet.
+			let order = Orders::<Test>::get(o).expect("open");
+			assert_eq!(order.settled, 2);
+			assert_eq!(crate::Resumed::<Test>::get(o), Some(40));
+			assert_eq!(
+				Market::order_view(o).and_then(|v| v.next).map(|n| n.settles_at),
+				Some(40 + CONFIRM_WINDOW)
+			);
+			assert_noop!(
+				Market::settle(RuntimeOrigin::signed(charlie()), o, MAX_SETTLE),
+				Error::<Test>::NothingDue
+			);
+			// So Bob can still dispute interval 7, which he could not check during the dispute.
+			assert_ok!(freeze(o, range(7, 7)));
+			jump_to_block(43);
+			assert_ok!(rule(o, Some(Party::Buyer)));
+			assert_eq!(crate::Resumed::<Test>::get(o), Some(43));
+			// After the window, the rest settles by the ordinary rule (all delivered: paid).
+			jump_to_block(43 + CONFIRM_WINDOW - 1);
+			assert_noop!(
+				Market::settle(RuntimeOrigin::signed(charlie()), o, MAX_SETTLE),
+				Error::<Test>::NothingDue
+			);
+			jump_to_block(43 + CONFIRM_WINDOW);
+			assert_ok!(Market::settle(RuntimeOrigin::signed(charlie()), o, MAX_SETTLE));
+			assert_eq!(settled(&market_events()), vec![(2, 0), (0, 1), (7, 0)]);
+			assert!(crate::Resumed::<Test>::get(o).is_none(), "gone with the closed order");
 		});
 	}
 

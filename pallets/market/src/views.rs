@@ -6,7 +6,7 @@ use cpchain_primitives::market::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 
-use crate::{BalanceOf, Config, Frozen, Listing, Listings, Order, Orders, Pallet};
+use crate::{BalanceOf, Config, Frozen, Listing, Listings, Order, Orders, Pallet, Resumed};
 
 impl<T: Config> Pallet<T> {
 	/// Listing `id` as the runtime API shows it.
@@ -67,7 +67,7 @@ impl<T: Config> Pallet<T> {
 			NextSettlement {
 				interval: o.intervals.first.saturating_add(k.into()),
 				due: Self::due_at(&o, k),
-				settles_at: Self::settles_at(&o, k),
+				settles_at: Self::settles_after_dispute(&o, k, Resumed::<T>::get(id)),
 			}
 		});
 		OrderView {
