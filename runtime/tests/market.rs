@@ -320,15 +320,21 @@ fn a_quality_dispute_goes_to_a_jury_that_rules_for_the_buyer() {
 		System::set_block_number(ruled_at + AppealPeriod::get());
 		assert_ok!(Dispute::advance(signed(&bob), 0));
 
-		// The ruling took days; the order's intervals were due long before, so the ruling
-		// settled them at once: 1 and 2 refunded, 0 and 3 (recorded and granted) paid.
+		// The ruling took days; the order's intervals were due long before. The ruling settled
+		// 0 (paid: recorded and granted) and the disputed 1 and 2 (refunded) at once; 3, which
+		// the dispute held back, gets its confirmation window from now, then is paid.
+		let ended = System::block_number();
 		assert!(
-			System::block_number() > 1 + DeliveryWindow::get() + ConfirmWindow::get(),
+			ended > 1 + DeliveryWindow::get() + ConfirmWindow::get(),
 			"the intervals were due before the ruling"
 		);
+		let order = pallet_market::Orders::<Runtime>::get(0).expect("open");
+		assert_eq!((order.paid, order.refunded, order.held), (price, 2 * price, price));
+		assert!(pallet_market::Frozen::<Runtime>::get(0).is_none());
+		System::set_block_number(ended + ConfirmWindow::get());
+		assert_ok!(Market::settle(signed(&bob), 0, 16));
 		let order = pallet_market::Orders::<Runtime>::get(0).expect("closed, kept for rating");
 		assert_eq!((order.paid, order.refunded, order.held), (2 * price, 2 * price, 0));
-		assert!(pallet_market::Frozen::<Runtime>::get(0).is_none());
 		// Bob paid for the two good intervals and got his fee back; Alice was paid for them and
 		// lost her fee to the three jurors, who voted with the ruling and keep their stakes.
 		assert_eq!(Balances::balance(&bob.to_account_id()), bob0 + 2 * price);
