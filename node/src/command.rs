@@ -10,6 +10,10 @@ use crate::{
 	consensus, service,
 };
 
+/// The transaction pool a node runs unless `--pool-type` says otherwise (see
+/// [`Cli::setup_command`]).
+pub const DEFAULT_POOL_TYPE: &str = "single-state";
+
 impl SubstrateCli for Cli {
 	fn impl_name() -> String {
 		"CPChain Node".into()
@@ -33,6 +37,28 @@ impl SubstrateCli for Cli {
 
 	fn copyright_start_year() -> i32 {
 		2026
+	}
+
+	/// Substrate's set-up of the command line, with one default of CPChain's own: the
+	/// single-state transaction pool (`--pool-type single-state`). Substrate defaults to the
+	/// fork-aware pool, which drops a `Future` transaction when the views that held it are
+	/// discarded; DPoR finalises every block, so it discards a view at every block, and a
+	/// transaction that arrived a moment before its predecessor got in is lost, leaving the
+	/// account's later transactions waiting with no final status (docs/dpor-engine.md,
+	/// "Transaction pool"). `--pool-type fork-aware` still selects Substrate's default.
+	fn setup_command(cmd: clap::Command) -> clap::Command {
+		let mut full_version = Self::impl_version();
+		full_version.push('\n');
+		cmd.name(Self::executable_name())
+			.version(full_version)
+			.author(Self::author())
+			.about(Self::description())
+			.long_about(Self::description())
+			.after_help(format!("Support: {}", Self::support_url()))
+			.propagate_version(true)
+			.args_conflicts_with_subcommands(true)
+			.subcommand_negates_reqs(true)
+			.mut_arg("pool_type", |arg| arg.default_value(DEFAULT_POOL_TYPE))
 	}
 
 	fn load_spec(&self, id: &str) -> Result<Box<dyn sc_service::ChainSpec>, String> {
@@ -176,5 +202,32 @@ pub fn run() -> sc_cli::Result<()> {
 				}
 			})
 		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn pool_type(args: &[&str]) -> sc_cli::TransactionPoolType {
+		let cli = Cli::try_from_iter(std::iter::once("cpchain-node").chain(args.iter().copied()))
+			.expect("the arguments parse");
+		cli.run.pool_config.pool_type
+	}
+
+	#[test]
+	fn the_node_runs_the_single_state_pool_unless_told_otherwise() {
+		assert!(matches!(pool_type(&["--dev"]), sc_cli::TransactionPoolType::SingleState));
+		assert!(matches!(
+			pool_type(&["--dev", "--pool-type", "fork-aware"]),
+			sc_cli::TransactionPoolType::ForkAware
+		));
+	}
+
+	#[test]
+	fn subcommands_still_parse() {
+		let cli = Cli::try_from_iter(["cpchain-node", "build-spec", "--chain", "dev"])
+			.expect("build-spec parses");
+		assert!(matches!(cli.subcommand, Some(Subcommand::BuildSpec(_))));
 	}
 }

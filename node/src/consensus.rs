@@ -21,7 +21,7 @@ use crate::service::{FullBackend, FullClient, FullPool};
 type BlockImport = DporBlockImport<Block, FullClient, FullBackend>;
 
 /// How long finality waits, at most, for the transaction pool to take in a block's import
-/// (see [`start`]): a pool that is slow or never builds the block's view must not stall
+/// (see [`start`]): a pool that is slow or never processes the block must not stall
 /// consensus for longer.
 const POOL_ACK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 /// How long finality waits after the pool took in the import (see [`start`]).
@@ -157,14 +157,16 @@ pub fn start(params: StartParams<'_>) -> Result<(), ServiceError> {
 	} = params;
 
 	// Finality waits until the pool has taken in the block's import, then 100 ms more. This is
-	// not what orders a transaction's statuses: the fork-aware pool processes imports and
-	// finality one event at a time, enacts a finalised block it has not seen imported first,
-	// and emits `InBlock` before `Finalized` either way (docs/dpor-engine.md, "Transaction
-	// status order"). It gives RPC clients the time to fetch the block they were just told
-	// about before `Finalized` follows: @polkadot/api drops its `InBlock` report when
-	// `Finalized` arrives while it still fetches the block's events. `ready_at` resolves once
-	// the pool has built its view of the block (the acknowledgement); it is bounded by
-	// `POOL_ACK_TIMEOUT`, and unlike `ready_at_with_timeout` it does no fallback work.
+	// not what orders a transaction's statuses: either pool processes imports and finality one
+	// event at a time, enacts a finalised block it has not seen imported first, and emits
+	// `InBlock` before `Finalized` either way (docs/dpor-engine.md, "Transaction status
+	// order"). It gives RPC clients the time to fetch the block they were just told about
+	// before `Finalized` follows: @polkadot/api drops its `InBlock` report when `Finalized`
+	// arrives while it still fetches the block's events. `ready_at` resolves once the pool has
+	// processed the block (the acknowledgement; the single-state pool answers at once when it
+	// holds no transaction, so none of the block's is still waiting for `InBlock`); it is
+	// bounded by `POOL_ACK_TIMEOUT`, and unlike `ready_at_with_timeout` it does no fallback
+	// work.
 	let pool = transaction_pool.clone();
 	let wait_for_pool: cpchain_consensus_dpor::worker::WaitForPool = Arc::new(move |hash| {
 		let pool = pool.clone();
