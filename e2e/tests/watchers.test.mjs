@@ -211,8 +211,9 @@ test(`every watcher of ${SENDERS * TXS} transfers from ${SENDERS} senders sees I
   const records = await withTimeout(watchers, SETTLE_TIMEOUT_MS,
     `${total} watchers to report a final status`
   ).catch(async (error) => {
-    throw new Error(`${error.message}: ${settled} of ${total} settled\n` +
-      await stuckReport(tracked, senders, startNumber))
+    const report = await withTimeout(stuckReport(tracked, senders, startNumber), 60_000,
+      'the report of what is stuck').catch((e) => e.message)
+    throw new Error(`${error.message}: ${settled} of ${total} settled\n${report}`)
   }).finally(() => clearInterval(progress))
   const helped = await helperSends
   for (const burner of burners) burner.kill('SIGKILL')
