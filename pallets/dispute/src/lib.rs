@@ -410,8 +410,8 @@ pub mod pallet {
 			let candidates = Self::candidates();
 			let c = candidates.len() as u32;
 			for id in due {
-				let seats = Self::draw_jury(id, &candidates, n);
-				weight = weight.saturating_add(T::WeightInfo::draw_jury(c, seats));
+				let draws = Self::draw_jury(id, &candidates, n);
+				weight = weight.saturating_add(T::WeightInfo::draw_jury(c, draws));
 			}
 			weight
 		}
@@ -697,7 +697,8 @@ pub mod pallet {
 			T::WeightInfo::conclude(Pallet::<T>::max_seats())
 				.saturating_add(T::Orders::rule_weight())
 				.max(T::WeightInfo::tally())
-				.max(T::WeightInfo::draw_jury(T::MaxCandidates::get(), T::MaxJury::get()))
+				// A draw may try every candidate's stake before its seats are filled.
+				.max(T::WeightInfo::draw_jury(T::MaxCandidates::get(), T::MaxCandidates::get()))
 		)]
 		pub fn advance(origin: OriginFor<T>, dispute: DisputeId) -> DispatchResultWithPostInfo {
 			ensure_signed(origin)?;
@@ -715,8 +716,8 @@ pub mod pallet {
 				Phase::Evidence { draw_at } if now > draw_at => {
 					let candidates = Self::candidates();
 					let c = candidates.len() as u32;
-					let seats = Self::draw_jury(dispute, &candidates, now);
-					Ok(Some(T::WeightInfo::draw_jury(c, seats)).into())
+					let draws = Self::draw_jury(dispute, &candidates, now);
+					Ok(Some(T::WeightInfo::draw_jury(c, draws)).into())
 				}
 				Phase::Voting { reveal_until, .. } if now >= reveal_until => {
 					let ruling = d.majority();
@@ -813,7 +814,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Draws the current round's jury of `dispute` from `candidates` at block `now` and opens
-	/// the vote. Returns the seats drawn.
+	/// the vote. Returns the draws made, which its weight counts: one per seat filled and one
+	/// per candidate passed over because it could not put up the stake, so at most the
+	/// candidates.
 	fn draw_jury(
 		dispute: DisputeId,
 		candidates: &[(T::AccountId, u128)],
@@ -861,7 +864,6 @@ impl<T: Config> Pallet<T> {
 			);
 			jurors.push(who);
 		}
-		let drawn = jurors.len() as u32;
 		if jurors.is_empty() {
 			// Nobody to judge: the round rules for nobody, which either side may appeal.
 			let appeal_until = now.saturating_add(T::AppealPeriod::get());
@@ -874,7 +876,7 @@ impl<T: Config> Pallet<T> {
 				votes: (0, 0),
 				appeal_until,
 			});
-			return 0;
+			return draw;
 		}
 		let commit_until = now.saturating_add(T::CommitPeriod::get());
 		let reveal_until = commit_until.saturating_add(T::RevealPeriod::get());
@@ -888,7 +890,7 @@ impl<T: Config> Pallet<T> {
 			commit_until,
 			reveal_until,
 		});
-		drawn
+		draw
 	}
 
 	/// Ends `dispute` with `ruling`: the market settles the disputed intervals, fees and

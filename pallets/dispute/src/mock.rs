@@ -245,11 +245,12 @@ pub fn run_to_block(n: u64) {
 /// invariants on the state the test left.
 pub struct ExtBuilder {
 	candidates: u64,
+	at_genesis: bool,
 }
 
 impl Default for ExtBuilder {
 	fn default() -> Self {
-		Self { candidates: 10 }
+		Self { candidates: 10, at_genesis: false }
 	}
 }
 
@@ -260,7 +261,14 @@ impl ExtBuilder {
 		self
 	}
 
-	/// The externalities of the mock chain at block 1.
+	/// The chain at block 0, as a real chain's genesis is when the benchmarks run on it: the
+	/// benchmark tests start here.
+	pub fn at_genesis(mut self) -> Self {
+		self.at_genesis = true;
+		self
+	}
+
+	/// The externalities of the mock chain at block 1 (or 0, [`Self::at_genesis`]).
 	pub fn build(self) -> sp_io::TestExternalities {
 		let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().expect("valid");
 		pallet_balances::GenesisConfig::<Test> {
@@ -283,6 +291,9 @@ impl ExtBuilder {
 			Seed::set(0);
 			candidates(n, 500);
 			add_order(0, BUYER, SELLER);
+			if self.at_genesis {
+				System::set_block_number(0);
+			}
 		});
 		ext
 	}

@@ -4,7 +4,7 @@
 
 use crate::{
 	commitment, mock::*, Dispute, Disputes, Draws, Error, Event, EvidenceOf, HoldReason, Jurors,
-	OrderDisputes, Phase, MAX_DRAW_DELAY,
+	OrderDisputes, Phase, WeightInfo, MAX_DRAW_DELAY,
 };
 use cpchain_primitives::{
 	data::IntervalRange,
@@ -13,7 +13,10 @@ use cpchain_primitives::{
 };
 use frame_support::{
 	assert_noop, assert_ok,
-	traits::fungible::{Inspect, InspectHold, Mutate},
+	traits::{
+		fungible::{Inspect, InspectHold, Mutate},
+		Get, Hooks,
+	},
 	BoundedVec,
 };
 use sp_core::H256;
@@ -637,6 +640,28 @@ mod draw {
 			// rest's seats.
 			assert!(seats[&12] > 180, "{seats:?}");
 			assert!((13..=15).all(|j| seats[&j] > 100 && seats[&j] < 170), "{seats:?}");
+		});
+	}
+
+	#[test]
+	fn a_draw_weighs_every_candidate_it_passes_over_not_only_the_seats() {
+		ExtBuilder::default().candidates(0).build_and_execute(|| {
+			// Only 10 can put up a stake; 60 to 63 and the pauper have nothing.
+			let mut candidates = vec![(10, 500, 10), (PAUPER, 500, 10)];
+			candidates.extend((60..64).map(|who| (who, 500, 10)));
+			Candidates::set(candidates);
+			let id = open();
+			assert_ok!(Court::fund(origin(SELLER), id));
+			let Phase::Evidence { draw_at } = dispute(id).phase else { panic!("funded") };
+			System::set_block_number(draw_at);
+			let weight = <Court as Hooks<u64>>::on_initialize(draw_at);
+			// A jury of 3 with one candidate able to sit: all six are drawn, one sits.
+			assert_eq!(jury(id), vec![10]);
+			let queue = <<Test as frame_system::Config>::DbWeight as Get<
+				frame_support::weights::RuntimeDbWeight,
+			>>::get()
+			.reads_writes(1, 1);
+			assert_eq!(weight, queue.saturating_add(<() as WeightInfo>::draw_jury(6, 6)));
 		});
 	}
 

@@ -20,10 +20,13 @@ pub trait WeightInfo {
 	fn appeal() -> Weight;
 	/// A round's votes counted into a ruling.
 	fn tally() -> Weight;
-	/// `j`: seats of every round paid out (and every piece of evidence removed), the market's
-	/// settlement of the disputed intervals excluded (the runtime adds the market's weight).
+	/// `j`: seats of every round paid out (with every round's fees and every piece of
+	/// evidence removed), the market's settlement of the disputed intervals excluded (the
+	/// runtime adds the market's weight).
 	fn conclude(j: u32) -> Weight;
-	/// `c`: candidate jurors weighed, `j`: seats drawn (each a stake held).
+	/// `c`: candidate jurors weighed, `j`: draws made (each a stake held, or tried and
+	/// refused for a candidate who cannot pay it). Measured with every draw filling a seat,
+	/// the dearer kind.
 	fn draw_jury(c: u32, j: u32) -> Weight;
 }
 

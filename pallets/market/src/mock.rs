@@ -227,8 +227,17 @@ pub fn revoke_all(grantee: &AccountId) {
 	GrantTable::mutate(|t| t.retain(|(g, _, _, _)| g != grantee));
 }
 
-/// Test externalities: Alice to Dave and the fee collector endowed, block 1.
+/// Test externalities: Alice to Dave and the fee collector endowed, at block 1, where the
+/// tests start.
 pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut ext = new_genesis_ext();
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+/// [`new_test_ext`] at block 0, as a real chain's genesis is when the benchmarks run on it:
+/// the benchmark tests start here.
+pub fn new_genesis_ext() -> sp_io::TestExternalities {
 	let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().expect("valid");
 	pallet_balances::GenesisConfig::<Test> {
 		balances: [alice(), bob(), charlie(), dave(), collector()]
@@ -239,9 +248,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	}
 	.assimilate_storage(&mut t)
 	.expect("valid");
-	let mut ext = sp_io::TestExternalities::new(t);
-	ext.execute_with(|| System::set_block_number(1));
-	ext
+	sp_io::TestExternalities::new(t)
 }
 
 /// Runs every pallet's hooks (the market's idle-time sweep included) block by block up to
