@@ -716,3 +716,215 @@ mod views {
 		});
 	}
 }
+
+mod fuzz {
+	use super::*;
+	use cpchain_primitives::market::OrderId;
+	use std::collections::BTreeMap;
+
+	/// A small deterministic generator (xorshift64*), so that a failing seed replays.
+	struct Rng(u64);
+	impl Rng {
+		fn next(&mut self) -> u64 {
+			self.0 ^= self.0 >> 12;
+			self.0 ^= self.0 << 25;
+			self.0 ^= self.0 >> 27;
+			self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+		}
+		fn below(&mut self, n: u64) -> u64 {
+			self.next() % n.max(1)
+		}
+		fn one_of<T: Copy>(&mut self, items: &[T]) -> T {
+			items[self.below(items.len() as u64) as usize]
+		}
+	}
+
+	/// What each event of the step burnt.
+	fn burnt_by_events() -> Balance {
+		events()
+			.into_iter()
+			.map(|e| match e {
+				Event::VoteDenounced { burnt, .. } | Event::DisputeConcluded { burnt, .. } => burnt,
+				_ => 0,
+			})
+			.sum()
+	}
+
+	/// Random calls of every kind, from the parties, jurors and strangers, over eight orders
+	/// (some of whose parties are candidate jurors) and the disputes they open, with time
+	/// passing and the market settling past ruled intervals so orders are disputed again.
+	/// After every call: the pallet's invariants hold and every unit of money is where it was
+	/// or reported burnt.
+	#[test]
+	fn random_calls_keep_every_invariant_and_every_unit_of_money() {
+		let calls: u64 =
+			std::env::var("DISPUTE_FUZZ_CALLS").ok().and_then(|s| s.parse().ok()).unwrap_or(10_000);
+		let seed: u64 = std::env::var("DISPUTE_FUZZ_SEED")
+			.ok()
+			.and_then(|s| s.parse().ok())
+			.unwrap_or(20261207);
+		ExtBuilder::default().candidates(12).build_and_execute(|| {
+			let mut rng = Rng(seed | 1);
+			// Parties: the buyer, the seller, a stranger and two candidate jurors.
+			let parties = [BUYER, SELLER, STRANGER, JUROR, JUROR + 1];
+			let orders: Vec<(OrderId, AccountId, AccountId)> = (1..=8u64)
+				.map(|id| {
+					let buyer = parties[(id as usize) % parties.len()];
+					let seller = parties[(id as usize + 1 + (id as usize / 5)) % parties.len()];
+					(id, buyer, seller)
+				})
+				.collect();
+			for (id, buyer, seller) in &orders {
+				add_order(*id, *buyer, *seller);
+			}
+			let everyone: Vec<AccountId> =
+				[BUYER, SELLER, STRANGER].into_iter().chain(JUROR..JUROR + 14).collect();
+			let (money, issuance) = (total_money(), Balances::total_issuance());
+			let (mut burnt, mut concluded): (Balance, u64) = (0, 0);
+			// The vote each juror last committed to, by dispute and round.
+			let mut committed = BTreeMap::<(DisputeId, u32, AccountId), Party>::new();
+			let (mut ok, mut kinds) = (0u64, [0u64; 10]);
+			let mut errors = BTreeMap::<(usize, String), u64>::new();
+			for step in 0..calls {
+				System::reset_events();
+				let running: Vec<DisputeId> = Disputes::<Test>::iter_keys().collect();
+				// Mostly a running dispute; sometimes any id, ended or never opened.
+				let id = if !running.is_empty() && rng.below(5) != 0 {
+					rng.one_of(&running)
+				} else {
+					rng.below(crate::NextDisputeId::<Test>::get() + 1)
+				};
+				let d = Disputes::<Test>::get(id);
+				let round = d.as_ref().map_or(0, |d| d.round());
+				// Mostly someone with a part to play: a party, or a juror of the round.
+				let party =
+					d.as_ref().map(|d| *d.account(rng.one_of(&[Party::Buyer, Party::Seller])));
+				let jurors: Vec<AccountId> = Jurors::<Test>::iter_prefix(id)
+					.filter(|(_, s)| s.round == round)
+					.map(|(who, _)| who)
+					.collect();
+				let juror =
+					if jurors.is_empty() { rng.one_of(&everyone) } else { rng.one_of(&jurors) };
+				let anyone = rng.one_of(&everyone);
+				// Votes get more calls (a round's jurors have only its periods to vote in),
+				// time fewer.
+				let kind = match rng.below(16) as usize {
+					10..=12 => 3,
+					13..=15 => 4,
+					k => k,
+				};
+				let result = match kind {
+					0 => {
+						let (order, buyer, seller) = rng.one_of(&orders);
+						let who = match rng.below(5) {
+							0 => anyone,
+							1 | 2 => seller,
+							_ => buyer,
+						};
+						let first =
+							if rng.below(10) == 0 { 98 + rng.below(4) } else { rng.below(8) };
+						let last = if rng.below(10) == 0 {
+							first.saturating_sub(1)
+						} else {
+							first + rng.below(3)
+						};
+						Court::open_dispute(origin(who), order, range(first, last))
+					}
+					1 => {
+						let who = match d.as_ref().map(|d| d.phase) {
+							Some(Phase::Funding { party, .. }) if rng.below(4) != 0 => {
+								*d.as_ref().expect("running").account(party)
+							}
+							_ => party.unwrap_or(anyone),
+						};
+						Court::fund(origin(who), id)
+					}
+					2 => {
+						let who = if rng.below(4) == 0 { anyone } else { party.unwrap_or(anyone) };
+						let cid = BoundedVec::truncate_from(vec![b'b'; rng.below(70) as usize]);
+						Court::submit_evidence(origin(who), id, H256::repeat_byte(step as u8), cid)
+					}
+					3 => {
+						let vote = rng.one_of(&[Party::Buyer, Party::Seller]);
+						let c = commitment(id, round, &juror, vote, &salt(juror));
+						let r = Court::commit_vote(origin(juror), id, c);
+						if r.is_ok() {
+							committed.insert((id, round, juror), vote);
+						}
+						r
+					}
+					4 => {
+						// Mostly the vote committed to, with the juror's salt.
+						let vote = match committed.get(&(id, round, juror)) {
+							Some(v) if rng.below(5) != 0 => *v,
+							_ => rng.one_of(&[Party::Buyer, Party::Seller]),
+						};
+						let salt = if rng.below(8) == 0 { [0xee; 32] } else { salt(juror) };
+						Court::reveal_vote(origin(juror), id, vote, salt)
+					}
+					5 => {
+						// Someone shows a juror's vote, mostly the right one.
+						let vote = match committed.get(&(id, round, juror)) {
+							Some(v) if rng.below(4) != 0 => *v,
+							_ => rng.one_of(&[Party::Buyer, Party::Seller]),
+						};
+						Court::denounce(origin(anyone), id, juror, vote, salt(juror))
+					}
+					6 => {
+						let who = if rng.below(4) == 0 { anyone } else { party.unwrap_or(anyone) };
+						Court::appeal(origin(who), id)
+					}
+					7 => Court::advance(origin(anyone), id).map(|_| ()).map_err(|e| e.error),
+					8 => {
+						run_to_block(now() + 1 + rng.below(2));
+						Ok(())
+					}
+					_ => {
+						// The market settles past ruled intervals: the order may be disputed
+						// again.
+						FrozenTable::mutate(|t| t.retain(|(_, _, r)| r.is_none()));
+						Ok(())
+					}
+				};
+				match result {
+					Ok(()) => {
+						ok += 1;
+						kinds[kind] += 1;
+					}
+					Err(e) => *errors.entry((kind, format!("{e:?}"))).or_default() += 1,
+				}
+				burnt += burnt_by_events();
+				concluded +=
+					events().iter().filter(|e| matches!(e, Event::DisputeConcluded { .. })).count()
+						as u64;
+				crate::Pallet::<Test>::do_try_state()
+					.unwrap_or_else(|e| panic!("step {step} (seed {seed}): {e:?}"));
+				assert_eq!(
+					total_money() + burnt,
+					money,
+					"step {step} (seed {seed}): money moved out unreported"
+				);
+				assert_eq!(
+					Balances::total_issuance() + burnt,
+					issuance,
+					"step {step} (seed {seed}): issuance changed by more than was burnt"
+				);
+			}
+			eprintln!(
+				"seed {seed}: {ok} of {calls} calls succeeded, by kind {kinds:?}; \
+				 {concluded} disputes concluded, {burnt} burnt"
+			);
+			// The run reached every call, not only its errors.
+			for (kind, n) in kinds.iter().enumerate() {
+				assert!(
+					*n > 0,
+					"call kind {kind} never succeeded in {calls} calls: {kinds:?} {errors:#?}"
+				);
+			}
+			assert!(
+				concluded > 0 && ok > calls / 5,
+				"only {ok} of {calls} calls succeeded: {errors:#?}"
+			);
+		});
+	}
+}
