@@ -68,8 +68,9 @@ pub(crate) mod benchmark_helper {
 
 	/// Streams and records through the data registry's calls; grants written into access
 	/// control's storage as `grant` would (its Umbral keys and proxies play no part in
-	/// `is_authorized`), with the worst case for the lookup: as many other grants of the
-	/// buyer on the stream as the stream may have, none covering the intervals.
+	/// `is_authorized`), with the worst case for the lookup: as many grants of the buyer on
+	/// the stream as the stream may have, of which only the one the lookup meets last covers
+	/// the intervals.
 	pub struct StreamsRecordsGrants;
 
 	fn append(owner: &AccountId, stream: StreamId, upto: IntervalIndex) {
@@ -120,20 +121,15 @@ pub(crate) mod benchmark_helper {
 			for i in 0..max {
 				let id = NextGrantId::<Runtime>::get();
 				NextGrantId::<Runtime>::put(id + 1);
-				// The last grant covers the intervals; the others lie beyond them.
-				let covered = if i + 1 == max {
-					intervals
-				} else {
-					let past = intervals.last + 1 + IntervalIndex::from(i);
-					IntervalRange { first: past, last: past }
-				};
+				// Every grant lies beyond the intervals, until one is made to cover them below.
+				let past = intervals.last + 1 + IntervalIndex::from(i);
 				Grants::<Runtime>::insert(
 					id,
 					Grant {
 						stream,
 						grantor: owner.clone(),
 						grantee: buyer.clone(),
-						intervals: covered,
+						intervals: IntervalRange { first: past, last: past },
 						expires_at: BlockNumber::MAX,
 						proxies: Default::default(),
 						threshold: 1,
@@ -141,6 +137,16 @@ pub(crate) mod benchmark_helper {
 					},
 				);
 				GrantsOf::<Runtime>::insert((buyer, stream, id), ());
+			}
+			// The lookup walks the buyer's grants on the stream in the order of their hashed
+			// keys and stops at the first that covers the interval: the one it meets last
+			// covers them, so that every interval reads every grant.
+			if let Some(last) = GrantsOf::<Runtime>::iter_key_prefix((buyer, stream)).last() {
+				Grants::<Runtime>::mutate(last, |g| {
+					if let Some(g) = g {
+						g.intervals = intervals;
+					}
+				});
 			}
 		}
 	}
